@@ -1,0 +1,164 @@
+"""Binding: doc comments <-> definitions, and the coverage checks.
+
+Takes the checked model, the definitions and the parsed doc comments and
+returns diagnostics: a doc comment that documents what the definition does
+not have, a member, value, branch or feature without a description (by the
+dialect's rules), a ``Returns`` or ``Errors`` section where none belongs,
+and a free-form block standing where a definition's doc belongs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from . import rules
+from .diagnostics import Diagnostic
+from .docs import DocComment, DocSection
+from .expressions import (
+    Alternate,
+    Command,
+    Definition,
+    Enum,
+    Event,
+    Feature,
+    Struct,
+    Union_,
+    inline_members,
+)
+from .model import Schema
+from .parser import TopExpr
+from .source import SourceFile, Span
+
+__all__ = ["DocItem", "bind_docs", "documented_items"]
+
+
+@dataclass(frozen=True, slots=True)
+class DocItem:
+    """Something a definition's doc comment should describe."""
+
+    role: str           # 'member', 'value', 'branch' or 'feature'
+    name: str
+    span: Span
+
+
+def documented_items(definition: Definition) -> tuple[list[DocItem], list[DocItem]]:
+    """The members (values, branches, arguments) and the features that the
+    doc comment of ``definition`` describes, in the order QEMU connects them."""
+    members: list[DocItem] = []
+    features: list[DocItem] = []
+
+    def add_features(feats: tuple[Feature, ...]) -> None:
+        features.extend(DocItem("feature", f.name, f.span) for f in feats)
+
+    add_features(definition.features)
+    if isinstance(definition, Enum):
+        for value in definition.values:
+            members.append(DocItem("value", value.name, value.span))
+            add_features(value.features)
+    elif isinstance(definition, Struct):
+        for member in definition.members:
+            members.append(DocItem("member", member.name, member.span))
+            add_features(member.features)
+    elif isinstance(definition, Union_):
+        for member in inline_members(definition.base) or ():
+            members.append(DocItem("member", member.name, member.span))
+            add_features(member.features)
+    elif isinstance(definition, Alternate):
+        for branch in definition.branches:
+            members.append(DocItem("branch", branch.name, branch.span))
+    elif isinstance(definition, (Command, Event)):
+        for member in () if definition.boxed else inline_members(definition.data) or ():
+            members.append(DocItem("member", member.name, member.span))
+            add_features(member.features)
+    return members, features
+
+
+def _old_extra_names(definition: Definition) -> set[str]:
+    """Names 2.10 accepted as documented although they are not members."""
+    if isinstance(definition, Alternate) or (isinstance(definition, Union_) and definition.is_simple):
+        return {"type"} | ({b.name for b in definition.branches} if isinstance(definition, Union_) else set())
+    return set()
+
+
+def bind_docs(schema: Schema, definitions: list[Definition], docs: list[DocComment],
+              docs_by_expr: dict[int, DocComment], exprs: list[tuple[SourceFile, TopExpr]]) -> list[Diagnostic]:
+    diagnostics: list[Diagnostic] = []
+    dialect = schema.dialect
+    by_raw = {id(doc.raw): doc for doc in docs}
+    bound: list[tuple[Definition, DocComment]] = []
+    for definition in definitions:
+        if definition.doc is None:
+            continue
+        doc = by_raw.get(id(definition.doc))
+        if doc is None:
+            continue
+        if doc.symbol is None:
+            diagnostics.append(Diagnostic(rules.DOC_BINDING, "definition documentation required",
+                                          doc.raw.file.span(doc.raw.start, doc.raw.start + 2)))
+            continue
+        if doc.symbol != definition.name or doc.broken:
+            continue
+        diagnostics.extend(_check_sections(definition, doc, schema))
+        if definition.broken or definition.name in schema.broken:
+            continue
+        bound.append((definition, doc))
+
+    connected: dict[int, set[str]] = {}
+    connected_features: dict[int, set[str]] = {}
+    for definition, doc in bound:
+        members, features = documented_items(definition)
+        excepted = definition.name in schema.pragmas.documentation_exceptions
+        names = {s.name for s in doc.args}
+        feature_names = {s.name for s in doc.features}
+        for item in members:
+            if item.name not in names and dialect.has("members-must-be-documented") and not excepted:
+                diagnostics.append(Diagnostic(
+                    rules.UNDOCUMENTED, f"{item.role} '{item.name}' lacks documentation", item.span,
+                    definition.context))
+        for item in features:
+            if item.name not in feature_names and dialect.has("features-must-be-documented"):
+                diagnostics.append(Diagnostic(
+                    rules.UNDOCUMENTED, f"feature '{item.name}' lacks documentation", item.span,
+                    definition.context))
+        connected[id(doc)] = {m.name for m in members}
+        connected_features[id(doc)] = {f.name for f in features}
+        if not dialect.has("features"):
+            connected[id(doc)] |= _old_extra_names(definition)
+
+    for _, doc in bound:
+        diagnostics.extend(_bogus(doc.args, connected[id(doc)], "member"))
+        if dialect.has("features"):
+            what = "feature" if dialect.has("doc-paragraphs") else "member"
+            diagnostics.extend(_bogus(doc.features, connected_features[id(doc)], what))
+    return diagnostics
+
+
+def _bogus(sections: tuple[DocSection, ...], known: set[str], what: str) -> Iterator[Diagnostic]:
+    bogus = [s for s in sections if s.name not in known]
+    if not bogus:
+        return
+    names = "', '".join(str(s.name) for s in bogus)
+    plural = len(bogus) > 1
+    yield Diagnostic(
+        rules.DOCUMENTED_NONEXISTENT,
+        f"documented {what}{'s' if plural else ''} '{names}' {'do' if plural else 'does'} not exist",
+        bogus[0].span)
+
+
+def _check_sections(definition: Definition, doc: DocComment, schema: Schema) -> Iterator[Diagnostic]:
+    dialect = schema.dialect
+    returns = doc.section("returns")
+    errors = doc.section("errors")
+    if isinstance(definition, Command):
+        if (returns is not None and definition.returns is None
+                and dialect.has("returns-section-needs-returns")):
+            yield Diagnostic(rules.DOC_SECTION_MISUSE,
+                             "'Returns' section, but command doesn't return anything", returns.span)
+        return
+    if returns is not None:
+        message = ("'Returns' section is only valid for commands" if dialect.has("doc-paragraphs")
+                   else "'Returns:' is only valid for commands")
+        yield Diagnostic(rules.DOC_SECTION_MISUSE, message, returns.span)
+    if errors is not None:
+        yield Diagnostic(rules.DOC_SECTION_MISUSE, "'Errors' section is only valid for commands", errors.span)

@@ -1,0 +1,860 @@
+"""Expressions: the shape check of each top-level definition.
+
+Takes syntax nodes (:mod:`qapidoc.parser`) and returns typed definitions
+(:class:`Definition` and its parts), each part with the span of the text it
+came from, plus diagnostics.  This stage checks what can be checked on one
+definition alone: keys, value forms, names, conditions, features and flags.
+What needs the whole schema (types, clashes) is :mod:`qapidoc.model`'s.
+
+A definition with a shape error is still returned, marked ``broken``, so the
+model knows its name exists and does not report references to it as
+unknown; it takes no part in further checks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Literal, NamedTuple
+
+from . import rules
+from .diagnostics import Context, Diagnostic
+from .dialect import Dialect, DialectEvidence
+from .parser import Node, RawDoc, SynBool, SynList, SynObject, SynString
+from .rules import Rule
+from .source import SourceFile, Span
+
+__all__ = [
+    "META_KINDS",
+    "Alternate",
+    "Branch",
+    "Command",
+    "Cond",
+    "CondAll",
+    "CondAny",
+    "CondNot",
+    "CondText",
+    "CondVar",
+    "Definition",
+    "Enum",
+    "EnumValue",
+    "Event",
+    "Feature",
+    "Member",
+    "Pragmas",
+    "Struct",
+    "TypeRef",
+    "Union_",
+    "c_name",
+    "check_definition",
+    "gather_evidence",
+    "inline_members",
+]
+
+Meta = Literal["enum", "struct", "union", "alternate", "command", "event"]
+META_KINDS: tuple[Meta, ...] = ("enum", "struct", "union", "alternate", "command", "event")
+
+
+# --- conditions ---------------------------------------------------------------
+
+class CondVar(NamedTuple):
+    """A configuration symbol, true when the build defines it."""
+    name: str
+
+    def raw(self) -> object:
+        return self.name
+
+
+class CondText(NamedTuple):
+    """A C preprocessor expression (the 'if' strings of QEMU 3.0 to 6.1)."""
+    text: str
+
+    def raw(self) -> object:
+        return self.text
+
+
+class CondNot(NamedTuple):
+    operand: Cond
+
+    def raw(self) -> object:
+        return {"not": self.operand.raw()}
+
+
+class CondAll(NamedTuple):
+    operands: tuple[Cond, ...]
+
+    def raw(self) -> object:
+        return {"all": [c.raw() for c in self.operands]}
+
+
+class CondAny(NamedTuple):
+    operands: tuple[Cond, ...]
+
+    def raw(self) -> object:
+        return {"any": [c.raw() for c in self.operands]}
+
+
+Cond = CondVar | CondText | CondNot | CondAll | CondAny
+
+
+# --- definitions and their parts -------------------------------------------------
+
+class TypeRef(NamedTuple):
+    """A reference to a type by name: ``'T'`` or the array ``['T']``."""
+
+    name: str
+    is_array: bool
+    span: Span
+
+    @property
+    def resolved_name(self) -> str:
+        """The entity this names: ``T``, or the implicit array ``TList``."""
+        return self.name + "List" if self.is_array else self.name
+
+    def __str__(self) -> str:
+        return f"['{self.name}']" if self.is_array else self.name
+
+
+class Feature(NamedTuple):
+    name: str
+    cond: Cond | None
+    span: Span
+
+
+class Member(NamedTuple):
+    """A struct member, command or event argument, or inline base member."""
+
+    name: str
+    optional: bool
+    type: TypeRef
+    cond: Cond | None
+    features: tuple[Feature, ...]
+    span: Span          # the key, with its '*'
+
+
+class EnumValue(NamedTuple):
+    name: str
+    cond: Cond | None
+    features: tuple[Feature, ...]
+    span: Span
+
+
+class Branch(NamedTuple):
+    """A branch of a union or an alternate."""
+
+    name: str
+    type: TypeRef
+    cond: Cond | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class _Common:
+    name: str
+    name_span: Span
+    span: Span                      # the whole expression
+    doc: RawDoc | None
+    cond: Cond | None
+    features: tuple[Feature, ...]
+    broken: bool
+
+    @property
+    def context(self) -> Context:
+        return Context(self.meta, self.name, self.span.file.span(self.span.start, self.span.start + 1))
+
+    @property
+    def meta(self) -> Meta:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, slots=True)
+class Enum(_Common):
+    values: tuple[EnumValue, ...] = ()
+    prefix: str | None = None
+
+    @property
+    def meta(self) -> Meta:
+        return "enum"
+
+
+@dataclass(frozen=True, slots=True)
+class Struct(_Common):
+    base: TypeRef | None = None
+    members: tuple[Member, ...] = ()
+
+    @property
+    def meta(self) -> Meta:
+        return "struct"
+
+
+@dataclass(frozen=True, slots=True)
+class Union_(_Common):  # noqa: N801 - "Union" would shadow typing.Union
+    #: a named base, inline base members, or None for a simple union
+    base: TypeRef | tuple[Member, ...] | None = None
+    discriminator: str | None = None
+    discriminator_span: Span | None = None
+    branches: tuple[Branch, ...] = ()
+
+    @property
+    def meta(self) -> Meta:
+        return "union"
+
+    @property
+    def is_simple(self) -> bool:
+        return self.discriminator is None
+
+
+@dataclass(frozen=True, slots=True)
+class Alternate(_Common):
+    branches: tuple[Branch, ...] = ()
+
+    @property
+    def meta(self) -> Meta:
+        return "alternate"
+
+
+@dataclass(frozen=True, slots=True)
+class Command(_Common):
+    data: TypeRef | tuple[Member, ...] | None = None
+    returns: TypeRef | None = None
+    boxed: bool = False
+    gen: bool = True
+    success_response: bool = True
+    allow_oob: bool = False
+    allow_preconfig: bool = False
+    coroutine: bool = False
+
+    @property
+    def meta(self) -> Meta:
+        return "command"
+
+
+@dataclass(frozen=True, slots=True)
+class Event(_Common):
+    data: TypeRef | tuple[Member, ...] | None = None
+    boxed: bool = False
+
+    @property
+    def meta(self) -> Meta:
+        return "event"
+
+
+Definition = Enum | Struct | Union_ | Alternate | Command | Event
+
+
+@dataclass(slots=True)
+class Pragmas:
+    """The schema-wide pragma settings (the last value set wins)."""
+
+    doc_required: bool = False
+    command_name_exceptions: frozenset[str] = frozenset()
+    command_returns_exceptions: frozenset[str] = frozenset()
+    documentation_exceptions: frozenset[str] = frozenset()
+    member_name_exceptions: frozenset[str] = frozenset()
+
+
+def inline_members(value: TypeRef | tuple[Member, ...] | None) -> tuple[Member, ...] | None:
+    """The members of an inline ``data`` or ``base`` object, or None when
+    ``value`` names a type (or is absent)."""
+    if value is None or isinstance(value, TypeRef):
+        return None
+    return value
+
+
+# --- names ------------------------------------------------------------------------
+
+_C_NAME = re.compile(r"[^A-Za-z0-9_]")
+_VALID_NAME = re.compile(r"(__[a-z0-9.-]+_)?(x-)?([a-z][a-z0-9_-]*)$", re.IGNORECASE)
+_OLD_VALID_NAME = re.compile(r"(__[a-zA-Z0-9.-]+_)?([a-zA-Z][a-zA-Z0-9_-]*)$")
+_CAMEL = re.compile(r"[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*$")
+_IDENT = re.compile(r"[A-Z][A-Z0-9_]*")
+
+
+_C_NAMES: dict[str, str] = {}
+
+
+def c_name(name: str) -> str:
+    """The C identifier QEMU derives from a QAPI name (``a-b`` -> ``a_b``)."""
+    cached = _C_NAMES.get(name)
+    if cached is None:
+        cached = _C_NAMES[name] = _C_NAME.sub("_", name)
+    return cached
+
+
+_STEMS: dict[tuple[str, bool], str | None] = {}
+
+
+def _stem(name: str, new_rules: bool) -> str | None:
+    """The part of ``name`` the case rules look at, or None if the name is
+    not a valid QAPI name."""
+    key = (name, new_rules)
+    if key in _STEMS:
+        return _STEMS[key]
+    if new_rules:
+        m = _VALID_NAME.match(name)
+        stem = m.group(3) if m else None
+    else:
+        m = _OLD_VALID_NAME.match(name)
+        stem = m.group(2) if m else None
+    if stem is not None and c_name(name).startswith("q_"):
+        stem = None
+    _STEMS[key] = stem
+    return stem
+
+
+class _ShapeError(Exception):
+    """One shape error: stops the check of the part it was found in."""
+
+    def __init__(self, rule: Rule, message: str, span: Span) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+        self.span = span
+
+
+@dataclass(slots=True)
+class _Checker:
+    file: SourceFile
+    dialect: Dialect
+    pragmas: Pragmas
+    context: Context | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    new_names: bool = False
+
+    def __post_init__(self) -> None:
+        self.new_names = self.dialect.has("name-case-rules")
+
+    def span(self, node: Node | SynString) -> Span:
+        return self.file.span(node.start, node.end)
+
+    def report(self, err: _ShapeError) -> None:
+        self.diagnostics.append(Diagnostic(err.rule, err.message, err.span, self.context))
+
+    # -- generic helpers -----------------------------------------------------
+
+    def check_keys(self, obj: SynObject, source: str, required: Iterable[str],
+                   optional: Iterable[str]) -> None:
+        def pprint(names: Iterable[str]) -> str:
+            return ", ".join(f"'{n}'" for n in sorted(names))
+
+        required = list(required)
+        missing = [k for k in required if k not in obj.members]
+        if missing:
+            s = "s" if len(missing) > 1 else ""
+            raise _ShapeError(rules.EXPR_KEYS, f"{source} misses key{s} {pprint(missing)}",
+                       self.file.span(obj.start, obj.start + 1))
+        allowed = set(required) | set(optional)
+        unknown = [k for k in obj.members if k not in allowed]
+        if unknown:
+            s = "s" if len(unknown) > 1 else ""
+            first = obj.members[unknown[0]][0]
+            raise _ShapeError(rules.EXPR_KEYS,
+                       f"{source} has unknown key{s} {pprint(unknown)}\nValid keys are {pprint(allowed)}.",
+                       self.span(first))
+
+    def name_str(self, node: Node | None, source: str, where: Span) -> str:
+        if not isinstance(node, SynString):
+            raise _ShapeError(rules.EXPR_VALUE, f"{source} requires a string name",
+                       self.span(node) if node is not None else where)
+        return node.value
+
+    def check_name(self, name: str, span: Span, source: str) -> str:
+        """Check the name syntax; return the stem the case rules look at."""
+        stem = _stem(name, self.new_names)
+        if stem is None:
+            raise _ShapeError(rules.INVALID_NAME, f"{source} has an invalid name", span)
+        return stem
+
+    def check_name_upper(self, name: str, span: Span, source: str) -> None:
+        stem = self.check_name(name, span, source)
+        if self.dialect.has("name-case-rules") and re.search(r"[a-z-]", stem):
+            raise _ShapeError(rules.NAME_CASE, f"name of {source} must not use lowercase or '-'", span)
+
+    def check_name_lower(self, name: str, span: Span, source: str, *, permit_upper: bool = False,
+                         permit_underscore: bool = False) -> None:
+        stem = self.check_name(name, span, source)
+        if self.new_names:
+            if (not permit_upper and re.search(r"[A-Z]", stem)) or (not permit_underscore and "_" in stem):
+                raise _ShapeError(rules.NAME_CASE, f"name of {source} must not use uppercase or '_'", span)
+        elif self.dialect.has("lowercase-messages") and not permit_upper and re.search(r"[A-Z]", stem):
+            raise _ShapeError(rules.NAME_CASE, f"{source} uses uppercase in name", span)
+
+    def check_name_camel(self, name: str, span: Span, source: str) -> None:
+        stem = self.check_name(name, span, source)
+        if self.new_names and not _CAMEL.match(stem):
+            raise _ShapeError(rules.NAME_CASE, f"name of {source} must use CamelCase", span)
+
+    # -- conditions ------------------------------------------------------------
+
+    def cond(self, obj: SynObject, source: str) -> Cond | None:
+        node = obj.get("if")
+        if node is None:
+            return None
+        if self.dialect.has("if-objects"):
+            return self._cond_new(node, source)
+        return self._cond_old(node, source)
+
+    def _cond_new(self, node: Node, source: str) -> Cond:
+        if isinstance(node, SynString):
+            if not _IDENT.fullmatch(node.value):
+                raise _ShapeError(rules.INVALID_CONDITION,
+                           f"'if' condition '{node.value}' of {source} is not a valid identifier",
+                           self.span(node))
+            return CondVar(node.value)
+        if not isinstance(node, SynObject):
+            raise _ShapeError(rules.INVALID_CONDITION,
+                       f"'if' condition of {source} must be a string or an object", self.span(node))
+        self.check_keys(node, f"'if' condition of {source}", [], ["all", "any", "not"])
+        if len(node.members) != 1:
+            raise _ShapeError(rules.INVALID_CONDITION, f"'if' condition of {source} has conflicting keys",
+                       self.span(node))
+        op, (_, operand) = next(iter(node.members.items()))
+        if op == "not":
+            return CondNot(self._cond_new(operand, source))
+        if not isinstance(operand, SynList):
+            raise _ShapeError(rules.INVALID_CONDITION, f"'{op}' condition of {source} must be an array",
+                       self.span(operand))
+        if not operand.items:
+            raise _ShapeError(rules.INVALID_CONDITION, f"'if' condition [] of {source} is useless",
+                       self.span(operand))
+        operands = tuple(self._cond_new(o, source) for o in operand.items)
+        return CondAll(operands) if op == "all" else CondAny(operands)
+
+    def _cond_old(self, node: Node, source: str) -> Cond:
+        def text(item: Node) -> CondText:
+            if not isinstance(item, SynString):
+                raise _ShapeError(rules.INVALID_CONDITION,
+                           f"'if' condition of {source} must be a string or a list of strings",
+                           self.span(item))
+            if not item.value.strip():
+                raise _ShapeError(rules.INVALID_CONDITION,
+                           f"'if' condition '{item.value}' of {source} makes no sense", self.span(item))
+            return CondText(item.value)
+
+        if isinstance(node, SynList):
+            if not node.items:
+                raise _ShapeError(rules.INVALID_CONDITION, f"'if' condition [] of {source} is useless",
+                           self.span(node))
+            conds = tuple(text(i) for i in node.items)
+            return conds[0] if len(conds) == 1 else CondAll(conds)
+        return text(node)
+
+    # -- features -----------------------------------------------------------------
+
+    def features(self, obj: SynObject) -> tuple[Feature, ...]:
+        node = obj.get("features")
+        if node is None:
+            return ()
+        if not isinstance(node, SynList):
+            raise _ShapeError(rules.INVALID_FEATURE, "'features' must be an array", self.span(node))
+        out = []
+        for item in node.items:
+            source = "'features' member"
+            if isinstance(item, SynObject):
+                self.check_keys(item, source, ["name"], ["if"])
+                name_node = item.get("name")
+            else:
+                name_node = item
+            if not isinstance(name_node, SynString):
+                assert name_node is not None
+                raise _ShapeError(rules.INVALID_FEATURE, f"{source} requires a string name", self.span(name_node))
+            source = f"{source} '{name_node.value}'"
+            span = self.span(name_node)
+            self.check_name_lower(name_node.value, span, source)
+            cond = self.cond(item, source) if isinstance(item, SynObject) else None
+            out.append(Feature(name_node.value, cond, span))
+        return tuple(out)
+
+    # -- types ----------------------------------------------------------------------
+
+    def type_name(self, node: Node | None, source: str) -> TypeRef | None:
+        if node is None:
+            return None
+        if not isinstance(node, SynString):
+            raise _ShapeError(rules.EXPR_VALUE, f"{source} should be a type name", self.span(node))
+        return TypeRef(node.value, False, self.span(node))
+
+    def type_name_or_array(self, node: Node | None, source: str) -> TypeRef | None:
+        if node is None:
+            return None
+        if isinstance(node, SynString):
+            return TypeRef(node.value, False, self.span(node))
+        if not isinstance(node, SynList):
+            raise _ShapeError(rules.EXPR_VALUE, f"{source} should be a type name or array", self.span(node))
+        if len(node.items) != 1 or not isinstance(node.items[0], SynString):
+            raise _ShapeError(rules.EXPR_VALUE, f"{source}: array type must contain single type name",
+                       self.span(node))
+        return TypeRef(node.items[0].value, True, self.span(node))
+
+    def members(self, node: Node, source: str, parent: str | None) -> tuple[Member, ...]:
+        """An inline members object: ``{ '[*]name': TYPE-REF or {type, if, features} }``."""
+        if not isinstance(node, SynObject):
+            raise _ShapeError(rules.EXPR_VALUE, f"{source} should be an object or type name", self.span(node))
+        permissive = parent is not None and parent in self.pragmas.member_name_exceptions
+        out = []
+        for key, (key_node, value) in node.members.items():
+            key_source = f"{source} member '{key}'"
+            span = self.span(key_node)
+            optional = key.startswith("*")
+            name = key[1:] if optional else key
+            self.check_name_lower(name, span, key_source, permit_upper=permissive,
+                                  permit_underscore=permissive)
+            cname = c_name(name)
+            if cname == "u" or cname.startswith("has_"):
+                raise _ShapeError(rules.RESERVED_NAME, f"{key_source} uses reserved name", span)
+            cond: Cond | None = None
+            features: tuple[Feature, ...] = ()
+            if isinstance(value, SynObject):
+                self.check_keys(value, key_source, ["type"], self._member_keys())
+                cond = self.cond(value, key_source)
+                features = self.features(value)
+                type_node = value.get("type")
+            else:
+                type_node = value
+            typ = self.type_name_or_array(type_node, key_source)
+            assert typ is not None
+            out.append(Member(name, optional, typ, cond, features, span))
+        return tuple(out)
+
+    def _member_keys(self) -> list[str]:
+        keys = []
+        if self.dialect.has("if-inner"):
+            keys.append("if")
+        if self.dialect.has("features-everywhere"):
+            keys.append("features")
+        return keys
+
+    def branches(self, node: Node, *, alternate: bool, simple: bool) -> tuple[Branch, ...]:
+        if not isinstance(node, SynObject):
+            raise _ShapeError(rules.EXPR_VALUE, "'data' must be an object", self.span(node))
+        out = []
+        for key, (key_node, value) in node.members.items():
+            source = f"'data' member '{key}'"
+            span = self.span(key_node)
+            if alternate:
+                self.check_name_lower(key, span, source)
+            cond = None
+            if isinstance(value, SynObject):
+                self.check_keys(value, source, ["type"], ["if"] if self.dialect.has("if-inner") else [])
+                cond = self.cond(value, source)
+                type_node = value.get("type")
+            else:
+                type_node = value
+            if simple or (alternate and self.dialect.has("alternate-arrays")):
+                typ = self.type_name_or_array(type_node, source)
+            else:
+                typ = self.type_name(type_node, source)
+            assert typ is not None
+            out.append(Branch(key, typ, cond, span))
+        return tuple(out)
+
+
+# --- the check of one definition -------------------------------------------------
+
+_FLAG_KEYS = ("gen", "success-response", "boxed", "allow-oob", "allow-preconfig", "coroutine")
+
+
+def check_definition(
+    node: SynObject, doc: RawDoc | None, file: SourceFile, dialect: Dialect, pragmas: Pragmas,
+) -> tuple[Definition | None, list[Diagnostic]]:
+    """Check one top-level definition; return it (or None) and diagnostics."""
+    checker = _Checker(file, dialect, pragmas)
+    metas = [m for m in META_KINDS if m in node.members]
+    head = file.span(node.start, node.start + 1)
+    if len(metas) != 1 and (dialect.has("name-case-rules") or not metas):
+        listed = ", ".join(f"'{m}'" for m in META_KINDS)
+        checker.diagnostics.append(Diagnostic(
+            rules.EXPR_KEYS, f"expression must have exactly one key {listed}", head))
+        return None, checker.diagnostics
+    meta = metas[0]
+    try:
+        name = checker.name_str(node.get(meta), f"'{meta}'", head)
+    except _ShapeError as err:
+        checker.report(err)
+        return None, checker.diagnostics
+    name_node = node.members[meta][1]
+    name_span = checker.span(name_node)
+    checker.context = Context(meta, name, head)
+    span = file.span(node.start, node.end)
+    definition: Definition | None = None
+    try:
+        _check_defn_name(checker, meta, name, name_span)
+        _check_doc_binding(checker, doc, name, head)
+        definition = _BUILDERS[meta](checker, node, name, name_span, span, doc)
+    except _ShapeError as err:
+        checker.report(err)
+    if definition is None:
+        definition = _broken(meta, name, name_span, span, doc)
+    return definition, checker.diagnostics
+
+
+def _check_defn_name(checker: _Checker, meta: Meta, name: str, span: Span) -> None:
+    if meta == "event":
+        checker.check_name_upper(name, span, meta)
+    elif meta == "command":
+        checker.check_name_lower(
+            name, span, meta, permit_upper=not checker.dialect.has("name-case-rules"),
+            permit_underscore=name in checker.pragmas.command_name_exceptions)
+    else:
+        checker.check_name_camel(name, span, meta)
+        if name.endswith("List"):
+            raise _ShapeError(rules.RESERVED_NAME, f"{meta} name should not end in 'List'", span)
+        if name.endswith("Kind") and not checker.dialect.has("no-simple-unions"):
+            raise _ShapeError(rules.RESERVED_NAME, f"{meta} name should not end in 'Kind'", span)
+
+
+def _check_doc_binding(checker: _Checker, doc: RawDoc | None, name: str, head: Span) -> None:
+    if doc is not None:
+        symbol = doc.symbol
+        if symbol not in (None, "", name):
+            checker.diagnostics.append(Diagnostic(
+                rules.DOC_BINDING, f"documentation comment is for '{symbol}'", head, checker.context))
+    elif checker.pragmas.doc_required:
+        checker.diagnostics.append(Diagnostic(
+            rules.DOC_MISSING, "documentation comment required", head, checker.context))
+
+
+def _keys(checker: _Checker, meta: Meta, required: list[str], optional: list[str]) -> list[str]:
+    dialect = checker.dialect
+    if dialect.has("if"):
+        optional.append("if")
+    if dialect.has("features-everywhere") or (meta == "struct" and dialect.has("features")) or (
+            meta == "command" and dialect.has("features-must-be-documented")):
+        optional.append("features")
+    return optional
+
+
+def _common(checker: _Checker, node: SynObject, meta: Meta) -> tuple[Cond | None, tuple[Feature, ...]]:
+    cond = checker.cond(node, meta)
+    features = checker.features(node)
+    _check_flags(checker, node)
+    return cond, features
+
+
+def _check_flags(checker: _Checker, node: SynObject) -> None:
+    for key in ("gen", "success-response"):
+        value = node.get(key)
+        if value is not None and not (isinstance(value, SynBool) and value.value is False):
+            raise _ShapeError(rules.INVALID_FLAG, f"flag '{key}' may only use false value", checker.span(value))
+    for key in ("boxed", "allow-oob", "allow-preconfig", "coroutine"):
+        value = node.get(key)
+        if value is not None and not (isinstance(value, SynBool) and value.value is True):
+            raise _ShapeError(rules.INVALID_FLAG, f"flag '{key}' may only use true value", checker.span(value))
+    if "allow-oob" in node.members and "coroutine" in node.members:
+        raise _ShapeError(rules.INVALID_FLAG, "flags 'allow-oob' and 'coroutine' are incompatible",
+                   checker.span(node.members["coroutine"][0]))
+
+
+def _build_enum(checker: _Checker, node: SynObject, name: str, name_span: Span, span: Span,
+                doc: RawDoc | None) -> Enum:
+    checker.check_keys(node, "enum", ["enum", "data"], _keys(checker, "enum", [], ["prefix"]))
+    data = node.get("data")
+    if not isinstance(data, SynList):
+        assert data is not None
+        raise _ShapeError(rules.EXPR_VALUE, "'data' must be an array", checker.span(data))
+    prefix = node.get("prefix")
+    if prefix is not None and not isinstance(prefix, SynString):
+        raise _ShapeError(rules.EXPR_VALUE, "'prefix' must be a string", checker.span(prefix))
+    permissive = name in checker.pragmas.member_name_exceptions
+    value_keys = (["if"] if checker.dialect.has("if-inner") else []) + (
+        ["features"] if checker.dialect.has("enum-value-features") else [])
+    values = []
+    for item in data.items:
+        source = "'data' member"
+        if isinstance(item, SynObject):
+            checker.check_keys(item, source, ["name"], value_keys)
+            name_node = item.get("name")
+        else:
+            name_node = item
+        vname = checker.name_str(name_node, source, checker.span(item))
+        assert name_node is not None
+        vspan = checker.span(name_node)
+        source = f"{source} '{vname}'"
+        # Enum values may start with a digit: hide it from the name rules.
+        checked = "d" + vname if vname[:1].isdigit() else vname
+        checker.check_name_lower(checked, vspan, source, permit_upper=permissive,
+                                 permit_underscore=permissive)
+        cond = checker.cond(item, source) if isinstance(item, SynObject) else None
+        features = checker.features(item) if isinstance(item, SynObject) else ()
+        values.append(EnumValue(vname, cond, features, vspan))
+    cond, features = _common(checker, node, "enum")
+    return Enum(name, name_span, span, doc, cond, features, False, tuple(values),
+                prefix.value if isinstance(prefix, SynString) else None)
+
+
+def _build_struct(checker: _Checker, node: SynObject, name: str, name_span: Span, span: Span,
+                  doc: RawDoc | None) -> Struct:
+    checker.check_keys(node, "struct", ["struct", "data"], _keys(checker, "struct", [], ["base"]))
+    data = node.get("data")
+    assert data is not None
+    members = checker.members(data, "'data'", name)
+    base = checker.type_name(node.get("base"), "'base'")
+    cond, features = _common(checker, node, "struct")
+    return Struct(name, name_span, span, doc, cond, features, False, base, members)
+
+
+def _build_union(checker: _Checker, node: SynObject, name: str, name_span: Span, span: Span,
+                 doc: RawDoc | None) -> Union_:
+    dialect = checker.dialect
+    if dialect.has("no-simple-unions"):
+        checker.check_keys(node, "union", ["union", "base", "discriminator", "data"],
+                           _keys(checker, "union", [], []))
+    else:
+        checker.check_keys(node, "union", ["union", "data"],
+                           _keys(checker, "union", [], ["base", "discriminator"]))
+        if "base" in node.members and "discriminator" not in node.members:
+            raise _ShapeError(rules.EXPR_KEYS, "'base' requires 'discriminator'", checker.span(node.members["base"][0]))
+        if "discriminator" in node.members and "base" not in node.members:
+            raise _ShapeError(rules.EXPR_KEYS, "'discriminator' requires 'base'",
+                       checker.span(node.members["discriminator"][0]))
+    base_node = node.get("base")
+    base: TypeRef | tuple[Member, ...] | None = None
+    if isinstance(base_node, SynString):
+        base = TypeRef(base_node.value, False, checker.span(base_node))
+    elif base_node is not None:
+        base = checker.members(base_node, "'base'", name)
+    disc_node = node.get("discriminator")
+    discriminator = None
+    disc_span = None
+    if disc_node is not None:
+        discriminator = checker.name_str(disc_node, "'discriminator'", checker.span(disc_node))
+        disc_span = checker.span(disc_node)
+    data = node.get("data")
+    assert data is not None
+    branches = checker.branches(data, alternate=False, simple=discriminator is None)
+    cond, features = _common(checker, node, "union")
+    return Union_(name, name_span, span, doc, cond, features, False, base, discriminator, disc_span,
+                  branches)
+
+
+def _build_alternate(checker: _Checker, node: SynObject, name: str, name_span: Span, span: Span,
+                     doc: RawDoc | None) -> Alternate:
+    checker.check_keys(node, "alternate", ["alternate", "data"], _keys(checker, "alternate", [], []))
+    data = node.get("data")
+    assert data is not None
+    empty = (isinstance(data, SynObject) and not data.members) or (
+        isinstance(data, (SynList, SynString)) and not (data.items if isinstance(data, SynList) else data.value))
+    if empty:
+        raise _ShapeError(rules.EXPR_VALUE, "'data' must not be empty", checker.span(data))
+    branches = checker.branches(data, alternate=True, simple=False)
+    if len(branches) < 2 and not checker.dialect.has("alternate-single-branch"):
+        raise _ShapeError(rules.EXPR_VALUE, "alternate should have at least two branches in 'data'",
+                   checker.span(data))
+    cond, features = _common(checker, node, "alternate")
+    return Alternate(name, name_span, span, doc, cond, features, False, branches)
+
+
+def _args(checker: _Checker, node: SynObject, meta: Meta) -> tuple[TypeRef | tuple[Member, ...] | None, bool]:
+    data = node.get("data")
+    boxed_node = node.get("boxed")
+    boxed = isinstance(boxed_node, SynBool) and boxed_node.value
+    if boxed:
+        if data is None:
+            assert boxed_node is not None
+            raise _ShapeError(rules.EXPR_VALUE, "'boxed': true requires 'data'", checker.span(boxed_node))
+        return checker.type_name(data, "'data'"), True
+    if data is None:
+        return None, False
+    if isinstance(data, SynString):
+        return TypeRef(data.value, False, checker.span(data)), False
+    return checker.members(data, "'data'", None), False
+
+
+def _build_command(checker: _Checker, node: SynObject, name: str, name_span: Span, span: Span,
+                   doc: RawDoc | None) -> Command:
+    dialect = checker.dialect
+    optional = ["data", "returns", "boxed", "gen", "success-response"]
+    if dialect.has("allow-oob"):
+        optional.append("allow-oob")
+    if dialect.has("allow-preconfig"):
+        optional.append("allow-preconfig")
+    if dialect.has("coroutine"):
+        optional.append("coroutine")
+    checker.check_keys(node, "command", ["command"], _keys(checker, "command", [], optional))
+    data, boxed = _args(checker, node, "command")
+    returns = checker.type_name_or_array(node.get("returns"), "'returns'")
+    cond, features = _common(checker, node, "command")
+
+    def flag(key: str, default: bool) -> bool:
+        value = node.get(key)
+        return value.value if isinstance(value, SynBool) else default
+
+    return Command(name, name_span, span, doc, cond, features, False, data, returns, boxed,
+                   flag("gen", True), flag("success-response", True), flag("allow-oob", False),
+                   flag("allow-preconfig", False), flag("coroutine", False))
+
+
+def _build_event(checker: _Checker, node: SynObject, name: str, name_span: Span, span: Span,
+                 doc: RawDoc | None) -> Event:
+    checker.check_keys(node, "event", ["event"], _keys(checker, "event", [], ["data", "boxed"]))
+    data, boxed = _args(checker, node, "event")
+    cond, features = _common(checker, node, "event")
+    return Event(name, name_span, span, doc, cond, features, False, data, boxed)
+
+
+_BUILDERS: dict[str, Callable[[_Checker, SynObject, str, Span, Span, RawDoc | None], Definition]] = {
+    "enum": _build_enum, "struct": _build_struct, "union": _build_union,
+    "alternate": _build_alternate, "command": _build_command, "event": _build_event,
+}
+
+_BROKEN_CLASSES: dict[str, type[Definition]] = {
+    "enum": Enum, "struct": Struct, "union": Union_, "alternate": Alternate,
+    "command": Command, "event": Event,
+}
+
+
+def _broken(meta: Meta, name: str, name_span: Span, span: Span, doc: RawDoc | None) -> Definition:
+    cls = _BROKEN_CLASSES[meta]
+    return cls(name, name_span, span, doc, None, (), True)
+
+
+# --- evidence for dialect detection ------------------------------------------------
+
+_C_EXPR = re.compile(r"defined\s*\(|[!&|()]")
+
+
+def gather_evidence(node: SynObject, evidence: DialectEvidence) -> None:
+    """Note what ``node`` (a top-level expression) says about its era."""
+    members = node.members
+    pragma = node.get("pragma")
+    if isinstance(pragma, SynObject):
+        for key in pragma.members:
+            if key in ("returns-whitelist", "name-case-whitelist"):
+                evidence.before("pragma-exceptions", f"pragma '{key}'")
+            elif key in ("command-returns-exceptions", "member-name-exceptions", "command-name-exceptions"):
+                evidence.at_least("pragma-exceptions", f"pragma '{key}'")
+            elif key == "documentation-exceptions":
+                evidence.at_least("documentation-exceptions", f"pragma '{key}'")
+        return
+    if "union" in members and "discriminator" not in members and "base" not in members:
+        evidence.before("no-simple-unions", "a simple union")
+    if "alternate" in members and isinstance(data := node.get("data"), SynObject):
+        for _, branch in data.members.values():
+            if isinstance(branch, SynObject):
+                branch = branch.get("type") or branch
+            if isinstance(branch, SynList):
+                evidence.at_least("alternate-arrays", "an alternate with an array branch")
+    for key in ("allow-oob", "coroutine", "allow-preconfig"):
+        if key in members:
+            evidence.at_least({"allow-oob": "allow-oob", "coroutine": "coroutine",
+                               "allow-preconfig": "allow-preconfig"}[key], f"the '{key}' flag")
+    _cond_evidence(node, evidence, 0)
+
+
+def _cond_evidence(node: Node, evidence: DialectEvidence, depth: int) -> None:
+    if not isinstance(node, SynObject):
+        if isinstance(node, SynList) and depth < 4:
+            for item in node.items:
+                _cond_evidence(item, evidence, depth + 1)
+        return
+    for key, (_, value) in node.members.items():
+        if key == "if":
+            if isinstance(value, SynObject):
+                evidence.at_least("if-objects", "an 'if' condition object")
+            elif isinstance(value, SynList) or (isinstance(value, SynString) and _C_EXPR.search(value.value)):
+                evidence.before("if-objects", "a C-expression 'if' condition")
+            elif isinstance(value, SynString) and _IDENT.fullmatch(value.value):
+                evidence.at_least("if-objects", "an 'if' condition naming a bare symbol")
+        elif depth < 4 and isinstance(value, (SynObject, SynList)):
+            _cond_evidence(value, evidence, depth + 1)

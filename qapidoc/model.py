@@ -1,0 +1,981 @@
+"""Model: the resolved, checked schema.
+
+Takes the typed definitions of :mod:`qapidoc.expressions` and returns a
+:class:`Schema`: every entity (built-in, enum, object, alternate, array,
+command, event) by name, in definition order, with implicit types made
+explicit, base members flattened and union branches completed.  Entities
+refer to each other by name (``schema.types[name]``), which keeps the model
+frozen, acyclic and serialisable even for recursive types.
+
+This stage owns the checks that need the whole schema: unknown types, name
+clashes, base and branch rules, alternate ambiguity, the returns and boxed
+rules.  An entity that fails a check is left out of ``schema.types`` and
+recorded in ``schema.broken``, so what depends on it is not reported again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from . import rules
+from .diagnostics import Context, Diagnostic, Note
+from .dialect import Dialect
+from .expressions import (
+    Alternate,
+    Branch,
+    Command,
+    Cond,
+    Definition,
+    Enum,
+    Event,
+    Feature,
+    Member,
+    Pragmas,
+    Struct,
+    TypeRef,
+    Union_,
+    c_name,
+    inline_members,
+)
+from .rules import Rule
+from .source import Span
+
+__all__ = [
+    "BUILTIN_TYPES", "AlternateType", "ArrayType", "BuiltinType", "CommandEntity", "Entity",
+    "EnumMember", "EnumType", "EventEntity", "ObjectMember", "ObjectType", "Schema", "Variant",
+    "Variants", "build_model",
+]
+
+
+# --- entities ----------------------------------------------------------------------
+
+class BuiltinType(NamedTuple):
+    name: str
+    json_type: str              # 'string', 'integer', 'number', 'boolean', 'null', 'value'
+    minimum: int | None = None
+    maximum: int | None = None
+
+    @property
+    def meta(self) -> str:
+        return "built-in"
+
+    @property
+    def is_implicit(self) -> bool:
+        return False
+
+
+_I = [(f"int{n}", -(2 ** (n - 1)), 2 ** (n - 1) - 1) for n in (8, 16, 32, 64)]
+_U = [(f"uint{n}", 0, 2 ** n - 1) for n in (8, 16, 32, 64)]
+BUILTIN_TYPES: dict[str, BuiltinType] = {
+    b.name: b for b in [
+        BuiltinType("str", "string"),
+        BuiltinType("number", "number"),
+        BuiltinType("int", "integer", -(2 ** 63), 2 ** 63 - 1),
+        *(BuiltinType(n, "integer", lo, hi) for n, lo, hi in _I),
+        *(BuiltinType(n, "integer", lo, hi) for n, lo, hi in _U),
+        BuiltinType("size", "integer", 0, 2 ** 64 - 1),
+        BuiltinType("bool", "boolean"),
+        BuiltinType("null", "null"),
+        BuiltinType("any", "value"),
+    ]
+}
+_QTYPE_VALUES = ("none", "qnull", "qnum", "qstring", "qdict", "qlist", "qbool")
+
+
+class EnumMember(NamedTuple):
+    name: str
+    cond: Cond | None = None
+    features: tuple[Feature, ...] = ()
+    span: Span | None = None
+
+
+class EnumType(NamedTuple):
+    name: str
+    values: tuple[EnumMember, ...]
+    prefix: str | None = None
+    cond: Cond | None = None
+    features: tuple[Feature, ...] = ()
+    definition: Definition | None = None
+    implicit: bool = False           # the Kind enum of a simple union, and QType
+
+    @property
+    def meta(self) -> str:
+        return "enum"
+
+    @property
+    def is_implicit(self) -> bool:
+        return self.implicit
+
+    @property
+    def value_names(self) -> tuple[str, ...]:
+        return tuple(v.name for v in self.values)
+
+
+class ObjectMember(NamedTuple):
+    name: str
+    type: str                     # the resolved type's name
+    optional: bool
+    defined_in: str               # the object type whose own member it is
+    cond: Cond | None = None
+    features: tuple[Feature, ...] = ()
+    span: Span | None = None
+
+
+class Variant(NamedTuple):
+    name: str
+    type: str
+    cond: Cond | None = None
+    span: Span | None = None
+    #: True for an enum value the union did not name (its type is q_empty)
+    implicit: bool = False
+
+
+class Variants(NamedTuple):
+    """Union branches (selected by ``tag``) or alternate branches."""
+
+    tag: ObjectMember
+    branches: tuple[Variant, ...]
+
+
+class ObjectType(NamedTuple):
+    name: str
+    base: str | None
+    local_members: tuple[ObjectMember, ...]
+    #: base members first, then local ones: the wire order
+    members: tuple[ObjectMember, ...]
+    variants: Variants | None = None
+    cond: Cond | None = None
+    features: tuple[Feature, ...] = ()
+    definition: Definition | None = None
+    implicit: bool = False
+
+    @property
+    def meta(self) -> str:
+        return "union" if self.variants is not None else "struct"
+
+    @property
+    def is_implicit(self) -> bool:
+        return self.implicit
+
+
+class AlternateType(NamedTuple):
+    name: str
+    variants: Variants
+    cond: Cond | None = None
+    features: tuple[Feature, ...] = ()
+    definition: Definition | None = None
+
+    @property
+    def meta(self) -> str:
+        return "alternate"
+
+    @property
+    def is_implicit(self) -> bool:
+        return False
+
+
+class ArrayType(NamedTuple):
+    name: str
+    element: str
+    span: Span | None = None      # where it was first used
+
+    @property
+    def meta(self) -> str:
+        return "array"
+
+    @property
+    def is_implicit(self) -> bool:
+        return True
+
+
+class CommandEntity(NamedTuple):
+    name: str
+    arg_type: str | None
+    boxed: bool
+    ret_type: str | None
+    gen: bool = True
+    success_response: bool = True
+    allow_oob: bool = False
+    allow_preconfig: bool = False
+    coroutine: bool = False
+    cond: Cond | None = None
+    features: tuple[Feature, ...] = ()
+    definition: Command | None = None
+
+    @property
+    def meta(self) -> str:
+        return "command"
+
+    @property
+    def is_implicit(self) -> bool:
+        return False
+
+
+class EventEntity(NamedTuple):
+    name: str
+    arg_type: str | None
+    boxed: bool
+    cond: Cond | None = None
+    features: tuple[Feature, ...] = ()
+    definition: Event | None = None
+
+    @property
+    def meta(self) -> str:
+        return "event"
+
+    @property
+    def is_implicit(self) -> bool:
+        return False
+
+
+TypeEntity = BuiltinType | EnumType | ObjectType | AlternateType | ArrayType
+Entity = TypeEntity | CommandEntity | EventEntity
+
+
+@dataclass(frozen=True, slots=True)
+class Schema:
+    """The checked schema.  ``entities`` keeps definition order."""
+
+    entities: dict[str, Entity]
+    #: names of definitions that failed a check (left out of ``entities``)
+    broken: frozenset[str]
+    #: user definitions in source order (including broken ones)
+    definitions: tuple[Definition, ...]
+    pragmas: Pragmas
+    dialect: Dialect
+    #: the module (file path) each entity was defined in; None for built-ins
+    modules: dict[str, str | None] = field(default_factory=dict)
+    #: the definition each entity comes from (for implicit types, the
+    #: definition that made them; for arrays, their first user)
+    origins: dict[str, Definition] = field(default_factory=dict)
+
+    def lookup(self, name: str) -> Entity | None:
+        return self.entities.get(name)
+
+    def type(self, name: str) -> TypeEntity | None:
+        ent = self.entities.get(name)
+        return ent if ent is not None and not isinstance(ent, (CommandEntity, EventEntity)) else None
+
+    def commands(self) -> Iterator[CommandEntity]:
+        return (e for e in self.entities.values() if isinstance(e, CommandEntity))
+
+    def events(self) -> Iterator[EventEntity]:
+        return (e for e in self.entities.values() if isinstance(e, EventEntity))
+
+    def object(self, name: str | None) -> ObjectType | None:
+        ent = self.entities.get(name) if name is not None else None
+        return ent if isinstance(ent, ObjectType) else None
+
+
+# --- building -----------------------------------------------------------------------
+
+class _CheckError(Exception):
+    def __init__(self, rule: Rule, message: str, span: Span, notes: tuple[Note, ...] = ()) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+        self.span = span
+        self.notes = notes
+
+
+class _DependencyError(Exception):
+    """A check that depends on a broken entity: nothing new to report."""
+
+
+# Working records for entities before they are checked.
+@dataclass(slots=True)
+class _ObjRec:
+    name: str
+    definition: Definition | None
+    base: TypeRef | None
+    local: list[tuple[Member, str]]           # member, its (resolved-name) type
+    branches: list[tuple[Branch, str]] | None
+    tag_name: str | None
+    tag_span: Span | None
+    implicit: bool
+    simple_union: bool = False
+    members: tuple[ObjectMember, ...] | None = None
+    checking: bool = False
+    result: ObjectType | None = None
+
+
+@dataclass(slots=True)
+class _Builder:
+    dialect: Dialect
+    pragmas: Pragmas
+    module_alone: bool = False
+    current: str | None = None
+    unknown_reported: set[str] = field(default_factory=set)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    entities: dict[str, Entity] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)
+    defined_at: dict[str, Span | None] = field(default_factory=dict)
+    meta_of: dict[str, str] = field(default_factory=dict)
+    owner: dict[str, Definition] = field(default_factory=dict)   # entity -> definition it came from
+    objects: dict[str, _ObjRec] = field(default_factory=dict)
+    arrays: dict[str, tuple[str, Span | None]] = field(default_factory=dict)
+    pending: dict[str, Definition] = field(default_factory=dict)
+    broken: set[str] = field(default_factory=set)
+    modules: dict[str, str | None] = field(default_factory=dict)
+
+    # -- definition ----------------------------------------------------------
+
+    def predefine(self) -> None:
+        for builtin in BUILTIN_TYPES.values():
+            self._add(builtin.name, "built-in", None, None)
+            self.entities[builtin.name] = builtin
+            self._def_array(builtin.name, None, None)
+        self._add("q_empty", "struct", None, None)
+        self.objects["q_empty"] = _ObjRec("q_empty", None, None, [], None, None, None, True)
+        self._add("QType", "enum", None, None)
+        self.entities["QType"] = EnumType("QType", tuple(EnumMember(v) for v in _QTYPE_VALUES),
+                                          None, implicit=True)
+        self._def_array("QType", None, None)
+
+    def _add(self, name: str, meta: str, span: Span | None, definition: Definition | None) -> bool:
+        if name in self.meta_of:
+            if definition is None:
+                return False       # an implicit type defined twice: reported with its owner
+            previous = self.defined_at.get(name)
+            if previous is not None:
+                self.report(definition, rules.REDEFINITION, f"'{name}' is already defined",
+                            span or definition.name_span,
+                            (Note("previous definition", previous),))
+            else:
+                self.report(definition, rules.REDEFINITION,
+                            f"{self.meta_of[name]} type '{name}' is already defined",
+                            span or definition.name_span)
+            return False
+        self.meta_of[name] = meta
+        self.defined_at[name] = span
+        self.order.append(name)
+        if definition is not None:
+            self.owner[name] = definition
+            self.modules[name] = definition.span.file.path
+        else:
+            self.modules.setdefault(name, None)
+        return True
+
+    def _def_array(self, element: str, span: Span | None, definition: Definition | None) -> str:
+        name = element + "List"
+        if name not in self.meta_of:
+            self._add(name, "array", None, None)
+            self.arrays[name] = (element, span)
+            if definition is not None:
+                self.owner[name] = definition
+                self.modules[name] = definition.span.file.path
+        return name
+
+    def _type_name(self, ref: TypeRef, definition: Definition) -> str:
+        if ref.is_array:
+            return self._def_array(ref.name, ref.span, definition)
+        return ref.name
+
+    def _members(self, members: tuple[Member, ...], definition: Definition) -> list[tuple[Member, str]]:
+        return [(m, self._type_name(m.type, definition)) for m in members]
+
+    def _implicit_object(self, name: str, definition: Definition,
+                         members: list[tuple[Member, str]]) -> str | None:
+        if not members:
+            return None
+        if name not in self.meta_of:
+            self._add(name, "struct", None, None)
+            self.owner[name] = definition
+            self.modules[name] = definition.span.file.path
+            self.objects[name] = _ObjRec(name, definition, None, members, None, None, None, True)
+        return name
+
+    def define(self, definition: Definition) -> None:
+        if definition.broken:
+            self.broken.add(definition.name)
+            if definition.name not in self.meta_of:
+                self.meta_of[definition.name] = definition.meta
+                self.defined_at[definition.name] = definition.span.file.span(
+                    definition.span.start, definition.span.start + 1)
+            return
+        head = definition.span.file.span(definition.span.start, definition.span.start + 1)
+        if isinstance(definition, Enum):
+            if self._add(definition.name, "enum", head, definition):
+                self.pending[definition.name] = definition
+        elif isinstance(definition, Struct):
+            local = self._members(definition.members, definition)
+            if self._add(definition.name, "struct", head, definition):
+                self.objects[definition.name] = _ObjRec(
+                    definition.name, definition, definition.base, local, None, None, None, False)
+        elif isinstance(definition, Union_):
+            self._define_union(definition, head)
+        elif isinstance(definition, Alternate):
+            branches = [(b, self._type_name(b.type, definition)) for b in definition.branches]
+            if self._add(definition.name, "alternate", head, definition):
+                self.pending[definition.name] = definition
+                self.objects[definition.name] = _ObjRec(
+                    definition.name, definition, None, [], branches, None, None, False)
+        elif isinstance(definition, (Command, Event)):
+            inline = inline_members(definition.data)
+            if inline is not None:
+                self._implicit_object(f"q_obj_{definition.name}-arg", definition,
+                                      self._members(inline, definition))
+            if isinstance(definition, Command) and definition.returns is not None:
+                self._type_name(definition.returns, definition)
+            if self._add(definition.name, definition.meta, head, definition):
+                self.pending[definition.name] = definition
+
+    def _define_union(self, definition: Union_, head: Span) -> None:
+        if definition.is_simple:
+            self._define_simple_union(definition, head)
+            return
+        base: TypeRef | None
+        inline = inline_members(definition.base)
+        if inline is not None:
+            base_name = self._implicit_object(
+                f"q_obj_{definition.name}-base", definition, self._members(inline, definition))
+            base = TypeRef(base_name, False, definition.name_span) if base_name else None
+        else:
+            base = definition.base if isinstance(definition.base, TypeRef) else None
+        branches = [(b, self._type_name(b.type, definition)) for b in definition.branches]
+        if self._add(definition.name, "union", head, definition):
+            self.objects[definition.name] = _ObjRec(
+                definition.name, definition, base, [], branches, definition.discriminator,
+                definition.discriminator_span, False)
+            if base is None:
+                # An empty inline base: the discriminator cannot be in it.
+                self.objects[definition.name].base = None
+
+    def _define_simple_union(self, definition: Union_, head: Span) -> None:
+        """A pre-6.2 simple union: wire form ``{"type": BRANCH, "data": VALUE}``."""
+        kind = definition.name + "Kind"
+        values = tuple(EnumMember(b.name, b.cond, (), b.span) for b in definition.branches)
+        if self._add(kind, "enum", None, None):
+            self.entities[kind] = EnumType(kind, values, None, definition.cond, (), definition, True)
+            self.owner[kind] = definition
+            self.modules[kind] = definition.span.file.path
+        branches = []
+        for branch in definition.branches:
+            type_name = self._type_name(branch.type, definition)
+            wrapper = f"q_obj_{type_name}-wrapper"
+            if wrapper not in self.meta_of:
+                self._add(wrapper, "struct", None, None)
+                self.owner[wrapper] = definition
+                self.modules[wrapper] = definition.span.file.path
+                data = Member("data", False, TypeRef(type_name, False, branch.type.span), None, (), branch.span)
+                self.objects[wrapper] = _ObjRec(wrapper, definition, None, [(data, type_name)], None,
+                                                None, None, True)
+            branches.append((branch, wrapper))
+        if self._add(definition.name, "union", head, definition):
+            tag = Member("type", False, TypeRef(kind, False, definition.name_span), None, (),
+                         definition.name_span)
+            self.objects[definition.name] = _ObjRec(
+                definition.name, definition, None, [(tag, kind)], branches, "type",
+                definition.name_span, False, simple_union=True)
+
+    # -- reporting -------------------------------------------------------------
+
+    def report(self, definition: Definition | None, rule: Rule, message: str, span: Span,
+               notes: tuple[Note, ...] = ()) -> None:
+        context = definition.context if definition is not None else None
+        self.diagnostics.append(Diagnostic(rule, message, span, context, notes))
+
+    # -- checking ----------------------------------------------------------------
+
+    def check_all(self) -> None:
+        for name in list(self.order):
+            self.current = name
+            try:
+                self._check_entity(name)
+            except _CheckError as fail:
+                definition = self.owner.get(name)
+                self.report(definition, fail.rule, fail.message, fail.span, fail.notes)
+                self._mark_broken(name)
+            except _DependencyError:
+                self._mark_broken(name)
+
+    def _mark_broken(self, name: str) -> None:
+        self.broken.add(name)
+        self.entities.pop(name, None)
+        definition = self.owner.get(name)
+        if definition is not None and definition.name != name:
+            # An implicit type failed: its user cannot be complete either.
+            self.broken.add(definition.name)
+
+    def _check_entity(self, name: str) -> None:
+        meta = self.meta_of[name]
+        if name in self.entities and meta in ("built-in",):
+            return
+        if meta == "array":
+            self._check_array(name)
+        elif name in self.objects and meta in ("struct", "union"):
+            self._check_object(name)
+        elif meta == "alternate":
+            self._check_alternate(name)
+        elif meta == "enum":
+            self._check_enum(name)
+        elif meta == "command":
+            self._check_command(name)
+        elif meta == "event":
+            self._check_event(name)
+
+    def _resolve(self, name: str, what: str, span: Span | None) -> str:
+        """Check that type ``name`` exists.  Each unknown name is reported
+        once; with ``module_alone`` as a warning, and checking goes on."""
+        if name in self.broken:
+            raise _DependencyError()
+        if name not in self.meta_of:
+            first = name not in self.unknown_reported
+            self.unknown_reported.add(name)
+            if self.module_alone:
+                if first:
+                    definition = self.owner.get(self.current or "")
+                    self.diagnostics.append(Diagnostic(
+                        rules.UNKNOWN_TYPE,
+                        f"{what} uses type '{name}', which this module does not define",
+                        span or (definition.name_span if definition else None),
+                        definition.context if definition else None,
+                        severity=rules.Severity.WARNING))
+                return name
+            if not first or span is None:
+                raise _DependencyError()
+            raise _CheckError(rules.UNKNOWN_TYPE, f"{what} uses unknown type '{name}'", span)
+        return name
+
+    def _known(self, name: str) -> bool:
+        return name in self.meta_of
+
+    def _describe_type(self, name: str) -> str:
+        meta = self.meta_of.get(name, "type")
+        if meta == "array":
+            return f"array type ['{self.arrays[name][0]}']"
+        return f"{meta} type '{name}'"
+
+    def _check_features(self, features: tuple[Feature, ...], owner: str) -> None:
+        seen: dict[str, Feature] = {}
+        for feature in features:
+            other = seen.get(c_name(feature.name))
+            if other is not None:
+                raise _CheckError(rules.MEMBER_CLASH,
+                            f"feature '{feature.name}' collides with feature '{other.name}'",
+                            feature.span, (Note(f"feature '{other.name}' is here", other.span),))
+            seen[c_name(feature.name)] = feature
+
+    def _check_type_features(self, definition: Definition) -> None:
+        self._check_features(definition.features, definition.name)
+        special = ("deprecated", "unstable") if self.dialect.has("special-features-not-on-types") else (
+            "deprecated",)
+        if self.dialect.has("features-everywhere"):
+            for feature in definition.features:
+                if feature.name in special:
+                    raise _CheckError(rules.FEATURE_USE, f"feature '{feature.name}' is not supported for types",
+                                feature.span)
+
+    def _check_enum(self, name: str) -> None:
+        if name in self.entities:
+            return          # predefined or implicit
+        definition = self.pending[name]
+        assert isinstance(definition, Enum)
+        self._check_type_features(definition)
+        seen: dict[str, EnumMember] = {}
+        values = []
+        for value in definition.values:
+            member = EnumMember(value.name, value.cond, value.features, value.span)
+            self._check_features(value.features, name)
+            other = seen.get(c_name(value.name))
+            if other is not None:
+                assert value.span is not None
+                raise _CheckError(rules.MEMBER_CLASH, f"value '{value.name}' collides with value '{other.name}'",
+                            value.span, (Note(f"value '{other.name}' is here", other.span),))
+            seen[c_name(value.name)] = member
+            values.append(member)
+        self.entities[name] = EnumType(name, tuple(values), definition.prefix, definition.cond,
+                                       definition.features, definition)
+
+    def _check_array(self, name: str) -> None:
+        element, span = self.arrays[name]
+        if name in self.entities:
+            return
+        definition = self.owner.get(name)
+        what = definition.meta if definition is not None else "array"
+        self._resolve(element, what, span or (definition.name_span if definition else None))
+        self.entities[name] = ArrayType(name, element, span)
+
+    # Members are described as QEMU does: "member 'x' of type 'T'".
+    def _describe_member(self, member: ObjectMember, context: str, role: str = "member") -> str:
+        defined_in = member.defined_in
+        meta = "type"
+        if defined_in.startswith("q_obj_"):
+            defined_in = defined_in[6:]
+            if defined_in.endswith("-arg"):
+                role, meta, defined_in = "parameter", "command", defined_in[:-4]
+            elif defined_in.endswith("-base"):
+                role, defined_in = "base " + role, defined_in[:-5]
+            elif defined_in.endswith("-wrapper"):
+                role, defined_in = "branch", defined_in[:-8]
+        if defined_in != context:
+            return f"{role} '{member.name}' of {meta} '{defined_in}'"
+        return f"{role} '{member.name}'"
+
+    def _here(self) -> Span:
+        """The name of the definition being checked: where to report when
+        nothing narrower is known."""
+        definition = self.owner.get(self.current or "")
+        if definition is None:
+            raise _DependencyError()
+        return definition.name_span
+
+    def _clash(self, member: ObjectMember, seen: dict[str, ObjectMember], context: str,
+               span: Span | None) -> None:
+        key = c_name(member.name)
+        other = seen.get(key)
+        if other is not None:
+            raise _CheckError(rules.MEMBER_CLASH,
+                        f"{self._describe_member(member, context)} collides with "
+                        f"{self._describe_member(other, context)}",
+                        member.span or span or self._here(),
+                        (Note(f"{self._describe_member(other, context)} is here", other.span),)
+                        if other.span is not None else ())
+        seen[key] = member
+
+    def _context_name(self, rec: _ObjRec) -> str:
+        return rec.definition.name if rec.definition is not None else rec.name
+
+    def _check_dependency(self, name: str) -> tuple[ObjectMember, ...]:
+        """Check object type ``name`` on behalf of another entity.  Its own
+        failure is reported for it; the caller only learns it cannot go on."""
+        if name == self.current or self.objects[name].checking:
+            return self._check_object(name)
+        saved = self.current
+        self.current = name
+        try:
+            return self._check_object(name)
+        except _CheckError as fail:
+            self.report(self.owner.get(name), fail.rule, fail.message, fail.span, fail.notes)
+            self._mark_broken(name)
+            raise _DependencyError() from None
+        except _DependencyError:
+            self._mark_broken(name)
+            raise
+        finally:
+            self.current = saved
+
+    def _check_object(self, name: str) -> tuple[ObjectMember, ...]:
+        """Check an object type; return its members (base first)."""
+        rec = self.objects[name]
+        if rec.members is not None:
+            return rec.members
+        if name in self.broken:
+            raise _DependencyError()
+        definition = rec.definition
+        if rec.checking:
+            assert definition is not None
+            raise _CheckError(rules.BASE_CYCLE, f"object {name} contains itself", definition.name_span)
+        rec.checking = True
+        try:
+            return self._check_object_body(name, rec)
+        finally:
+            rec.checking = False
+
+    def _check_object_body(self, name: str, rec: _ObjRec) -> tuple[ObjectMember, ...]:
+        definition = rec.definition
+        if isinstance(definition, Struct) and definition.name == name:
+            self._check_type_features(definition)
+        if isinstance(definition, Union_) and definition.name == name:
+            self._check_type_features(definition)
+        context = self._context_name(rec)
+        seen: dict[str, ObjectMember] = {}
+        base_name = None
+        if rec.base is not None:
+            base_name = self._resolve(rec.base.name, "'base'", rec.base.span)
+            base_rec = self.objects.get(base_name)
+            if not self._known(base_name):
+                raise _DependencyError()     # module alone: nothing more can be known
+            if base_rec is None or base_rec.branches is not None or self.meta_of[base_name] == "alternate":
+                raise _CheckError(rules.WRONG_TYPE_KIND,
+                            f"'base' requires a struct type, {self._describe_type(base_name)} isn't",
+                            rec.base.span)
+            for base_member in self._check_dependency(base_name):
+                self._clash(base_member, seen, context, rec.base.span)
+        local = []
+        for member, type_name in rec.local:
+            self._resolve(type_name, self._describe_member(
+                ObjectMember(member.name, type_name, member.optional, name), context), member.type.span)
+            self._check_features(member.features, name)
+            om = ObjectMember(member.name, type_name, member.optional, name, member.cond,
+                              member.features, member.span)
+            self._clash(om, seen, context, member.span)
+            local.append(om)
+        members = tuple(seen.values())
+        variants = None
+        if rec.branches is not None:
+            variants = self._check_union_branches(rec, seen, context)
+        rec.members = members
+        rec.result = ObjectType(name, base_name, tuple(local), members, variants,
+                                definition.cond if definition is not None else None,
+                                definition.features if definition is not None and definition.name == name else (),
+                                definition if definition is not None and definition.name == name else None,
+                                rec.implicit)
+        self.entities[name] = rec.result
+        return members
+
+    def _check_union_branches(self, rec: _ObjRec, seen: dict[str, ObjectMember], context: str) -> Variants:
+        assert rec.branches is not None and rec.tag_name is not None
+        definition = rec.definition
+        assert definition is not None
+        tag = seen.get(c_name(rec.tag_name))
+        where = rec.tag_span or definition.name_span
+        base_desc = "'base'"
+        if tag is None or tag.name != rec.tag_name:
+            raise _CheckError(rules.UNION_DISCRIMINATOR,
+                        f"discriminator '{rec.tag_name}' is not a member of {base_desc}", where)
+        if not self.objects[tag.defined_in].implicit:
+            base_desc = f"base type '{tag.defined_in}'"
+        tag_type = self.entities.get(tag.type)
+        if tag.type in self.broken:
+            raise _DependencyError()
+        if tag.type not in self.entities and self.meta_of.get(tag.type) == "enum":
+            self._check_enum(tag.type)
+            tag_type = self.entities.get(tag.type)
+        if not isinstance(tag_type, EnumType):
+            raise _CheckError(rules.UNION_DISCRIMINATOR,
+                        f"discriminator member '{rec.tag_name}' of {base_desc} must be of enum type", where)
+        if tag.optional:
+            raise _CheckError(rules.UNION_DISCRIMINATOR,
+                        f"discriminator member '{rec.tag_name}' of {base_desc} must not be optional", where)
+        if tag.cond is not None:
+            raise _CheckError(rules.UNION_DISCRIMINATOR,
+                        f"discriminator member '{rec.tag_name}' of {base_desc} must not be conditional",
+                        where)
+        variants = [Variant(b.name, t, b.cond, b.span) for b, t in rec.branches]
+        named = {v.name for v in variants}
+        for value in tag_type.values:
+            if value.name not in named:
+                if not self.dialect.has("uncovered-branches-empty") and not rec.simple_union:
+                    raise _CheckError(rules.UNION_BRANCH,
+                                f"union '{rec.name}' data missing '{value.name}' branch", definition.name_span)
+                variants.append(Variant(value.name, "q_empty", value.cond, None, implicit=True))
+        if not variants:
+            raise _CheckError(rules.UNION_BRANCH, "union has no branches", definition.name_span)
+        values = set(tag_type.value_names)
+        for variant, (branch, type_name) in zip(variants, rec.branches, strict=False):
+            if variant.name not in values:
+                raise _CheckError(rules.UNION_BRANCH,
+                            f"branch '{variant.name}' is not a value of {self._describe_type(tag.type)}",
+                            branch.span)
+            self._resolve(type_name, f"branch '{variant.name}'", branch.type.span)
+            if not self._known(type_name):
+                continue
+            ok = type_name in self.objects and self.meta_of[type_name] != "alternate" and (
+                self.objects[type_name].branches is None or self.dialect.has("union-branch-unions"))
+            if not ok:
+                raise _CheckError(rules.WRONG_TYPE_KIND,
+                            f"branch '{variant.name}' cannot use {self._describe_type(type_name)}",
+                            branch.type.span)
+            self._check_dependency(type_name)
+        for variant in variants:
+            if not self._known(variant.type):
+                continue
+            branch_seen = dict(seen)
+            for member in self._check_dependency(variant.type):
+                self._clash(member, branch_seen, context, variant.span or definition.name_span)
+            self._check_branch_variants(variant.type, branch_seen, context)
+        return Variants(tag, tuple(variants))
+
+    def _check_branch_variants(self, type_name: str, seen: dict[str, ObjectMember], context: str) -> None:
+        """A union branch that is itself a union: its branches must not clash either."""
+        rec = self.objects[type_name]
+        if rec.result is None or rec.result.variants is None:
+            return
+        for variant in rec.result.variants.branches:
+            branch_seen = dict(seen)
+            for member in self._check_object(variant.type):
+                self._clash(member, branch_seen, context, variant.span)
+
+    def _check_alternate(self, name: str) -> None:
+        rec = self.objects[name]
+        definition = rec.definition
+        assert isinstance(definition, Alternate) and rec.branches is not None
+        self._check_type_features(definition)
+        seen: dict[str, Variant] = {}
+        types_seen: dict[str, str] = {}
+        variants = []
+        for branch, type_name in rec.branches:
+            variant = Variant(branch.name, type_name, branch.cond, branch.span)
+            self._resolve(type_name, f"branch '{branch.name}'", branch.type.span)
+            if not self._known(type_name):
+                variants.append(variant)
+                continue
+            if (type_name in self.objects and type_name not in self.entities and type_name != name
+                    and self.meta_of[type_name] != "alternate"):
+                self._check_dependency(type_name)
+            other = seen.get(c_name(branch.name))
+            if other is not None:
+                raise _CheckError(rules.MEMBER_CLASH, f"branch '{branch.name}' collides with branch '{other.name}'",
+                            branch.span)
+            seen[c_name(branch.name)] = variant
+            qtype = self._alternate_qtype(type_name)
+            if qtype is None:
+                raise _CheckError(rules.WRONG_TYPE_KIND,
+                            f"branch '{branch.name}' cannot use {self._describe_type(type_name)}",
+                            branch.type.span)
+            conflicting = {qtype}
+            if qtype == "string":
+                enum = self.entities.get(type_name)
+                if self.meta_of.get(type_name) == "enum":
+                    if enum is None:
+                        self._check_enum(type_name)
+                        enum = self.entities.get(type_name)
+                    assert isinstance(enum, EnumType)
+                    for value in enum.values:
+                        if value.name in ("on", "off"):
+                            conflicting.add("boolean")
+                        if re.match(r"[-+0-9.]", value.name):
+                            conflicting.add("number")
+                else:
+                    conflicting.update(("number", "boolean"))
+            for qt in sorted(conflicting):
+                if qt in types_seen:
+                    raise _CheckError(rules.ALTERNATE_CONFLICT,
+                                f"branch '{branch.name}' can't be distinguished from '{types_seen[qt]}'",
+                                branch.span)
+            for qt in conflicting:
+                types_seen[qt] = branch.name
+            variants.append(variant)
+        tag = ObjectMember("type", "QType", False, name)
+        self.entities[name] = AlternateType(name, Variants(tag, tuple(variants)), definition.cond,
+                                            definition.features, definition)
+
+    def _alternate_qtype(self, type_name: str) -> str | None:
+        meta = self.meta_of.get(type_name)
+        if meta == "built-in":
+            json_type = BUILTIN_TYPES[type_name].json_type
+            return {"string": "string", "integer": "number", "number": "number", "boolean": "boolean",
+                    "null": "null"}.get(json_type)
+        if meta == "enum":
+            return "string"
+        if meta in ("struct", "union"):
+            return "object"
+        if meta == "array" and self.dialect.has("alternate-arrays"):
+            return "array"
+        return None
+
+    def _check_args(self, definition: Command | Event, what: str) -> str | None:
+        data = definition.data
+        if data is None:
+            return None
+        if not isinstance(data, TypeRef):
+            if not data:
+                return None     # an empty inline 'data' makes no argument type
+            arg_name = f"q_obj_{definition.name}-arg"
+            span = definition.name_span
+        else:
+            arg_name = data.name
+            span = data.span
+        self._resolve(arg_name, f"{what}'s 'data'", span)
+        if not self._known(arg_name):
+            return arg_name
+        rec = self.objects.get(arg_name)
+        if rec is None or self.meta_of[arg_name] == "alternate":
+            if self.meta_of[arg_name] == "alternate" and definition.boxed and not self.dialect.has(
+                    "no-boxed-alternate"):
+                return arg_name
+            raise _CheckError(rules.WRONG_TYPE_KIND, f"{what}'s 'data' cannot take {self._describe_type(arg_name)}",
+                        span)
+        if rec.branches is not None and not definition.boxed:
+            raise _CheckError(rules.WRONG_TYPE_KIND,
+                        f"{what}'s 'data' can take {self._describe_type(arg_name)} only with 'boxed': true",
+                        span)
+        members = self._check_dependency(arg_name)
+        if (self.dialect.has("unboxed-conditions-rejected") and not definition.boxed
+                and any(m.cond is not None for m in members)):
+            conditional = next(m for m in members if m.cond is not None)
+            raise _CheckError(rules.UNBOXED_CONDITION,
+                        f"conditional {what} arguments require 'boxed': true",
+                        conditional.span or span)
+        if definition.boxed and not members and not self.dialect.has("alternate-single-branch"):
+            raise _CheckError(rules.WRONG_TYPE_KIND, "cannot use 'boxed' with empty type", span)
+        return arg_name
+
+    def _check_command(self, name: str) -> None:
+        definition = self.pending[name]
+        assert isinstance(definition, Command)
+        self._check_features(definition.features, name)
+        arg_type = self._check_args(definition, "command")
+        ret_type = None
+        if definition.returns is not None:
+            ret_type = self._resolve(definition.returns.resolved_name, "command's 'returns'",
+                                     definition.returns.span)
+            exceptions = self.pragmas.command_returns_exceptions
+            element = self.arrays[ret_type][0] if ret_type in self.arrays else ret_type
+            if name not in exceptions and self._known(element):
+                typ = ret_type
+                if self.meta_of.get(typ) == "array":
+                    typ = self.arrays[typ][0]
+                if not (typ in self.objects and self.meta_of[typ] in ("struct", "union")):
+                    raise _CheckError(rules.WRONG_TYPE_KIND,
+                                f"command's 'returns' cannot take {self._describe_type(ret_type)}",
+                                definition.returns.span)
+        self.entities[name] = CommandEntity(
+            name, arg_type, definition.boxed, ret_type, definition.gen, definition.success_response,
+            definition.allow_oob, definition.allow_preconfig, definition.coroutine, definition.cond,
+            definition.features, definition)
+
+    def _check_event(self, name: str) -> None:
+        definition = self.pending[name]
+        assert isinstance(definition, Event)
+        self._check_features(definition.features, name)
+        arg_type = self._check_args(definition, "event")
+        self.entities[name] = EventEntity(name, arg_type, definition.boxed, definition.cond,
+                                          definition.features, definition)
+
+    def check_feature_limit(self, definitions: list[Definition]) -> None:
+        if not self.dialect.has("feature-limit"):
+            return
+        # The two special features count whether they are used or not.
+        names = {"deprecated", "unstable"}
+        for definition in definitions:
+            for feature in _all_features(definition):
+                if feature.name not in names:
+                    names.add(feature.name)
+                    if len(names) == 65:
+                        self.report(definition, rules.FEATURE_USE,
+                                    "Maximum of 64 schema features is permitted", feature.span)
+                        return
+
+
+def _all_features(definition: Definition) -> Iterator[Feature]:
+    yield from definition.features
+    if isinstance(definition, Enum):
+        for value in definition.values:
+            yield from value.features
+    members: tuple[Member, ...] = ()
+    if isinstance(definition, Struct):
+        members = definition.members
+    elif isinstance(definition, (Command, Event)):
+        members = inline_members(definition.data) or ()
+    elif isinstance(definition, Union_):
+        members = inline_members(definition.base) or ()
+    for member in members:
+        yield from member.features
+
+
+def build_model(definitions: list[Definition], pragmas: Pragmas, dialect: Dialect, *,
+                module_alone: bool = False) -> tuple[Schema, list[Diagnostic]]:
+    """Resolve and check ``definitions`` (in source order).
+
+    With ``module_alone``, the definitions are one module of a larger
+    schema: a type that is not defined is reported once, as a warning, and
+    what refers to it is still checked and built."""
+    builder = _Builder(dialect, pragmas, module_alone=module_alone)
+    builder.predefine()
+    for definition in definitions:
+        builder.define(definition)
+    builder.check_feature_limit(definitions)
+    builder.check_all()
+    entities = {name: builder.entities[name] for name in builder.order if name in builder.entities}
+    schema = Schema(entities, frozenset(builder.broken), tuple(definitions), pragmas, dialect,
+                    {n: builder.modules.get(n) for n in entities},
+                    {n: builder.owner[n] for n in entities if n in builder.owner})
+    return schema, builder.diagnostics
+
+
+__all__ += ["Context"]

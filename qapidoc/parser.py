@@ -1,0 +1,314 @@
+"""Parser: tokens -> syntax nodes with offsets, and raw doc comment blocks.
+
+The syntax tree is JSON with positions: every node records the offsets of
+the text it came from, so later stages can report at the narrowest place.
+Doc comments are collected as blocks of lines (each with the offset of its
+text) and bound to the expression that follows them; :mod:`qapidoc.docs`
+parses their content once the dialect is known.
+
+After a syntax error the parser resynchronises at the next line that starts
+with ``{`` or ``##``, so one typo does not hide the rest of the file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from . import lexer, rules
+from .diagnostics import Diagnostic
+from .lexer import BOOL, DOC, EOF, NULL, PUNCT, STRING, Deferred, DocBlock, DocLine, Token
+from .source import SourceFile, Span
+
+__all__ = [
+    "DocLine", "Node", "ParsedFile", "RawDoc", "SynBool", "SynList", "SynNull",
+    "SynObject", "SynString", "TopExpr", "parse",
+]
+
+
+class SynString(NamedTuple):
+    value: str
+    start: int
+    end: int
+
+
+class SynBool(NamedTuple):
+    value: bool
+    start: int
+    end: int
+
+
+class SynNull(NamedTuple):
+    start: int
+    end: int
+
+
+class SynList(NamedTuple):
+    items: list[Node]
+    start: int
+    end: int
+
+
+class SynObject(NamedTuple):
+    """A JSON object; ``members`` maps each key to (key node, value node)."""
+
+    members: dict[str, tuple[SynString, Node]]
+    start: int
+    end: int
+
+    def get(self, key: str) -> Node | None:
+        pair = self.members.get(key)
+        return pair[1] if pair is not None else None
+
+    def key_node(self, key: str) -> SynString | None:
+        pair = self.members.get(key)
+        return pair[0] if pair is not None else None
+
+
+Node = SynString | SynBool | SynNull | SynList | SynObject
+
+
+@dataclass(frozen=True, slots=True)
+class RawDoc:
+    """A ``##`` ... ``##`` block: its inner lines, unparsed."""
+
+    file: SourceFile
+    lines: tuple[DocLine, ...]
+    start: int          # offset of the opening '##'
+    end: int            # offset after the closing '##'
+
+    @property
+    def span(self) -> Span:
+        return self.file.span(self.start, self.end)
+
+    @property
+    def symbol(self) -> str | None:
+        """The ``@NAME`` of a definition doc (first line), else None."""
+        if self.lines and self.lines[0].text.startswith("@"):
+            m = _SYMBOL.match(self.lines[0].text)
+            return m.group(1) if m else ""
+        return None
+
+
+_SYMBOL = re.compile(r"@([^:]*):?")
+
+
+@dataclass(frozen=True, slots=True)
+class TopExpr:
+    """A top-level expression and the doc block right before it, if any."""
+
+    node: SynObject
+    doc: RawDoc | None
+
+    def span(self, file: SourceFile) -> Span:
+        return file.span(self.node.start, self.node.end)
+
+
+@dataclass(slots=True)
+class ParsedFile:
+    file: SourceFile
+    items: list[TopExpr | RawDoc] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    deferred: list[Deferred] = field(default_factory=list)
+
+
+class _SyntaxError(Exception):
+    """Raised inside the parser only; turned into a diagnostic at top level."""
+
+    def __init__(self, message: str, start: int, end: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.start = start
+        self.end = end
+
+
+_RESYNC = re.compile(r"^(?:\{|##)", re.MULTILINE)
+_FIRST_VALUE = "expected '{', '[', string, or boolean"
+
+
+def parse(source: SourceFile) -> ParsedFile:
+    lexed = lexer.tokenize(source)
+    parsed = ParsedFile(source, deferred=lexed.deferred)
+    parser = _Parser(source, lexed.tokens, parsed)
+    parser.run()
+    # Lexer complaints inside text the parser skipped after an error would
+    # only repeat that error.
+    kept = [d for d in lexed.diagnostics
+            if d.span is None or not any(lo <= d.span.start < hi for lo, hi in parser.skipped)]
+    parsed.diagnostics = sorted(kept + parsed.diagnostics,
+                                key=lambda d: d.span.start if d.span is not None else -1)
+    return parsed
+
+
+class _Parser:
+    def __init__(self, source: SourceFile, tokens: list[Token], out: ParsedFile) -> None:
+        self.source = source
+        self.tokens = tokens
+        self.pos = 0
+        self.out = out
+        # Offsets of tokens the lexer already complained about.
+        self.bad_tokens = {t[1] for t in tokens if t[0] == PUNCT and t[3] == "?"}
+        # Ranges of text skipped after errors, as (start, end) offsets.
+        self.skipped: list[tuple[int, int]] = []
+
+    # -- top level ---------------------------------------------------------
+
+    def run(self) -> None:
+        tokens = self.tokens
+        pending_doc: RawDoc | None = None
+        while True:
+            tok = tokens[self.pos]
+            kind = tok[0]
+            if kind == EOF:
+                break
+            if kind == DOC:
+                self.pos += 1
+                block = tok[3]
+                assert isinstance(block, DocBlock)
+                doc = RawDoc(self.source, tuple(block.lines), block.start, block.end)
+                self._reject_pending(pending_doc)
+                self.out.items.append(doc)
+                pending_doc = doc
+                continue
+            try:
+                node = self._value()
+            except _SyntaxError as err:
+                pending_doc = None
+                self._recover(err)
+                continue
+            if not isinstance(node, SynObject):
+                self.out.diagnostics.append(Diagnostic(
+                    rules.SYNTAX_ERROR, "top-level expression must be an object",
+                    self.source.span(node.start, node.end)))
+                pending_doc = None
+                continue
+            if pending_doc is not None and ("include" in node.members or "pragma" in node.members):
+                self._reject_pending(pending_doc)
+                pending_doc = None
+            self.out.items.append(TopExpr(node, pending_doc))
+            pending_doc = None
+        self._reject_pending(pending_doc)
+
+    def _reject_pending(self, doc: RawDoc | None) -> None:
+        if doc is not None and doc.symbol:
+            self.out.diagnostics.append(Diagnostic(
+                rules.DOC_BINDING,
+                f"documentation for '{doc.symbol}' is not followed by the definition",
+                self.source.span(doc.start, doc.start + 2)))
+
+    def _recover(self, err: _SyntaxError) -> None:
+        """Report ``err`` and skip to the next line that starts a definition
+        or a doc comment.  A run of several lines of prose is reported once,
+        as text that is not QAPI."""
+        source = self.source
+        text = source.text
+        line_end = text.find("\n", err.start)
+        m = _RESYNC.search(text, line_end + 1) if line_end >= 0 else None
+        target = m.start() if m else len(text)
+        first = source.line_of(err.start)
+        last = source.line_of(max(target - 1, err.start))
+        while last > first and source.line_text(last).strip()[:1] in ("", "#"):
+            last -= 1
+        line_text = source.line_text(first)
+        stripped = line_text.strip()
+        if last > first and stripped and not stripped.startswith(("{", "[", "'", "}", "]", ",")):
+            start = source.line_start(first) + len(line_text) - len(line_text.lstrip())
+            resumes = (f"parsing resumes at line {source.line_of(target)}" if m
+                       else "nothing after it parses")
+            self.out.diagnostics.append(Diagnostic(
+                rules.NOT_QAPI,
+                f"this is not QAPI: '{_shorten(stripped)}'; skipped lines {first}-{last}, {resumes}",
+                source.span(start, start + len(stripped))))
+            self.skipped.append((err.start, target))
+        else:
+            if err.start not in self.bad_tokens:
+                self.out.diagnostics.append(Diagnostic(
+                    rules.SYNTAX_ERROR, err.message, source.span(err.start, err.end)))
+            self.skipped.append((err.end, target))
+        tokens = self.tokens
+        while tokens[self.pos][0] != EOF and tokens[self.pos][1] < target:
+            self.pos += 1
+
+    # -- values --------------------------------------------------------------
+
+    def _next(self) -> Token:
+        """The next token, consumed."""
+        tok = self.tokens[self.pos]
+        kind = tok[0]
+        if kind == DOC:
+            # A doc comment inside an expression: QEMU reads it as one and
+            # then finds it misplaced.
+            raise _SyntaxError("documentation comment inside an expression", tok[1], tok[1] + 2)
+        if kind != EOF:
+            self.pos += 1
+        return tok
+
+    def _value(self) -> Node:
+        tok = self._next()
+        return self._value_from(tok, _FIRST_VALUE)
+
+    def _value_from(self, tok: Token, expected: str) -> Node:
+        kind, start, end, value = tok
+        if kind == STRING:
+            return SynString(str(value), start, end)
+        if kind == PUNCT:
+            if value == "{":
+                return self._object(start)
+            if value == "[":
+                return self._list(start)
+        elif kind == BOOL:
+            return SynBool(bool(value), start, end)
+        elif kind == NULL:
+            return SynNull(start, end)
+        raise _SyntaxError(expected, start, end)
+
+    def _object(self, start: int) -> SynObject:
+        members: dict[str, tuple[SynString, Node]] = {}
+        tok = self._next()
+        if tok[0] == PUNCT and tok[3] == "}":
+            return SynObject(members, start, tok[2])
+        if tok[0] != STRING:
+            raise _SyntaxError("expected string or '}'", tok[1], tok[2])
+        while True:
+            key = SynString(str(tok[3]), tok[1], tok[2])
+            colon = self._next()
+            if colon[0] != PUNCT or colon[3] != ":":
+                raise _SyntaxError("expected ':'", colon[1], colon[2])
+            if key.value in members:
+                self.out.diagnostics.append(Diagnostic(
+                    rules.DUPLICATE_KEY, f"duplicate key '{key.value}'",
+                    self.source.span(key.start, key.end)))
+                self._value()
+            else:
+                members[key.value] = (key, self._value())
+            tok = self._next()
+            if tok[0] == PUNCT and tok[3] == "}":
+                return SynObject(members, start, tok[2])
+            if tok[0] != PUNCT or tok[3] != ",":
+                raise _SyntaxError("expected ',' or '}'", tok[1], tok[2])
+            tok = self._next()
+            if tok[0] != STRING:
+                raise _SyntaxError("expected string", tok[1], tok[2])
+
+    def _list(self, start: int) -> SynList:
+        items: list[Node] = []
+        tok = self._next()
+        if tok[0] == PUNCT and tok[3] == "]":
+            return SynList(items, start, tok[2])
+        items.append(self._value_from(tok, "expected '{', '[', ']', string, or boolean"))
+        while True:
+            tok = self._next()
+            if tok[0] == PUNCT and tok[3] == "]":
+                return SynList(items, start, tok[2])
+            if tok[0] != PUNCT or tok[3] != ",":
+                raise _SyntaxError("expected ',' or ']'", tok[1], tok[2])
+            items.append(self._value())
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def node_span(file: SourceFile, node: Node) -> Span:
+    return file.span(node.start, node.end)
