@@ -497,15 +497,15 @@ class _ClassicParser:
 
     def start_description(self, kind: str, name: str, line: DocLine) -> None:
         doc = self.doc
-        m = re.match(r"@\S*:\s*", line.text)
-        assert m
-        rest = line.text[m.end():]
-        indent = m.end() if rest else 0
+        word = line.text.split(" ", 1)[0]
+        rest = line.text[len(word):].lstrip()
+        end = len(line.text) - len(rest)
+        indent = end if rest else 0
         self.end_section()
         doc.new_description(kind, name, line, indent)
         self.section = doc.current
         if rest:
-            self.append(line._replace(text=rest, offset=line.offset + m.end()), dedented=True)
+            self.append(line._replace(text=rest, offset=line.offset + end), dedented=True)
         else:
             self.append(line._replace(text="", offset=line.offset + len(line.text)), dedented=True)
 

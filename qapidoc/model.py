@@ -309,6 +309,8 @@ class _Builder:
     module_alone: bool = False
     current: str | None = None
     unknown_reported: set[str] = field(default_factory=set)
+    #: entities that refer to unknown types: checked, then left out
+    incomplete: set[str] = field(default_factory=set)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     entities: dict[str, Entity] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)
@@ -485,6 +487,8 @@ class _Builder:
             self.current = name
             try:
                 self._check_entity(name)
+                if name in self.incomplete:
+                    self._mark_broken(name)
             except _CheckError as fail:
                 definition = self.owner.get(name)
                 self.report(definition, fail.rule, fail.message, fail.span, fail.notes)
@@ -518,26 +522,28 @@ class _Builder:
             self._check_event(name)
 
     def _resolve(self, name: str, what: str, span: Span | None) -> str:
-        """Check that type ``name`` exists.  Each unknown name is reported
-        once; with ``module_alone`` as a warning, and checking goes on."""
+        """Check that type ``name`` exists.
+
+        An unknown type is reported once per name (as a warning with
+        ``module_alone``) and checking goes on, so one missing type does not
+        hide the next; without ``module_alone`` the entity is left out of
+        the model once checked."""
         if name in self.broken:
             raise _DependencyError()
         if name not in self.meta_of:
-            first = name not in self.unknown_reported
-            self.unknown_reported.add(name)
-            if self.module_alone:
-                if first:
-                    definition = self.owner.get(self.current or "")
+            if name not in self.unknown_reported and span is not None:
+                self.unknown_reported.add(name)
+                definition = self.owner.get(self.current or "")
+                if self.module_alone:
                     self.diagnostics.append(Diagnostic(
-                        rules.UNKNOWN_TYPE,
-                        f"{what} uses type '{name}', which this module does not define",
-                        span or (definition.name_span if definition else None),
-                        definition.context if definition else None,
-                        severity=rules.Severity.WARNING))
-                return name
-            if not first or span is None:
-                raise _DependencyError()
-            raise _CheckError(rules.UNKNOWN_TYPE, f"{what} uses unknown type '{name}'", span)
+                        rules.UNKNOWN_TYPE, f"{what} uses type '{name}', which this module does not define",
+                        span, definition.context if definition else None, severity=rules.Severity.WARNING))
+                else:
+                    self.diagnostics.append(Diagnostic(
+                        rules.UNKNOWN_TYPE, f"{what} uses unknown type '{name}'", span,
+                        definition.context if definition else None))
+            if not self.module_alone:
+                self.incomplete.add(self.current or name)
         return name
 
     def _known(self, name: str) -> bool:
@@ -624,17 +630,24 @@ class _Builder:
         return definition.name_span
 
     def _clash(self, member: ObjectMember, seen: dict[str, ObjectMember], context: str,
-               span: Span | None) -> None:
+               at: Span | None, *, outside: bool = False) -> None:
+        """Record ``member``; report a clash with a member already seen.
+
+        The report goes to the member, or to ``at`` when the member is
+        ``outside`` the definition being checked (a branch type's member is
+        reported at the branch), with notes on where both members are."""
         key = c_name(member.name)
         other = seen.get(key)
-        if other is not None:
-            raise _CheckError(rules.MEMBER_CLASH,
-                        f"{self._describe_member(member, context)} collides with "
-                        f"{self._describe_member(other, context)}",
-                        member.span or span or self._here(),
-                        (Note(f"{self._describe_member(other, context)} is here", other.span),)
-                        if other.span is not None else ())
-        seen[key] = member
+        if other is None:
+            seen[key] = member
+            return
+        described = self._describe_member(member, context)
+        other_described = self._describe_member(other, context)
+        notes = tuple(Note(f"{d} is here", m.span) for d, m in
+                      ((described, member), (other_described, other)) if m.span is not None)
+        where = (at if outside else member.span or at) or self._here()
+        raise _CheckError(rules.MEMBER_CLASH, f"{described} collides with {other_described}", where,
+                          notes if outside else notes[1:])
 
     def _context_name(self, rec: _ObjRec) -> str:
         return rec.definition.name if rec.definition is not None else rec.name
@@ -642,7 +655,8 @@ class _Builder:
     def _check_dependency(self, name: str) -> tuple[ObjectMember, ...]:
         """Check object type ``name`` on behalf of another entity.  Its own
         failure is reported for it; the caller only learns it cannot go on."""
-        if name == self.current or self.objects[name].checking:
+        rec = self.objects.get(name)
+        if name == self.current or rec is None or rec.checking:
             return self._check_object(name)
         saved = self.current
         self.current = name
@@ -660,7 +674,9 @@ class _Builder:
 
     def _check_object(self, name: str) -> tuple[ObjectMember, ...]:
         """Check an object type; return its members (base first)."""
-        rec = self.objects[name]
+        rec = self.objects.get(name)
+        if rec is None:
+            raise _DependencyError()    # unknown or broken: reported where it is
         if rec.members is not None:
             return rec.members
         if name in self.broken:
@@ -694,7 +710,7 @@ class _Builder:
                             f"'base' requires a struct type, {self._describe_type(base_name)} isn't",
                             rec.base.span)
             for base_member in self._check_dependency(base_name):
-                self._clash(base_member, seen, context, rec.base.span)
+                self._clash(base_member, seen, context, rec.base.span, outside=True)
         local = []
         for member, type_name in rec.local:
             self._resolve(type_name, self._describe_member(
@@ -776,11 +792,14 @@ class _Builder:
                 continue
             branch_seen = dict(seen)
             for member in self._check_dependency(variant.type):
-                self._clash(member, branch_seen, context, variant.span or definition.name_span)
-            self._check_branch_variants(variant.type, branch_seen, context)
+                self._clash(member, branch_seen, context, variant.span or definition.name_span,
+                            outside=True)
+            self._check_branch_variants(variant.type, branch_seen, context,
+                                        variant.span or definition.name_span)
         return Variants(tag, tuple(variants))
 
-    def _check_branch_variants(self, type_name: str, seen: dict[str, ObjectMember], context: str) -> None:
+    def _check_branch_variants(self, type_name: str, seen: dict[str, ObjectMember], context: str,
+                               at: Span) -> None:
         """A union branch that is itself a union: its branches must not clash either."""
         rec = self.objects[type_name]
         if rec.result is None or rec.result.variants is None:
@@ -788,7 +807,7 @@ class _Builder:
         for variant in rec.result.variants.branches:
             branch_seen = dict(seen)
             for member in self._check_object(variant.type):
-                self._clash(member, branch_seen, context, variant.span)
+                self._clash(member, branch_seen, context, at, outside=True)
 
     def _check_alternate(self, name: str) -> None:
         rec = self.objects[name]
@@ -889,8 +908,9 @@ class _Builder:
                 and any(m.cond is not None for m in members)):
             conditional = next(m for m in members if m.cond is not None)
             raise _CheckError(rules.UNBOXED_CONDITION,
-                        f"conditional {what} arguments require 'boxed': true",
-                        conditional.span or span)
+                              f"conditional {what} arguments require 'boxed': true", span,
+                              (Note(f"argument '{conditional.name}' has an 'if' condition",
+                                    conditional.span),))
         if definition.boxed and not members and not self.dialect.has("alternate-single-branch"):
             raise _CheckError(rules.WRONG_TYPE_KIND, "cannot use 'boxed' with empty type", span)
         return arg_name

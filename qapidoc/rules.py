@@ -358,6 +358,13 @@ EXAMPLE_ELSEWHERE = _rule(
     "Often a copy-and-paste slip; sometimes intended.",
     "the example of BLOCK_JOB_PENDING shows BLOCK_JOB_WAITING",
 )
+EXAMPLE_PROSE_IN_CODE = _rule(
+    "QD513", "example-prose-in-code", "warning",
+    "A plain '.. qmp-example::' block holds a line that is neither a QMP message nor an elision.",
+    "The whole block is one QMP code block: Sphinx cannot highlight it and warns (fatal with -W); "
+    "prose belongs in an ':annotated:' example, outside its '::' blocks.",
+    "# .. qmp-example::\n#\n#     Query the status first:\n#     -> { \"execute\": \"query-status\" }",
+)
 
 # --- QD6xx: reStructuredText -------------------------------------------------
 
@@ -411,6 +418,12 @@ CONFIG_ERROR = _rule(
     "The configuration names an unknown rule or has a value of the wrong type.",
     "A typo in a rule code would silently select nothing.",
     "[tool.qapidoc] ignore = ['QD999']",
+)
+BAD_SUPPRESSION = _rule(
+    "QD903", "bad-suppression", "error",
+    "A 'qapidoc: ignore[...]' comment is malformed, misplaced, or names no rule.",
+    "A suppression that cannot be read silences nothing, and nobody notices.",
+    "# .. qapidoc: ignore[QD5O5]   (letter O, not zero)",
 )
 INTERNAL_ERROR = _rule(
     "QD999", "internal-error", "error",
