@@ -95,7 +95,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--docs", action="store_true", help="also print the doc comments")
 
 
-def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     results = load_all(args.schemas, load_options(args))
     if args.command == "dump":
         from .dump import dump_docs, dump_entities

@@ -814,19 +814,20 @@ def _broken(meta: Meta, name: str, name_span: Span, span: Span, doc: RawDoc | No
 _C_EXPR = re.compile(r"defined\s*\(|[!&|()]")
 
 
+def gather_pragma_evidence(pragma: SynObject, evidence: DialectEvidence) -> None:
+    """Note what the keys of a pragma directive say about its era."""
+    for key in pragma.members:
+        if key in ("returns-whitelist", "name-case-whitelist"):
+            evidence.before("pragma-exceptions", f"pragma '{key}'")
+        elif key in ("command-returns-exceptions", "member-name-exceptions", "command-name-exceptions"):
+            evidence.at_least("pragma-exceptions", f"pragma '{key}'")
+        elif key == "documentation-exceptions":
+            evidence.at_least("documentation-exceptions", f"pragma '{key}'")
+
+
 def gather_evidence(node: SynObject, evidence: DialectEvidence) -> None:
     """Note what ``node`` (a top-level expression) says about its era."""
     members = node.members
-    pragma = node.get("pragma")
-    if isinstance(pragma, SynObject):
-        for key in pragma.members:
-            if key in ("returns-whitelist", "name-case-whitelist"):
-                evidence.before("pragma-exceptions", f"pragma '{key}'")
-            elif key in ("command-returns-exceptions", "member-name-exceptions", "command-name-exceptions"):
-                evidence.at_least("pragma-exceptions", f"pragma '{key}'")
-            elif key == "documentation-exceptions":
-                evidence.at_least("documentation-exceptions", f"pragma '{key}'")
-        return
     if "union" in members and "discriminator" not in members and "base" not in members:
         evidence.before("no-simple-unions", "a simple union")
     if "alternate" in members and isinstance(data := node.get("data"), SynObject):

@@ -22,21 +22,22 @@ from .source import SourceFile
 
 __all__ = ["Deferred", "DocBlock", "DocLine", "LexResult", "Token", "tokenize"]
 
-# Token kinds.
-PUNCT = 0      # value: the character
-STRING = 1     # value: the decoded string
-BOOL = 2       # value: True / False
-NULL = 3       # value: None
-DOC = 4        # value: a DocBlock
-EOF = 5
+# Token kinds.  Punctuation is its own kind ('{', '}', '[', ']', ':', ','),
+# so the parser tests a token with one comparison.
+STRING = "str"     # value: the decoded string
+BOOL = "bool"      # value: True / False
+NULL = "null"      # value: None
+DOC = "doc"        # value: a DocBlock
+JUNK = "junk"      # text the lexer already reported
+EOF = "eof"
 
-Token = tuple[int, int, int, object]
+Token = tuple[str, int, int, object]
 
 # Whitespace and plain comments are skipped in the same match as the token
 # after them; a comment starting '##' opens a doc block.
 _SCAN = re.compile(
     r"""
-    (?:[ \t\r\n\f]+|\#(?!\#)[^\n]*)*
+    (?=(?P<skip>(?:[ \t\r\n\f]+|\#(?!\#)[^\n]*)*))(?P=skip)   # atomic: no backtracking into a comment
     (?:
       (?P<punct>[{}\[\]:,])
     | (?P<str>'[ -&(-\[\]-~]*')
@@ -87,12 +88,14 @@ class LexResult:
     tokens: list[Token]
     diagnostics: list[Diagnostic] = field(default_factory=list)
     deferred: list[Deferred] = field(default_factory=list)
+    #: the text has carriage returns (CRLF line ends) to strip from doc lines
+    has_cr: bool = False
 
 
 def tokenize(source: SourceFile) -> LexResult:
     text = source.text
     tokens: list[Token] = []
-    result = LexResult(tokens)
+    result = LexResult(tokens, has_cr="\r" in text)
     append = tokens.append
     scan = _SCAN.match
     pos = 0
@@ -105,7 +108,8 @@ def tokenize(source: SourceFile) -> LexResult:
         start = m.start(kind) if kind else pos
         end = m.end()
         if kind == "punct":
-            append((PUNCT, start, end, text[start]))
+            char = text[start]
+            append((char, start, end, char))
         elif kind == "str":
             append((STRING, start, end, text[start + 1:end - 1]))
         elif kind == "doc":
@@ -143,7 +147,7 @@ def _lex_doc(source: SourceFile, start: int, end: int, result: LexResult) -> int
     lines: list[DocLine] = []
     append = lines.append
     new = tuple.__new__
-    strip_cr = "\r" in text
+    strip_cr = result.has_cr
     for m in _DOC_LINE.finditer(text, end, body_end):
         value = m[1]
         if strip_cr:
@@ -197,8 +201,8 @@ def _lex_other(source: SourceFile, start: int, result: LexResult) -> int:
     end = m.end() if m else start + 1
     word = text[start:end]
     result.diagnostics.append(Diagnostic(rules.SYNTAX_ERROR, f"stray '{word}'", source.span(start, end)))
-    # An error token: the parser sees it as junk and resynchronises.
-    result.tokens.append((PUNCT, start, end, "?"))
+    # The parser sees junk and resynchronises.
+    result.tokens.append((JUNK, start, end, None))
     return end
 
 
@@ -210,7 +214,7 @@ def _lex_string(source: SourceFile, start: int, result: LexResult) -> int:
         if pos >= len(text) or text[pos] == "\n":
             result.diagnostics.append(Diagnostic(
                 rules.SYNTAX_ERROR, "missing terminating \"'\"", source.span(start, pos)))
-            result.tokens.append((PUNCT, start, pos, "?"))
+            result.tokens.append((JUNK, start, pos, None))
             return pos
         char = text[pos]
         if char == "'":

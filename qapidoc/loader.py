@@ -23,7 +23,7 @@ from .binding import bind_docs
 from .diagnostics import Diagnostic
 from .dialect import Dialect, DialectEvidence, Version, detect
 from .docs import DocComment, gather_doc_evidence, parse_doc
-from .expressions import Definition, Pragmas, check_definition, gather_evidence
+from .expressions import Definition, Pragmas, check_definition, gather_evidence, gather_pragma_evidence
 from .model import Schema, build_model
 from .parser import ParsedFile, RawDoc, SynBool, SynList, SynObject, SynString, TopExpr, parse
 from .source import SourceFile, Span
@@ -123,7 +123,7 @@ def _load(path: str, text: str, options: LoadOptions) -> LoadResult:
     for _, expr in state.exprs:
         gather_evidence(expr.node, evidence)
     for _, pragma in state.pragmas:
-        gather_evidence(pragma, evidence)
+        gather_pragma_evidence(pragma, evidence)
     for _, raw, _ in state.docs:
         gather_doc_evidence(raw, evidence)
     if options.dialect is not None:

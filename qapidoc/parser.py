@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from . import lexer, rules
 from .diagnostics import Diagnostic
-from .lexer import BOOL, DOC, EOF, NULL, PUNCT, STRING, Deferred, DocBlock, DocLine, Token
+from .lexer import BOOL, DOC, EOF, JUNK, NULL, STRING, Deferred, DocBlock, DocLine, Token
 from .source import SourceFile, Span
 
 __all__ = [
@@ -116,11 +116,12 @@ class ParsedFile:
 class _SyntaxError(Exception):
     """Raised inside the parser only; turned into a diagnostic at top level."""
 
-    def __init__(self, message: str, start: int, end: int) -> None:
+    def __init__(self, message: str, start: int, end: int, token: int) -> None:
         super().__init__(message)
         self.message = message
         self.start = start
         self.end = end
+        self.token = token      # the index of the offending token
 
 
 _RESYNC = re.compile(r"^(?:\{|##)", re.MULTILINE)
@@ -147,8 +148,6 @@ class _Parser:
         self.tokens = tokens
         self.pos = 0
         self.out = out
-        # Offsets of tokens the lexer already complained about.
-        self.bad_tokens = {t[1] for t in tokens if t[0] == PUNCT and t[3] == "?"}
         # Ranges of text skipped after errors, as (start, end) offsets.
         self.skipped: list[tuple[int, int]] = []
 
@@ -172,7 +171,7 @@ class _Parser:
                 pending_doc = doc
                 continue
             try:
-                node = self._value()
+                node, self.pos = _value(self, self.pos)
             except _SyntaxError as err:
                 pending_doc = None
                 self._recover(err)
@@ -222,7 +221,7 @@ class _Parser:
                 source.span(start, start + len(stripped))))
             self.skipped.append((err.start, target))
         else:
-            if err.start not in self.bad_tokens:
+            if self.tokens[err.token][0] != JUNK:     # the lexer said it already
                 self.out.diagnostics.append(Diagnostic(
                     rules.SYNTAX_ERROR, err.message, source.span(err.start, err.end)))
             self.skipped.append((err.end, target))
@@ -230,80 +229,89 @@ class _Parser:
         while tokens[self.pos][0] != EOF and tokens[self.pos][1] < target:
             self.pos += 1
 
-    # -- values --------------------------------------------------------------
 
-    def _next(self) -> Token:
-        """The next token, consumed."""
-        tok = self.tokens[self.pos]
-        kind = tok[0]
-        if kind == DOC:
-            # A doc comment inside an expression: QEMU reads it as one and
-            # then finds it misplaced.
-            raise _SyntaxError("documentation comment inside an expression", tok[1], tok[1] + 2)
-        if kind != EOF:
-            self.pos += 1
-        return tok
 
-    def _value(self) -> Node:
-        tok = self._next()
-        return self._value_from(tok, _FIRST_VALUE)
+# -- values -----------------------------------------------------------------
+#
+# Functions from (parser, position of a token) to (node, position after it):
+# the position travels as a value, which is both clearer and faster here
+# than a cursor in the parser object.
 
-    def _value_from(self, tok: Token, expected: str) -> Node:
-        kind, start, end, value = tok
-        if kind == STRING:
-            return SynString(str(value), start, end)
-        if kind == PUNCT:
-            if value == "{":
-                return self._object(start)
-            if value == "[":
-                return self._list(start)
-        elif kind == BOOL:
-            return SynBool(bool(value), start, end)
-        elif kind == NULL:
-            return SynNull(start, end)
-        raise _SyntaxError(expected, start, end)
+def _error(p: _Parser, message: str, pos: int) -> _SyntaxError:
+    tok = p.tokens[pos]
+    if tok[0] == DOC:
+        # A doc comment inside an expression: QEMU reads it as one and
+        # then finds it misplaced.
+        return _SyntaxError("documentation comment inside an expression", tok[1], tok[1] + 2, pos)
+    return _SyntaxError(message, tok[1], tok[2], pos)
 
-    def _object(self, start: int) -> SynObject:
-        members: dict[str, tuple[SynString, Node]] = {}
-        tok = self._next()
-        if tok[0] == PUNCT and tok[3] == "}":
-            return SynObject(members, start, tok[2])
+
+def _value(p: _Parser, pos: int, expected: str = _FIRST_VALUE) -> tuple[Node, int]:
+    tok = p.tokens[pos]
+    kind = tok[0]
+    if kind == STRING:
+        return SynString(tok[3], tok[1], tok[2]), pos + 1  # type: ignore[arg-type]
+    if kind == "{":
+        return _object(p, pos)
+    if kind == "[":
+        return _list(p, pos)
+    if kind == BOOL:
+        return SynBool(tok[3], tok[1], tok[2]), pos + 1  # type: ignore[arg-type]
+    if kind == NULL:
+        return SynNull(tok[1], tok[2]), pos + 1
+    raise _error(p, expected, pos)
+
+
+def _object(p: _Parser, pos: int) -> tuple[SynObject, int]:
+    tokens = p.tokens
+    start = tokens[pos][1]
+    members: dict[str, tuple[SynString, Node]] = {}
+    pos += 1
+    tok = tokens[pos]
+    if tok[0] == "}":
+        return SynObject(members, start, tok[2]), pos + 1
+    if tok[0] != STRING:
+        raise _error(p, "expected string or '}'", pos)
+    while True:
+        key = SynString(tok[3], tok[1], tok[2])  # type: ignore[arg-type]
+        pos += 1
+        if tokens[pos][0] != ":":
+            raise _error(p, "expected ':'", pos)
+        value, pos = _value(p, pos + 1)
+        if key.value in members:
+            p.out.diagnostics.append(Diagnostic(
+                rules.DUPLICATE_KEY, f"duplicate key '{key.value}'", p.source.span(key.start, key.end)))
+        else:
+            members[key.value] = (key, value)
+        tok = tokens[pos]
+        if tok[0] == "}":
+            return SynObject(members, start, tok[2]), pos + 1
+        if tok[0] != ",":
+            raise _error(p, "expected ',' or '}'", pos)
+        pos += 1
+        tok = tokens[pos]
         if tok[0] != STRING:
-            raise _SyntaxError("expected string or '}'", tok[1], tok[2])
-        while True:
-            key = SynString(str(tok[3]), tok[1], tok[2])
-            colon = self._next()
-            if colon[0] != PUNCT or colon[3] != ":":
-                raise _SyntaxError("expected ':'", colon[1], colon[2])
-            if key.value in members:
-                self.out.diagnostics.append(Diagnostic(
-                    rules.DUPLICATE_KEY, f"duplicate key '{key.value}'",
-                    self.source.span(key.start, key.end)))
-                self._value()
-            else:
-                members[key.value] = (key, self._value())
-            tok = self._next()
-            if tok[0] == PUNCT and tok[3] == "}":
-                return SynObject(members, start, tok[2])
-            if tok[0] != PUNCT or tok[3] != ",":
-                raise _SyntaxError("expected ',' or '}'", tok[1], tok[2])
-            tok = self._next()
-            if tok[0] != STRING:
-                raise _SyntaxError("expected string", tok[1], tok[2])
+            raise _error(p, "expected string", pos)
 
-    def _list(self, start: int) -> SynList:
-        items: list[Node] = []
-        tok = self._next()
-        if tok[0] == PUNCT and tok[3] == "]":
-            return SynList(items, start, tok[2])
-        items.append(self._value_from(tok, "expected '{', '[', ']', string, or boolean"))
-        while True:
-            tok = self._next()
-            if tok[0] == PUNCT and tok[3] == "]":
-                return SynList(items, start, tok[2])
-            if tok[0] != PUNCT or tok[3] != ",":
-                raise _SyntaxError("expected ',' or ']'", tok[1], tok[2])
-            items.append(self._value())
+
+def _list(p: _Parser, pos: int) -> tuple[SynList, int]:
+    tokens = p.tokens
+    start = tokens[pos][1]
+    items: list[Node] = []
+    pos += 1
+    tok = tokens[pos]
+    if tok[0] == "]":
+        return SynList(items, start, tok[2]), pos + 1
+    item, pos = _value(p, pos, "expected '{', '[', ']', string, or boolean")
+    items.append(item)
+    while True:
+        tok = tokens[pos]
+        if tok[0] == "]":
+            return SynList(items, start, tok[2]), pos + 1
+        if tok[0] != ",":
+            raise _error(p, "expected ',' or ']'", pos)
+        item, pos = _value(p, pos + 1)
+        items.append(item)
 
 
 def _shorten(text: str, limit: int = 40) -> str:

@@ -1,0 +1,143 @@
+"""The language of each era: what one QEMU release accepts and another
+refuses, checked on small schemas of our own."""
+
+from __future__ import annotations
+
+import pytest
+
+from qapidoc import LoadOptions, LoadResult, load_text
+from qapidoc.dialect import CHANGES, Dialect, DialectEvidence, detect, parse_dialect
+
+
+def load(text: str, dialect: str | None = None) -> LoadResult:
+    version = parse_dialect(dialect) if dialect else None
+    return load_text("t.json", text, LoadOptions(dialect=version))
+
+
+def errors(text: str, dialect: str | None = None) -> list[str]:
+    return [d.message.split("\n")[0] for d in load(text, dialect).diagnostics if d.level.value == "error"]
+
+
+@pytest.mark.parametrize(("text", "old", "new", "message"), [
+    # 2.10 strings took JSON escapes; 4.2 kept only '\\'
+    ("{ 'enum': 'Colour', 'data': [ 'a\\u0062' ] }", "2.10", "10.2", "unknown escape \\u"),
+    # simple unions went away in 6.2
+    ("{ 'enum': 'Kinds', 'data': ['a'] }\n{ 'struct': 'Shape', 'data': {} }\n"
+     "{ 'union': 'Thing', 'data': { 'a': 'Shape' } }", "6.1", "10.2", "union misses keys 'base', 'discriminator'"),
+    # 'if' was a C expression until 6.1, then a symbol or all/any/not
+    ("{ 'struct': 'Shape', 'data': {}, 'if': 'defined(CONFIG_X)' }", "5.2", "10.2",
+     "'if' condition 'defined(CONFIG_X)' of struct is not a valid identifier"),
+    # case rules arrived in 6.0
+    ("{ 'event': 'lower' }", "5.2", "10.2", "name of event must not use lowercase or '-'"),
+    ("{ 'command': 'Foo_Bar' }", "5.2", "10.2", "name of command must not use uppercase or '_'"),
+    ("{ 'struct': 'Shape', 'data': { 'a_b': 'int' } }", "5.2", "10.2",
+     "name of 'data' member 'a_b' must not use uppercase or '_'"),
+    # features on enum values since 6.2
+    ("{ 'enum': 'Colour', 'data': [ { 'name': 'a', 'features': [ 'f' ] } ] }", "10.2", "5.2",
+     "'data' member has unknown key 'features'"),
+    # alternates with array branches since 7.1
+    ("{ 'alternate': 'Choice', 'data': { 'l': ['int'], 's': 'str' } }", "7.2", "6.2",
+     "'data' member 'l' should be a type name"),
+    # the Kind suffix was reserved for simple unions until 6.1
+    ("{ 'enum': 'FooKind', 'data': [ 'a' ] }", "10.2", "6.1", "enum name should not end in 'Kind'"),
+    # the 'coroutine' flag came in 5.2
+    ("{ 'command': 'c', 'coroutine': true }", "5.2", "5.1", "command has unknown key 'coroutine'"),
+])
+def test_accepted_by_one_era_refused_by_another(text: str, old: str, new: str, message: str) -> None:
+    assert errors(text, old) == []
+    assert message in errors(text, new)
+
+
+@pytest.mark.parametrize(("pragma", "ok_in", "bad_in"), [
+    ("returns-whitelist", "5.2", "10.2"),
+    ("name-case-whitelist", "2.10", "6.0"),
+    ("command-returns-exceptions", "6.0", "5.2"),
+    ("documentation-exceptions", "9.0", "8.2"),
+])
+def test_pragma_names_by_era(pragma: str, ok_in: str, bad_in: str) -> None:
+    text = f"{{ 'pragma': {{ '{pragma}': [] }} }}"
+    assert errors(text, ok_in) == []
+    assert errors(text, bad_in) == [f"unknown pragma '{pragma}'"]
+
+
+def test_pragmas_are_global_and_the_last_value_wins(tmp_path: object) -> None:
+    text = ("{ 'pragma': { 'member-name-exceptions': [ 'Apple' ] } }\n"
+            "{ 'pragma': { 'member-name-exceptions': [ 'Banana' ] } }\n"
+            "{ 'struct': 'Apple', 'data': { 'x_y': 'int' } }\n"
+            "{ 'struct': 'Banana', 'data': { 'x_y': 'int' } }\n")
+    assert errors(text, "10.2") == ["name of 'data' member 'x_y' must not use uppercase or '_'"]
+
+
+DOC_2017 = """##
+# @cmd:
+#
+# Some text
+# Since: 1.0
+##
+{ 'command': 'cmd' }
+"""
+
+
+def test_section_tags_mid_paragraph() -> None:
+    """2.10 and 5.2 see a 'Since:' tag at any line start; 9.0 and later only
+    at a paragraph start."""
+    old = load(DOC_2017, "2.10").docs[0]
+    assert old.since == "1.0"
+    new = load(DOC_2017, "10.2").docs[0]
+    assert new.since is None
+    assert "Since: 1.0" in new.body.text
+
+
+def test_example_sections_refused_since_9_1() -> None:
+    text = "##\n# @cmd:\n#\n# Example:\n#\n# -> { \"execute\": \"cmd\" }\n##\n{ 'command': 'cmd' }\n"
+    old = load(text, "7.2")
+    assert not old.diagnostics
+    assert old.docs[0].examples[0].kind == "section"
+    assert errors(text, "10.2") == [
+        "The 'Example' section is no longer supported. Please use the '.. qmp-example::' directive, "
+        "or other suitable markup instead."]
+
+
+def test_undocumented_members_are_errors_since_9_1() -> None:
+    text = "##\n# @Shape:\n#\n# A struct.\n##\n{ 'struct': 'Shape', 'data': { 'a': 'int' } }\n"
+    assert errors(text, "7.2") == []
+    assert errors(text, "10.2") == ["member 'a' lacks documentation"]
+    excepted = "{ 'pragma': { 'documentation-exceptions': [ 'Shape' ] } }\n" + text
+    assert errors(excepted, "10.2") == []
+
+
+def test_doc_line_style_since_10_2() -> None:
+    text = ("##\n# @Shape:\n#\n# One sentence. Another one, after a single space, on a line that is too long.\n"
+            "##\n{ 'struct': 'Shape', 'data': {} }\n")
+    assert errors(text, "10.1") == []
+    assert errors(text, "10.2") == ["documentation line longer than 70 characters",
+                                    "Use two spaces between sentences"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("{ 'struct': 'Shape', 'data': {} }", "10.2"),
+    ("{ 'pragma': { 'returns-whitelist': [] } }", "2.10"),
+    ("{ 'pragma': { 'returns-whitelist': [] } }\n{ 'struct': 'Shape', 'data': {}, 'features': ['f'] }",
+     "2.10"),
+    ("{ 'struct': 'Shape', 'data': {}, 'if': 'defined(X)' }", "2.10"),
+    ("{ 'struct': 'Shape', 'data': {}, 'if': 'X' }\n##\n# @c:\n#\n# Example:\n#\n# -> {}\n##\n"
+     "{ 'command': 'c' }", "6.2"),
+    ("{ 'alternate': 'Choice', 'data': { 'l': ['int'], 'n': 'null' } }\n"
+     "##\n# @c:\n#\n# Note: old\n##\n{ 'command': 'c' }", "7.1"),
+    # a modern schema with one old mistake is checked by the newest rules
+    ("##\n# @c:\n#\n# .. qmp-example::\n#\n#    -> {}\n##\n{ 'command': 'c' }\n"
+     "##\n# @d:\n#\n# Example:\n#\n# -> {}\n##\n{ 'command': 'd' }", "10.2"),
+])
+def test_detection(text: str, expected: str) -> None:
+    assert str(load(text).dialect) == expected
+
+
+def test_change_table() -> None:
+    for name, (version, what) in CHANGES.items():
+        assert (2, 10) <= version <= (10, 2), name
+        assert what
+    assert Dialect((7, 2)).has("if-objects") and not Dialect((6, 1)).has("if-objects")
+    evidence = DialectEvidence()
+    assert detect(evidence) == Dialect((10, 2))
+    assert parse_dialect("7.2") == (7, 2) and parse_dialect("10.2.50") == (10, 2)
+    assert parse_dialect("1.0") is None and parse_dialect("seven") is None
