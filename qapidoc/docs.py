@@ -34,7 +34,7 @@ from .parser import DocLine, RawDoc
 from .rules import Rule
 from .source import Span
 
-__all__ = ["DocComment", "DocExample", "DocSection", "gather_doc_evidence", "parse_doc"]
+__all__ = ["DocComment", "DocExample", "DocHeading", "DocSection", "gather_doc_evidence", "parse_doc"]
 
 
 class DocSection(NamedTuple):
@@ -115,6 +115,31 @@ class DocComment:
     def since(self) -> str | None:
         section = self.section("since")
         return section.text.strip() if section is not None else None
+
+    @property
+    def headings(self) -> tuple[DocHeading, ...]:
+        """The ``= Title`` headings of a free-form block (the markup of
+        QEMU 2.10 to 9.x; today's schemas use rST section titles instead,
+        which stay in the text)."""
+        if self.symbol is not None:
+            return ()
+        out = []
+        for line in self.body.lines:
+            m = _HEADING.match(line.text)
+            if m:
+                out.append(DocHeading(len(m.group(1)), m.group(2).strip(), line))
+        return tuple(out)
+
+
+class DocHeading(NamedTuple):
+    """A legacy ``= Title`` line: its level (1 for ``=``) and title."""
+
+    level: int
+    title: str
+    line: DocLine
+
+
+_HEADING = re.compile(r"(=+) +(\S.*)$")
 
 
 _TAG_KINDS = {
@@ -566,11 +591,12 @@ _OPTION = re.compile(r"^\s+:([\w-]+):\s*(.*)$")
 
 def _examples(doc: _Doc, sections: tuple[DocSection, ...]) -> list[DocExample]:
     out: list[DocExample] = []
+    directives = doc.raw.contains("qmp-example::")
     for section in sections:
         if section.kind == "example":
             out.append(DocExample("section", section.lines, section.span, section.tag, False, section))
-            continue
-        out.extend(_directive_examples(doc, section))
+        elif directives:
+            out.extend(_directive_examples(doc, section))
     return out
 
 
@@ -646,13 +672,14 @@ def _literal_lines(texts: list[str], joined: str, starts: list[int]) -> set[int]
 
 
 def _check_line_style(doc: _Doc, lines: tuple[DocLine, ...]) -> None:
+    raw = doc.raw
+    # Most blocks are clean: look closer only where a line may not be.
+    # ('#' and 69 characters make 70 columns with the space.)
+    if raw.longest <= 69 and not _ONE_SPACE.search(raw.file.text, raw.start, raw.end):
+        return
     texts = [line.text for line in lines]
     joined = "\n".join(texts)
-    # Most blocks are clean: look closer only where a line may not be.
-    # (68 characters of text make 70 columns with the '# '.)
     spaced = [m.start() for m in _ONE_SPACE.finditer(joined)]
-    if not spaced and max(map(len, texts), default=0) <= 68:
-        return
     starts = list(itertools.accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
     candidates = {bisect.bisect_right(starts, c) - 1 for c in spaced}
     candidates.update(i for i, text in enumerate(texts) if len(text) > 68)
@@ -681,12 +708,10 @@ def _check_line_style(doc: _Doc, lines: tuple[DocLine, ...]) -> None:
 _OLD_TAG = re.compile(r"(Example|Examples|Note|Notes):(\s|$)")
 
 
-_EVIDENCE_CANDIDATE = re.compile(r"^(?:\.\. qmp-example::|Errors:|Examples?:|Notes?:)", re.MULTILINE)
-
-
 def gather_doc_evidence(raw: RawDoc, evidence: DialectEvidence) -> None:
     """Note what a doc block's markup says about its era."""
-    if not _EVIDENCE_CANDIDATE.search("\n".join(line.text for line in raw.lines)):
+    if not (raw.contains("qmp-example") or raw.contains("Errors:") or raw.contains("Example")
+            or raw.contains("Note")):
         return
     for line in raw.lines:
         text = line.text

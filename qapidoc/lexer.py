@@ -71,6 +71,7 @@ class DocBlock(NamedTuple):
     lines: list[DocLine]
     start: int        # the opening '##'
     end: int          # after the closing '##' (or where the block broke off)
+    longest: int      # the length of the longest line's text
 _WORD = re.compile(r"[^\[\]{}:,\s']+")
 _OLD_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "/": "/", "'": "'", '"': '"'}
 
@@ -148,10 +149,13 @@ def _lex_doc(source: SourceFile, start: int, end: int, result: LexResult) -> int
     append = lines.append
     new = tuple.__new__
     strip_cr = result.has_cr
+    longest = 0
     for m in _DOC_LINE.finditer(text, end, body_end):
         value = m[1]
         if strip_cr:
             value = value.rstrip("\r")
+        if len(value) > longest:
+            longest = len(value)
         hash_at = m.start()
         if value[:1] == " ":
             append(new(DocLine, (value[1:], hash_at + 2, hash_at)))
@@ -168,14 +172,14 @@ def _lex_doc(source: SourceFile, start: int, end: int, result: LexResult) -> int
         if text[close:line_end].rstrip("\r") != "##":
             diags.append(Diagnostic(rules.DOC_SYNTAX, "junk after '##' at end of documentation comment",
                                     source.span(close, line_end)))
-        result.tokens.append((DOC, start, close + 2, DocBlock(lines, start, close + 2)))
+        result.tokens.append((DOC, start, close + 2, DocBlock(lines, start, close + 2, longest)))
         return line_end
     # Something other than a comment before the closing '##'.
     eof = close >= len(text)
     at = (len(text) - 1 if text.endswith("\n") else len(text)) if eof else close
     diags.append(Diagnostic(rules.DOC_SYNTAX, "documentation comment must end with '##'",
                             source.span(max(at, 0), max(at, 0) + (0 if eof else 1))))
-    result.tokens.append((DOC, start, body_end, DocBlock(lines, start, body_end)))
+    result.tokens.append((DOC, start, body_end, DocBlock(lines, start, body_end, longest)))
     return close
 
 

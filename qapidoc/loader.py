@@ -165,9 +165,9 @@ def _load(path: str, text: str, options: LoadOptions) -> LoadResult:
     doc_for: dict[str, DocComment] = {}
     for _, expr in state.exprs:
         bound_doc = docs_by_expr.get(id(expr))
-        name = _definition_name(expr)
-        if bound_doc is not None and name is not None and bound_doc.symbol == name:
-            doc_for.setdefault(name, bound_doc)
+        if bound_doc is not None and bound_doc.symbol is not None \
+                and bound_doc.symbol == _definition_name(expr):
+            doc_for.setdefault(bound_doc.symbol, bound_doc)
     expr_order = {(id(file), expr.node.start): i for i, (file, expr) in enumerate(state.exprs)}
     return LoadResult(schema, diagnostics, tuple(state.modules), tuple(doc_models), dialect, doc_for,
                       expr_order)

@@ -77,6 +77,12 @@ class RawDoc:
     lines: tuple[DocLine, ...]
     start: int          # offset of the opening '##'
     end: int            # offset after the closing '##'
+    #: the longest line's length, counting the '#' and the space after it
+    longest: int = 0
+
+    def contains(self, text: str) -> bool:
+        """Whether ``text`` occurs in the block (a fast test before a scan)."""
+        return self.file.text.find(text, self.start, self.end) >= 0
 
     @property
     def span(self) -> Span:
@@ -165,7 +171,7 @@ class _Parser:
                 self.pos += 1
                 block = tok[3]
                 assert isinstance(block, DocBlock)
-                doc = RawDoc(self.source, tuple(block.lines), block.start, block.end)
+                doc = RawDoc(self.source, tuple(block.lines), block.start, block.end, block.longest + 1)
                 self._reject_pending(pending_doc)
                 self.out.items.append(doc)
                 pending_doc = doc
