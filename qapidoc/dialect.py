@@ -32,6 +32,8 @@ CHANGES: dict[str, tuple[Version, str]] = {
     "allow-preconfig": ((3, 0), "the 'allow-preconfig' command flag"),
     "coroutine": ((5, 2), "the 'coroutine' command flag"),
     "features-must-be-documented": ((4, 2), "every feature needs a description in a doc comment"),
+    "doc-indentation": ((5, 2), "continuation lines of a doc section are indented at least as far as "
+                        "the text after '@arg:' or 'Tag:'; the indent is stripped"),
     "uncovered-branches-empty": ((3, 0), "enum values without a union branch get an empty branch"),
     "alternate-single-branch": ((4, 2), "an alternate may have a single branch"),
     "no-boxed-alternate": ((4, 2), "commands and events cannot take an alternate as boxed 'data'"),

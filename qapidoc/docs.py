@@ -449,25 +449,20 @@ class _ClassicParser:
         self.doc = doc
         dialect = doc.dialect
         self.features_allowed = dialect.has("features")
-        self.enforce_indent = dialect.has("lowercase-messages") and dialect.version >= (5, 2)
+        self.enforce_indent = dialect.has("doc-indentation")
         self.strip = not self.enforce_indent
         self.mode = "body"
         self.section: _Building | None = None
 
     def run(self, lines: tuple[DocLine, ...]) -> None:
         doc = self.doc
-        assert doc.body is not None
         self.section = doc.body
-        body_empty = True
+        # Only the very first line can name the symbol; even a blank '#'
+        # before it makes the block free-form.
+        if lines and lines[0].text.startswith("@"):
+            _symbol_line(doc, lines[0])
+            lines = lines[1:]
         for line in lines:
-            if doc.symbol is None and body_empty and line.text.startswith("@") and self.mode == "body":
-                _symbol_line(doc, line)
-                body_empty = False
-                continue
-            if line.text or doc.symbol is not None:
-                body_empty = False if (line.text or doc.symbol) else body_empty
-            if line.text == "":
-                body_empty = False
             self.feed(line)
         self.end_section()
 
