@@ -13,7 +13,7 @@ from typing import NamedTuple
 from .rules import Rule, Severity
 from .source import Span
 
-__all__ = ["Context", "Diagnostic", "Note", "Severity", "sort_key"]
+__all__ = ["Context", "Diagnostic", "Note", "Severity", "StageError", "sort_key"]
 
 
 
@@ -80,3 +80,22 @@ def sort_key(diag: Diagnostic) -> tuple[str, int, int]:
     if diag.span is None:
         return (diag.path or "", 0, 0)
     return (diag.span.file.path, diag.span.start, diag.span.end)
+
+
+class StageError(Exception):
+    """Raised inside a stage to abandon the part it is checking.
+
+    Stages never let it out: they catch it where the part ends and turn it
+    into a :class:`Diagnostic` (with :meth:`diagnostic`), then go on with
+    the next part.
+    """
+
+    def __init__(self, rule: Rule, message: str, span: Span, notes: tuple[Note, ...] = ()) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+        self.span = span
+        self.notes = notes
+
+    def diagnostic(self, context: Context | None = None) -> Diagnostic:
+        return Diagnostic(self.rule, self.message, self.span, context, self.notes)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from . import rules
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, StageError
 from .dialect import Dialect, DialectEvidence
 from .parser import DocLine, RawDoc
 from .rules import Rule
@@ -148,16 +148,6 @@ _TAG_KINDS = {
 }
 
 
-class _DocError(Exception):
-    """A structural error: stops the parse of one doc block."""
-
-    def __init__(self, rule: Rule, message: str, span: Span) -> None:
-        super().__init__(message)
-        self.rule = rule
-        self.message = message
-        self.span = span
-
-
 @dataclass(slots=True)
 class _Building:
     """A section being built; frozen into a DocSection at the end."""
@@ -197,8 +187,8 @@ class _Doc:
     def line_span(self, line: DocLine) -> Span:
         return self.raw.file.span(line.hash_offset, line.offset + len(line.text))
 
-    def error(self, rule: Rule, message: str, line: DocLine) -> _DocError:
-        return _DocError(rule, message, self.line_span(line))
+    def error(self, rule: Rule, message: str, line: DocLine) -> StageError:
+        return StageError(rule, message, self.line_span(line))
 
     @property
     def current(self) -> _Building:
@@ -269,8 +259,8 @@ def parse_doc(raw: RawDoc, dialect: Dialect) -> tuple[DocComment, list[Diagnosti
     try:
         parser.run(lines)
         _check_empty_sections(doc)
-    except _DocError as err:
-        doc.diagnostics.append(Diagnostic(err.rule, err.message, err.span))
+    except StageError as err:
+        doc.diagnostics.append(err.diagnostic())
         doc.broken = True
     if dialect.has("doc-line-style"):
         _check_line_style(doc, lines)
@@ -285,7 +275,7 @@ def _check_empty_sections(doc: _Doc) -> None:
                 message = f"text required after '{tag}:'"
             else:
                 message = f"empty doc section '{tag}'"
-            raise _DocError(rules.DOC_STRUCTURE, message, section.span)
+            raise StageError(rules.DOC_STRUCTURE, message, section.span)
 
 
 def _symbol_line(doc: _Doc, line: DocLine) -> None:

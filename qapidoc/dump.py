@@ -51,6 +51,12 @@ def _variants(variants: Variants | None) -> Iterator[str]:
         yield from _cond(variant.cond, 8)
 
 
+def _tail(ent: EnumType | ObjectType | AlternateType | CommandEntity | EventEntity) -> Iterator[str]:
+    """The condition and features of a definition, after its other lines."""
+    yield from _cond(ent.cond, 4)
+    yield from _features(ent.features, 4)
+
+
 def _entity(ent: Entity) -> Iterator[str]:
     if isinstance(ent, EnumType):
         yield f"enum {ent.name}"
@@ -60,8 +66,7 @@ def _entity(ent: Entity) -> Iterator[str]:
             yield f"    member {value.name}"
             yield from _cond(value.cond, 8)
             yield from _features(value.features, 8)
-        yield from _cond(ent.cond, 4)
-        yield from _features(ent.features, 4)
+        yield from _tail(ent)
     elif isinstance(ent, ArrayType):
         yield f"array {ent.name} {ent.element}"
     elif isinstance(ent, ObjectType):
@@ -73,25 +78,21 @@ def _entity(ent: Entity) -> Iterator[str]:
             yield from _cond(member.cond, 8)
             yield from _features(member.features, 8)
         yield from _variants(ent.variants)
-        yield from _cond(ent.cond, 4)
-        yield from _features(ent.features, 4)
+        yield from _tail(ent)
     elif isinstance(ent, AlternateType):
         yield f"alternate {ent.name}"
         yield from _variants(ent.variants)
-        yield from _cond(ent.cond, 4)
-        yield from _features(ent.features, 4)
+        yield from _tail(ent)
     elif isinstance(ent, CommandEntity):
         yield f"command {ent.name} {ent.arg_type} -> {ent.ret_type}"
         yield (f"    gen={ent.gen} success_response={ent.success_response} boxed={ent.boxed} "
                f"oob={ent.allow_oob} preconfig={ent.allow_preconfig}"
                + (" coroutine=True" if ent.coroutine else ""))
-        yield from _cond(ent.cond, 4)
-        yield from _features(ent.features, 4)
+        yield from _tail(ent)
     elif isinstance(ent, EventEntity):
         yield f"event {ent.name} {ent.arg_type}"
         yield f"    boxed={ent.boxed}"
-        yield from _cond(ent.cond, 4)
-        yield from _features(ent.features, 4)
+        yield from _tail(ent)
 
 
 def _module_name(root_dir: str, path: str) -> str:

@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 from . import rules
-from .diagnostics import Context, Diagnostic
+from .diagnostics import Context, Diagnostic, StageError
 from .dialect import Dialect, DialectEvidence
 from .parser import Node, RawDoc, SynBool, SynList, SynObject, SynString
-from .rules import Rule
 from .source import SourceFile, Span
 
 __all__ = [
@@ -303,16 +302,6 @@ def _stem(name: str, new_rules: bool) -> str | None:
     return stem
 
 
-class _ShapeError(Exception):
-    """One shape error: stops the check of the part it was found in."""
-
-    def __init__(self, rule: Rule, message: str, span: Span) -> None:
-        super().__init__(message)
-        self.rule = rule
-        self.message = message
-        self.span = span
-
-
 @dataclass(slots=True)
 class _Checker:
     file: SourceFile
@@ -328,8 +317,8 @@ class _Checker:
     def span(self, node: Node | SynString) -> Span:
         return self.file.span(node.start, node.end)
 
-    def report(self, err: _ShapeError) -> None:
-        self.diagnostics.append(Diagnostic(err.rule, err.message, err.span, self.context))
+    def report(self, err: StageError) -> None:
+        self.diagnostics.append(err.diagnostic(self.context))
 
     # -- generic helpers -----------------------------------------------------
 
@@ -342,20 +331,20 @@ class _Checker:
         missing = [k for k in required if k not in obj.members]
         if missing:
             s = "s" if len(missing) > 1 else ""
-            raise _ShapeError(rules.EXPR_KEYS, f"{source} misses key{s} {pprint(missing)}",
+            raise StageError(rules.EXPR_KEYS, f"{source} misses key{s} {pprint(missing)}",
                        self.file.span(obj.start, obj.start + 1))
         allowed = set(required) | set(optional)
         unknown = [k for k in obj.members if k not in allowed]
         if unknown:
             s = "s" if len(unknown) > 1 else ""
             first = obj.members[unknown[0]][0]
-            raise _ShapeError(rules.EXPR_KEYS,
+            raise StageError(rules.EXPR_KEYS,
                        f"{source} has unknown key{s} {pprint(unknown)}\nValid keys are {pprint(allowed)}.",
                        self.span(first))
 
     def name_str(self, node: Node | None, source: str, where: Span) -> str:
         if not isinstance(node, SynString):
-            raise _ShapeError(rules.EXPR_VALUE, f"{source} requires a string name",
+            raise StageError(rules.EXPR_VALUE, f"{source} requires a string name",
                        self.span(node) if node is not None else where)
         return node.value
 
@@ -363,27 +352,27 @@ class _Checker:
         """Check the name syntax; return the stem the case rules look at."""
         stem = _stem(name, self.new_names)
         if stem is None:
-            raise _ShapeError(rules.INVALID_NAME, f"{source} has an invalid name", span)
+            raise StageError(rules.INVALID_NAME, f"{source} has an invalid name", span)
         return stem
 
     def check_name_upper(self, name: str, span: Span, source: str) -> None:
         stem = self.check_name(name, span, source)
         if self.dialect.has("name-case-rules") and re.search(r"[a-z-]", stem):
-            raise _ShapeError(rules.NAME_CASE, f"name of {source} must not use lowercase or '-'", span)
+            raise StageError(rules.NAME_CASE, f"name of {source} must not use lowercase or '-'", span)
 
     def check_name_lower(self, name: str, span: Span, source: str, *, permit_upper: bool = False,
                          permit_underscore: bool = False) -> None:
         stem = self.check_name(name, span, source)
         if self.new_names:
             if (not permit_upper and re.search(r"[A-Z]", stem)) or (not permit_underscore and "_" in stem):
-                raise _ShapeError(rules.NAME_CASE, f"name of {source} must not use uppercase or '_'", span)
+                raise StageError(rules.NAME_CASE, f"name of {source} must not use uppercase or '_'", span)
         elif self.dialect.has("lowercase-messages") and not permit_upper and re.search(r"[A-Z]", stem):
-            raise _ShapeError(rules.NAME_CASE, f"{source} uses uppercase in name", span)
+            raise StageError(rules.NAME_CASE, f"{source} uses uppercase in name", span)
 
     def check_name_camel(self, name: str, span: Span, source: str) -> None:
         stem = self.check_name(name, span, source)
         if self.new_names and not _CAMEL.match(stem):
-            raise _ShapeError(rules.NAME_CASE, f"name of {source} must use CamelCase", span)
+            raise StageError(rules.NAME_CASE, f"name of {source} must use CamelCase", span)
 
     # -- conditions ------------------------------------------------------------
 
@@ -398,25 +387,25 @@ class _Checker:
     def _cond_new(self, node: Node, source: str) -> Cond:
         if isinstance(node, SynString):
             if not _IDENT.fullmatch(node.value):
-                raise _ShapeError(rules.INVALID_CONDITION,
+                raise StageError(rules.INVALID_CONDITION,
                            f"'if' condition '{node.value}' of {source} is not a valid identifier",
                            self.span(node))
             return CondVar(node.value)
         if not isinstance(node, SynObject):
-            raise _ShapeError(rules.INVALID_CONDITION,
+            raise StageError(rules.INVALID_CONDITION,
                        f"'if' condition of {source} must be a string or an object", self.span(node))
         self.check_keys(node, f"'if' condition of {source}", [], ["all", "any", "not"])
         if len(node.members) != 1:
-            raise _ShapeError(rules.INVALID_CONDITION, f"'if' condition of {source} has conflicting keys",
+            raise StageError(rules.INVALID_CONDITION, f"'if' condition of {source} has conflicting keys",
                        self.span(node))
         op, (_, operand) = next(iter(node.members.items()))
         if op == "not":
             return CondNot(self._cond_new(operand, source))
         if not isinstance(operand, SynList):
-            raise _ShapeError(rules.INVALID_CONDITION, f"'{op}' condition of {source} must be an array",
+            raise StageError(rules.INVALID_CONDITION, f"'{op}' condition of {source} must be an array",
                        self.span(operand))
         if not operand.items:
-            raise _ShapeError(rules.INVALID_CONDITION, f"'if' condition [] of {source} is useless",
+            raise StageError(rules.INVALID_CONDITION, f"'if' condition [] of {source} is useless",
                        self.span(operand))
         operands = tuple(self._cond_new(o, source) for o in operand.items)
         return CondAll(operands) if op == "all" else CondAny(operands)
@@ -424,17 +413,17 @@ class _Checker:
     def _cond_old(self, node: Node, source: str) -> Cond:
         def text(item: Node) -> CondText:
             if not isinstance(item, SynString):
-                raise _ShapeError(rules.INVALID_CONDITION,
+                raise StageError(rules.INVALID_CONDITION,
                            f"'if' condition of {source} must be a string or a list of strings",
                            self.span(item))
             if not item.value.strip():
-                raise _ShapeError(rules.INVALID_CONDITION,
+                raise StageError(rules.INVALID_CONDITION,
                            f"'if' condition '{item.value}' of {source} makes no sense", self.span(item))
             return CondText(item.value)
 
         if isinstance(node, SynList):
             if not node.items:
-                raise _ShapeError(rules.INVALID_CONDITION, f"'if' condition [] of {source} is useless",
+                raise StageError(rules.INVALID_CONDITION, f"'if' condition [] of {source} is useless",
                            self.span(node))
             conds = tuple(text(i) for i in node.items)
             return conds[0] if len(conds) == 1 else CondAll(conds)
@@ -447,7 +436,7 @@ class _Checker:
         if node is None:
             return ()
         if not isinstance(node, SynList):
-            raise _ShapeError(rules.INVALID_FEATURE, "'features' must be an array", self.span(node))
+            raise StageError(rules.INVALID_FEATURE, "'features' must be an array", self.span(node))
         out = []
         for item in node.items:
             source = "'features' member"
@@ -458,7 +447,7 @@ class _Checker:
                 name_node = item
             if not isinstance(name_node, SynString):
                 assert name_node is not None
-                raise _ShapeError(rules.INVALID_FEATURE, f"{source} requires a string name", self.span(name_node))
+                raise StageError(rules.INVALID_FEATURE, f"{source} requires a string name", self.span(name_node))
             source = f"{source} '{name_node.value}'"
             span = self.span(name_node)
             self.check_name_lower(name_node.value, span, source)
@@ -472,7 +461,7 @@ class _Checker:
         if node is None:
             return None
         if not isinstance(node, SynString):
-            raise _ShapeError(rules.EXPR_VALUE, f"{source} should be a type name", self.span(node))
+            raise StageError(rules.EXPR_VALUE, f"{source} should be a type name", self.span(node))
         return TypeRef(node.value, False, self.span(node))
 
     def type_name_or_array(self, node: Node | None, source: str) -> TypeRef | None:
@@ -481,16 +470,16 @@ class _Checker:
         if isinstance(node, SynString):
             return TypeRef(node.value, False, self.span(node))
         if not isinstance(node, SynList):
-            raise _ShapeError(rules.EXPR_VALUE, f"{source} should be a type name or array", self.span(node))
+            raise StageError(rules.EXPR_VALUE, f"{source} should be a type name or array", self.span(node))
         if len(node.items) != 1 or not isinstance(node.items[0], SynString):
-            raise _ShapeError(rules.EXPR_VALUE, f"{source}: array type must contain single type name",
+            raise StageError(rules.EXPR_VALUE, f"{source}: array type must contain single type name",
                        self.span(node))
         return TypeRef(node.items[0].value, True, self.span(node))
 
     def members(self, node: Node, source: str, parent: str | None) -> tuple[Member, ...]:
         """An inline members object: ``{ '[*]name': TYPE-REF or {type, if, features} }``."""
         if not isinstance(node, SynObject):
-            raise _ShapeError(rules.EXPR_VALUE, f"{source} should be an object or type name", self.span(node))
+            raise StageError(rules.EXPR_VALUE, f"{source} should be an object or type name", self.span(node))
         permissive = parent is not None and parent in self.pragmas.member_name_exceptions
         out = []
         for key, (key_node, value) in node.members.items():
@@ -502,7 +491,7 @@ class _Checker:
                                   permit_underscore=permissive)
             cname = c_name(name)
             if cname == "u" or cname.startswith("has_"):
-                raise _ShapeError(rules.RESERVED_NAME, f"{key_source} uses reserved name", span)
+                raise StageError(rules.RESERVED_NAME, f"{key_source} uses reserved name", span)
             cond: Cond | None = None
             features: tuple[Feature, ...] = ()
             if isinstance(value, SynObject):
@@ -527,7 +516,7 @@ class _Checker:
 
     def branches(self, node: Node, *, alternate: bool, simple: bool) -> tuple[Branch, ...]:
         if not isinstance(node, SynObject):
-            raise _ShapeError(rules.EXPR_VALUE, "'data' must be an object", self.span(node))
+            raise StageError(rules.EXPR_VALUE, "'data' must be an object", self.span(node))
         out = []
         for key, (key_node, value) in node.members.items():
             source = f"'data' member '{key}'"
@@ -570,7 +559,7 @@ def check_definition(
     meta = metas[0]
     try:
         name = checker.name_str(node.get(meta), f"'{meta}'", head)
-    except _ShapeError as err:
+    except StageError as err:
         checker.report(err)
         return None, checker.diagnostics
     name_node = node.members[meta][1]
@@ -582,7 +571,7 @@ def check_definition(
         _check_defn_name(checker, meta, name, name_span)
         _check_doc_binding(checker, doc, name, head)
         definition = _BUILDERS[meta](checker, node, name, name_span, span, doc)
-    except _ShapeError as err:
+    except StageError as err:
         checker.report(err)
     if definition is None:
         definition = _broken(meta, name, name_span, span, doc)
@@ -599,9 +588,9 @@ def _check_defn_name(checker: _Checker, meta: Meta, name: str, span: Span) -> No
     else:
         checker.check_name_camel(name, span, meta)
         if name.endswith("List"):
-            raise _ShapeError(rules.RESERVED_NAME, f"{meta} name should not end in 'List'", span)
+            raise StageError(rules.RESERVED_NAME, f"{meta} name should not end in 'List'", span)
         if name.endswith("Kind") and not checker.dialect.has("no-simple-unions"):
-            raise _ShapeError(rules.RESERVED_NAME, f"{meta} name should not end in 'Kind'", span)
+            raise StageError(rules.RESERVED_NAME, f"{meta} name should not end in 'Kind'", span)
 
 
 def _check_doc_binding(checker: _Checker, doc: RawDoc | None, name: str, head: Span) -> None:
@@ -636,13 +625,13 @@ def _check_flags(checker: _Checker, node: SynObject) -> None:
     for key in ("gen", "success-response"):
         value = node.get(key)
         if value is not None and not (isinstance(value, SynBool) and value.value is False):
-            raise _ShapeError(rules.INVALID_FLAG, f"flag '{key}' may only use false value", checker.span(value))
+            raise StageError(rules.INVALID_FLAG, f"flag '{key}' may only use false value", checker.span(value))
     for key in ("boxed", "allow-oob", "allow-preconfig", "coroutine"):
         value = node.get(key)
         if value is not None and not (isinstance(value, SynBool) and value.value is True):
-            raise _ShapeError(rules.INVALID_FLAG, f"flag '{key}' may only use true value", checker.span(value))
+            raise StageError(rules.INVALID_FLAG, f"flag '{key}' may only use true value", checker.span(value))
     if "allow-oob" in node.members and "coroutine" in node.members:
-        raise _ShapeError(rules.INVALID_FLAG, "flags 'allow-oob' and 'coroutine' are incompatible",
+        raise StageError(rules.INVALID_FLAG, "flags 'allow-oob' and 'coroutine' are incompatible",
                    checker.span(node.members["coroutine"][0]))
 
 
@@ -652,10 +641,10 @@ def _build_enum(checker: _Checker, node: SynObject, name: str, name_span: Span, 
     data = node.get("data")
     if not isinstance(data, SynList):
         assert data is not None
-        raise _ShapeError(rules.EXPR_VALUE, "'data' must be an array", checker.span(data))
+        raise StageError(rules.EXPR_VALUE, "'data' must be an array", checker.span(data))
     prefix = node.get("prefix")
     if prefix is not None and not isinstance(prefix, SynString):
-        raise _ShapeError(rules.EXPR_VALUE, "'prefix' must be a string", checker.span(prefix))
+        raise StageError(rules.EXPR_VALUE, "'prefix' must be a string", checker.span(prefix))
     permissive = name in checker.pragmas.member_name_exceptions
     value_keys = (["if"] if checker.dialect.has("if-inner") else []) + (
         ["features"] if checker.dialect.has("enum-value-features") else [])
@@ -704,9 +693,9 @@ def _build_union(checker: _Checker, node: SynObject, name: str, name_span: Span,
         checker.check_keys(node, "union", ["union", "data"],
                            _keys(checker, "union", [], ["base", "discriminator"]))
         if "base" in node.members and "discriminator" not in node.members:
-            raise _ShapeError(rules.EXPR_KEYS, "'base' requires 'discriminator'", checker.span(node.members["base"][0]))
+            raise StageError(rules.EXPR_KEYS, "'base' requires 'discriminator'", checker.span(node.members["base"][0]))
         if "discriminator" in node.members and "base" not in node.members:
-            raise _ShapeError(rules.EXPR_KEYS, "'discriminator' requires 'base'",
+            raise StageError(rules.EXPR_KEYS, "'discriminator' requires 'base'",
                        checker.span(node.members["discriminator"][0]))
     base_node = node.get("base")
     base: TypeRef | tuple[Member, ...] | None = None
@@ -736,10 +725,10 @@ def _build_alternate(checker: _Checker, node: SynObject, name: str, name_span: S
     empty = (isinstance(data, SynObject) and not data.members) or (
         isinstance(data, (SynList, SynString)) and not (data.items if isinstance(data, SynList) else data.value))
     if empty:
-        raise _ShapeError(rules.EXPR_VALUE, "'data' must not be empty", checker.span(data))
+        raise StageError(rules.EXPR_VALUE, "'data' must not be empty", checker.span(data))
     branches = checker.branches(data, alternate=True, simple=False)
     if len(branches) < 2 and not checker.dialect.has("alternate-single-branch"):
-        raise _ShapeError(rules.EXPR_VALUE, "alternate should have at least two branches in 'data'",
+        raise StageError(rules.EXPR_VALUE, "alternate should have at least two branches in 'data'",
                    checker.span(data))
     cond, features = _common(checker, node, "alternate")
     return Alternate(name, name_span, span, doc, cond, features, False, branches)
@@ -752,7 +741,7 @@ def _args(checker: _Checker, node: SynObject, meta: Meta) -> tuple[TypeRef | tup
     if boxed:
         if data is None:
             assert boxed_node is not None
-            raise _ShapeError(rules.EXPR_VALUE, "'boxed': true requires 'data'", checker.span(boxed_node))
+            raise StageError(rules.EXPR_VALUE, "'boxed': true requires 'data'", checker.span(boxed_node))
         return checker.type_name(data, "'data'"), True
     if data is None:
         return None, False

@@ -25,7 +25,8 @@ from .dialect import Dialect, DialectEvidence, Version, detect
 from .docs import DocComment, gather_doc_evidence, parse_doc
 from .expressions import Definition, Pragmas, check_definition, gather_evidence, gather_pragma_evidence
 from .model import Schema, build_model
-from .parser import ParsedFile, RawDoc, SynBool, SynList, SynObject, SynString, TopExpr, parse
+from .parser import Node, ParsedFile, RawDoc, SynBool, SynList, SynObject, SynString, TopExpr, parse
+from .rules import Rule
 from .source import SourceFile, Span
 
 __all__ = ["LoadOptions", "LoadResult", "Module", "load_schema", "load_text"]
@@ -221,18 +222,26 @@ def _load_file(state: _Loading, file: SourceFile, chain: tuple[str, ...]) -> Non
     state.modules[module_index] = Module(file, tuple(includes))
 
 
+def _directive_value(state: _Loading, file: SourceFile, node: SynObject, key: str,
+                     expected: type[SynString] | type[SynObject], what: str, rule: Rule) -> Node | None:
+    """The value of an ``include`` or ``pragma`` directive, if well formed."""
+    if len(node.members) != 1:
+        state.diagnostics.append(Diagnostic(rule, f"invalid '{key}' directive", file.span(node.start, node.end)))
+        return None
+    value = node.get(key)
+    assert value is not None
+    if not isinstance(value, expected):
+        state.diagnostics.append(Diagnostic(rule, f"value of '{key}' must be {what}",
+                                            file.span(value.start, value.end)))
+        return None
+    return value
+
+
 def _include(state: _Loading, file: SourceFile, item: TopExpr, chain: tuple[str, ...],
              includes: list[tuple[str, Span, int]]) -> None:
     node = item.node
-    span = file.span(node.start, node.end)
-    if len(node.members) != 1:
-        state.diagnostics.append(Diagnostic(rules.INCLUDE_ERROR, "invalid 'include' directive", span))
-        return
-    value = node.get("include")
+    value = _directive_value(state, file, node, "include", SynString, "a string", rules.INCLUDE_ERROR)
     if not isinstance(value, SynString):
-        state.diagnostics.append(Diagnostic(
-            rules.INCLUDE_ERROR, "value of 'include' must be a string",
-            file.span(value.start, value.end) if value is not None else span))
         return
     path = os.path.join(os.path.dirname(file.path), value.value)
     abspath = os.path.abspath(path)
@@ -254,17 +263,9 @@ def _include(state: _Loading, file: SourceFile, item: TopExpr, chain: tuple[str,
 
 
 def _pragma_directive(state: _Loading, file: SourceFile, node: SynObject) -> None:
-    span = file.span(node.start, node.end)
-    if len(node.members) != 1:
-        state.diagnostics.append(Diagnostic(rules.PRAGMA_ERROR, "invalid 'pragma' directive", span))
-        return
-    value = node.get("pragma")
-    if not isinstance(value, SynObject):
-        state.diagnostics.append(Diagnostic(
-            rules.PRAGMA_ERROR, "value of 'pragma' must be an object",
-            file.span(value.start, value.end) if value is not None else span))
-        return
-    state.pragmas.append((file, value))
+    value = _directive_value(state, file, node, "pragma", SynObject, "an object", rules.PRAGMA_ERROR)
+    if isinstance(value, SynObject):
+        state.pragmas.append((file, value))
 
 
 _LIST_PRAGMAS_NEW = {

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from . import rules
-from .diagnostics import Context, Diagnostic, Note
+from .diagnostics import Context, Diagnostic, Note, StageError
 from .dialect import Dialect
 from .expressions import (
     Alternate,
@@ -272,15 +272,6 @@ class Schema:
 
 # --- building -----------------------------------------------------------------------
 
-class _CheckError(Exception):
-    def __init__(self, rule: Rule, message: str, span: Span, notes: tuple[Note, ...] = ()) -> None:
-        super().__init__(message)
-        self.rule = rule
-        self.message = message
-        self.span = span
-        self.notes = notes
-
-
 class _DependencyError(Exception):
     """A check that depends on a broken entity: nothing new to report."""
 
@@ -489,9 +480,9 @@ class _Builder:
                 self._check_entity(name)
                 if name in self.incomplete:
                     self._mark_broken(name)
-            except _CheckError as fail:
+            except StageError as fail:
                 definition = self.owner.get(name)
-                self.report(definition, fail.rule, fail.message, fail.span, fail.notes)
+                self.diagnostics.append(fail.diagnostic(definition.context if definition else None))
                 self._mark_broken(name)
             except _DependencyError:
                 self._mark_broken(name)
@@ -560,7 +551,7 @@ class _Builder:
         for feature in features:
             other = seen.get(c_name(feature.name))
             if other is not None:
-                raise _CheckError(rules.MEMBER_CLASH,
+                raise StageError(rules.MEMBER_CLASH,
                             f"feature '{feature.name}' collides with feature '{other.name}'",
                             feature.span, (Note(f"feature '{other.name}' is here", other.span),))
             seen[c_name(feature.name)] = feature
@@ -572,7 +563,7 @@ class _Builder:
         if self.dialect.has("features-everywhere"):
             for feature in definition.features:
                 if feature.name in special:
-                    raise _CheckError(rules.FEATURE_USE, f"feature '{feature.name}' is not supported for types",
+                    raise StageError(rules.FEATURE_USE, f"feature '{feature.name}' is not supported for types",
                                 feature.span)
 
     def _check_enum(self, name: str) -> None:
@@ -589,7 +580,7 @@ class _Builder:
             other = seen.get(c_name(value.name))
             if other is not None:
                 assert value.span is not None
-                raise _CheckError(rules.MEMBER_CLASH, f"value '{value.name}' collides with value '{other.name}'",
+                raise StageError(rules.MEMBER_CLASH, f"value '{value.name}' collides with value '{other.name}'",
                             value.span, (Note(f"value '{other.name}' is here", other.span),))
             seen[c_name(value.name)] = member
             values.append(member)
@@ -646,7 +637,7 @@ class _Builder:
         notes = tuple(Note(f"{d} is here", m.span) for d, m in
                       ((described, member), (other_described, other)) if m.span is not None)
         where = (at if outside else member.span or at) or self._here()
-        raise _CheckError(rules.MEMBER_CLASH, f"{described} collides with {other_described}", where,
+        raise StageError(rules.MEMBER_CLASH, f"{described} collides with {other_described}", where,
                           notes if outside else notes[1:])
 
     def _context_name(self, rec: _ObjRec) -> str:
@@ -662,8 +653,9 @@ class _Builder:
         self.current = name
         try:
             return self._check_object(name)
-        except _CheckError as fail:
-            self.report(self.owner.get(name), fail.rule, fail.message, fail.span, fail.notes)
+        except StageError as fail:
+            owner = self.owner.get(name)
+            self.diagnostics.append(fail.diagnostic(owner.context if owner else None))
             self._mark_broken(name)
             raise _DependencyError() from None
         except _DependencyError:
@@ -684,7 +676,7 @@ class _Builder:
         definition = rec.definition
         if rec.checking:
             assert definition is not None
-            raise _CheckError(rules.BASE_CYCLE, f"object {name} contains itself", definition.name_span)
+            raise StageError(rules.BASE_CYCLE, f"object {name} contains itself", definition.name_span)
         rec.checking = True
         try:
             return self._check_object_body(name, rec)
@@ -706,7 +698,7 @@ class _Builder:
             if not self._known(base_name):
                 raise _DependencyError()     # module alone: nothing more can be known
             if base_rec is None or base_rec.branches is not None or self.meta_of[base_name] == "alternate":
-                raise _CheckError(rules.WRONG_TYPE_KIND,
+                raise StageError(rules.WRONG_TYPE_KIND,
                             f"'base' requires a struct type, {self._describe_type(base_name)} isn't",
                             rec.base.span)
             for base_member in self._check_dependency(base_name):
@@ -741,7 +733,7 @@ class _Builder:
         where = rec.tag_span or definition.name_span
         base_desc = "'base'"
         if tag is None or tag.name != rec.tag_name:
-            raise _CheckError(rules.UNION_DISCRIMINATOR,
+            raise StageError(rules.UNION_DISCRIMINATOR,
                         f"discriminator '{rec.tag_name}' is not a member of {base_desc}", where)
         if not self.objects[tag.defined_in].implicit:
             base_desc = f"base type '{tag.defined_in}'"
@@ -752,13 +744,13 @@ class _Builder:
             self._check_enum(tag.type)
             tag_type = self.entities.get(tag.type)
         if not isinstance(tag_type, EnumType):
-            raise _CheckError(rules.UNION_DISCRIMINATOR,
+            raise StageError(rules.UNION_DISCRIMINATOR,
                         f"discriminator member '{rec.tag_name}' of {base_desc} must be of enum type", where)
         if tag.optional:
-            raise _CheckError(rules.UNION_DISCRIMINATOR,
+            raise StageError(rules.UNION_DISCRIMINATOR,
                         f"discriminator member '{rec.tag_name}' of {base_desc} must not be optional", where)
         if tag.cond is not None:
-            raise _CheckError(rules.UNION_DISCRIMINATOR,
+            raise StageError(rules.UNION_DISCRIMINATOR,
                         f"discriminator member '{rec.tag_name}' of {base_desc} must not be conditional",
                         where)
         variants = [Variant(b.name, t, b.cond, b.span) for b, t in rec.branches]
@@ -766,15 +758,15 @@ class _Builder:
         for value in tag_type.values:
             if value.name not in named:
                 if not self.dialect.has("uncovered-branches-empty") and not rec.simple_union:
-                    raise _CheckError(rules.UNION_BRANCH,
+                    raise StageError(rules.UNION_BRANCH,
                                 f"union '{rec.name}' data missing '{value.name}' branch", definition.name_span)
                 variants.append(Variant(value.name, "q_empty", value.cond, None, implicit=True))
         if not variants:
-            raise _CheckError(rules.UNION_BRANCH, "union has no branches", definition.name_span)
+            raise StageError(rules.UNION_BRANCH, "union has no branches", definition.name_span)
         values = set(tag_type.value_names)
         for variant, (branch, type_name) in zip(variants, rec.branches, strict=False):
             if variant.name not in values:
-                raise _CheckError(rules.UNION_BRANCH,
+                raise StageError(rules.UNION_BRANCH,
                             f"branch '{variant.name}' is not a value of {self._describe_type(tag.type)}",
                             branch.span)
             self._resolve(type_name, f"branch '{variant.name}'", branch.type.span)
@@ -783,7 +775,7 @@ class _Builder:
             ok = type_name in self.objects and self.meta_of[type_name] != "alternate" and (
                 self.objects[type_name].branches is None or self.dialect.has("union-branch-unions"))
             if not ok:
-                raise _CheckError(rules.WRONG_TYPE_KIND,
+                raise StageError(rules.WRONG_TYPE_KIND,
                             f"branch '{variant.name}' cannot use {self._describe_type(type_name)}",
                             branch.type.span)
             self._check_dependency(type_name)
@@ -828,12 +820,12 @@ class _Builder:
                 self._check_dependency(type_name)
             other = seen.get(c_name(branch.name))
             if other is not None:
-                raise _CheckError(rules.MEMBER_CLASH, f"branch '{branch.name}' collides with branch '{other.name}'",
+                raise StageError(rules.MEMBER_CLASH, f"branch '{branch.name}' collides with branch '{other.name}'",
                             branch.span)
             seen[c_name(branch.name)] = variant
             qtype = self._alternate_qtype(type_name)
             if qtype is None:
-                raise _CheckError(rules.WRONG_TYPE_KIND,
+                raise StageError(rules.WRONG_TYPE_KIND,
                             f"branch '{branch.name}' cannot use {self._describe_type(type_name)}",
                             branch.type.span)
             conflicting = {qtype}
@@ -853,7 +845,7 @@ class _Builder:
                     conflicting.update(("number", "boolean"))
             for qt in sorted(conflicting):
                 if qt in types_seen:
-                    raise _CheckError(rules.ALTERNATE_CONFLICT,
+                    raise StageError(rules.ALTERNATE_CONFLICT,
                                 f"branch '{branch.name}' can't be distinguished from '{types_seen[qt]}'",
                                 branch.span)
             for qt in conflicting:
@@ -897,22 +889,22 @@ class _Builder:
             if self.meta_of[arg_name] == "alternate" and definition.boxed and not self.dialect.has(
                     "no-boxed-alternate"):
                 return arg_name
-            raise _CheckError(rules.WRONG_TYPE_KIND, f"{what}'s 'data' cannot take {self._describe_type(arg_name)}",
+            raise StageError(rules.WRONG_TYPE_KIND, f"{what}'s 'data' cannot take {self._describe_type(arg_name)}",
                         span)
         if rec.branches is not None and not definition.boxed:
-            raise _CheckError(rules.WRONG_TYPE_KIND,
+            raise StageError(rules.WRONG_TYPE_KIND,
                         f"{what}'s 'data' can take {self._describe_type(arg_name)} only with 'boxed': true",
                         span)
         members = self._check_dependency(arg_name)
         if (self.dialect.has("unboxed-conditions-rejected") and not definition.boxed
                 and any(m.cond is not None for m in members)):
             conditional = next(m for m in members if m.cond is not None)
-            raise _CheckError(rules.UNBOXED_CONDITION,
+            raise StageError(rules.UNBOXED_CONDITION,
                               f"conditional {what} arguments require 'boxed': true", span,
                               (Note(f"argument '{conditional.name}' has an 'if' condition",
                                     conditional.span),))
         if definition.boxed and not members and not self.dialect.has("alternate-single-branch"):
-            raise _CheckError(rules.WRONG_TYPE_KIND, "cannot use 'boxed' with empty type", span)
+            raise StageError(rules.WRONG_TYPE_KIND, "cannot use 'boxed' with empty type", span)
         return arg_name
 
     def _check_command(self, name: str) -> None:
@@ -931,7 +923,7 @@ class _Builder:
                 if self.meta_of.get(typ) == "array":
                     typ = self.arrays[typ][0]
                 if not (typ in self.objects and self.meta_of[typ] in ("struct", "union")):
-                    raise _CheckError(rules.WRONG_TYPE_KIND,
+                    raise StageError(rules.WRONG_TYPE_KIND,
                                 f"command's 'returns' cannot take {self._describe_type(ret_type)}",
                                 definition.returns.span)
         self.entities[name] = CommandEntity(
