@@ -27,8 +27,7 @@ from .expressions import (
     inline_members,
 )
 from .model import Schema
-from .parser import TopExpr
-from .source import SourceFile, Span
+from .source import Span
 
 __all__ = ["DocItem", "bind_docs", "documented_items"]
 
@@ -81,8 +80,11 @@ def _old_extra_names(definition: Definition) -> set[str]:
     return set()
 
 
-def bind_docs(schema: Schema, definitions: list[Definition], docs: list[DocComment],
-              docs_by_expr: dict[int, DocComment], exprs: list[tuple[SourceFile, TopExpr]]) -> list[Diagnostic]:
+def bind_docs(schema: Schema, definitions: list[Definition], docs: list[DocComment], *,
+              module_alone: bool = False) -> list[Diagnostic]:
+    """Check the doc comments against the definitions they document.  With
+    ``module_alone``, a missing description is a warning: the pragma
+    'documentation-exceptions' may be in a module not loaded."""
     diagnostics: list[Diagnostic] = []
     dialect = schema.dialect
     by_raw = {id(doc.raw): doc for doc in docs}
@@ -115,7 +117,7 @@ def bind_docs(schema: Schema, definitions: list[Definition], docs: list[DocComme
             if item.name not in names and dialect.has("members-must-be-documented") and not excepted:
                 diagnostics.append(Diagnostic(
                     rules.UNDOCUMENTED, f"{item.role} '{item.name}' lacks documentation", item.span,
-                    definition.context))
+                    definition.context, severity=rules.Severity.WARNING if module_alone else None))
         for item in features:
             if item.name not in feature_names and dialect.has("features-must-be-documented"):
                 diagnostics.append(Diagnostic(

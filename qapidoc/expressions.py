@@ -310,6 +310,7 @@ class _Checker:
     context: Context | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     new_names: bool = False
+    module_alone: bool = False
 
     def __post_init__(self) -> None:
         self.new_names = self.dialect.has("name-case-rules")
@@ -361,11 +362,23 @@ class _Checker:
             raise StageError(rules.NAME_CASE, f"name of {source} must not use lowercase or '-'", span)
 
     def check_name_lower(self, name: str, span: Span, source: str, *, permit_upper: bool = False,
-                         permit_underscore: bool = False) -> None:
+                         permit_underscore: bool = False, lifted_by: str | None = None) -> None:
+        """Check a lower-case name.  ``lifted_by`` names the pragma that
+        could allow the name: when a module is checked alone, that pragma
+        may be in a module it does not see, so a violation is a warning."""
         stem = self.check_name(name, span, source)
         if self.new_names:
-            if (not permit_upper and re.search(r"[A-Z]", stem)) or (not permit_underscore and "_" in stem):
-                raise StageError(rules.NAME_CASE, f"name of {source} must not use uppercase or '_'", span)
+            upper = not permit_upper and re.search(r"[A-Z]", stem)
+            underscore = not permit_underscore and "_" in stem
+            if upper or underscore:
+                message = f"name of {source} must not use uppercase or '_'"
+                liftable = lifted_by is not None and not (upper and lifted_by == "command-name-exceptions")
+                if liftable and self.module_alone:
+                    self.diagnostics.append(Diagnostic(
+                        rules.NAME_CASE, f"{message} (unless pragma '{lifted_by}' of another module lists it)",
+                        span, self.context, severity=rules.Severity.WARNING))
+                    return
+                raise StageError(rules.NAME_CASE, message, span)
         elif self.dialect.has("lowercase-messages") and not permit_upper and re.search(r"[A-Z]", stem):
             raise StageError(rules.NAME_CASE, f"{source} uses uppercase in name", span)
 
@@ -488,7 +501,8 @@ class _Checker:
             optional = key.startswith("*")
             name = key[1:] if optional else key
             self.check_name_lower(name, span, key_source, permit_upper=permissive,
-                                  permit_underscore=permissive)
+                                  permit_underscore=permissive,
+                                  lifted_by="member-name-exceptions" if parent is not None else None)
             cname = c_name(name)
             if cname == "u" or cname.startswith("has_"):
                 raise StageError(rules.RESERVED_NAME, f"{key_source} uses reserved name", span)
@@ -546,9 +560,13 @@ _FLAG_KEYS = ("gen", "success-response", "boxed", "allow-oob", "allow-preconfig"
 
 def check_definition(
     node: SynObject, doc: RawDoc | None, file: SourceFile, dialect: Dialect, pragmas: Pragmas,
+    *, module_alone: bool = False,
 ) -> tuple[Definition | None, list[Diagnostic]]:
-    """Check one top-level definition; return it (or None) and diagnostics."""
-    checker = _Checker(file, dialect, pragmas)
+    """Check one top-level definition; return it (or None) and diagnostics.
+
+    With ``module_alone``, what a pragma of another module could allow is a
+    warning, not an error."""
+    checker = _Checker(file, dialect, pragmas, module_alone=module_alone)
     metas = [m for m in META_KINDS if m in node.members]
     head = file.span(node.start, node.start + 1)
     if len(metas) != 1 and (dialect.has("name-case-rules") or not metas):
@@ -584,7 +602,8 @@ def _check_defn_name(checker: _Checker, meta: Meta, name: str, span: Span) -> No
     elif meta == "command":
         checker.check_name_lower(
             name, span, meta, permit_upper=not checker.dialect.has("name-case-rules"),
-            permit_underscore=name in checker.pragmas.command_name_exceptions)
+            permit_underscore=name in checker.pragmas.command_name_exceptions,
+            lifted_by="command-name-exceptions")
     else:
         checker.check_name_camel(name, span, meta)
         if name.endswith("List"):
@@ -663,6 +682,7 @@ def _build_enum(checker: _Checker, node: SynObject, name: str, name_span: Span, 
         # Enum values may start with a digit: hide it from the name rules.
         checked = "d" + vname if vname[:1].isdigit() else vname
         checker.check_name_lower(checked, vspan, source, permit_upper=permissive,
+                                 lifted_by="member-name-exceptions",
                                  permit_underscore=permissive)
         cond = checker.cond(item, source) if isinstance(item, SynObject) else None
         features = checker.features(item) if isinstance(item, SynObject) else ()
@@ -839,7 +859,12 @@ def _cond_evidence(node: Node, evidence: DialectEvidence, depth: int) -> None:
                 _cond_evidence(item, evidence, depth + 1)
         return
     for key, (_, value) in node.members.items():
+        if key == "features" and depth == 0:
+            evidence.at_least("features", "'features' on a definition")
+        if key == "type" and depth > 1:
+            evidence.at_least("if-inner", "a member in the long form { 'type': ... }")
         if key == "if":
+            evidence.at_least("if", "an 'if' condition")
             if isinstance(value, SynObject):
                 evidence.at_least("if-objects", "an 'if' condition object")
             elif isinstance(value, SynList) or (isinstance(value, SynString) and _C_EXPR.search(value.value)):

@@ -155,14 +155,15 @@ def _load(path: str, text: str, options: LoadOptions) -> LoadResult:
     diagnostics = parse_stage
     definitions: list[Definition] = []
     for file, expr in state.exprs:
-        definition, diags = check_definition(expr.node, expr.doc, file, dialect, pragmas)
+        definition, diags = check_definition(expr.node, expr.doc, file, dialect, pragmas,
+                                             module_alone=options.module_alone)
         diagnostics.extend(diags)
         if definition is not None:
             definitions.append(definition)
 
     schema, model_diags = build_model(definitions, pragmas, dialect, module_alone=options.module_alone)
     diagnostics.extend(model_diags)
-    diagnostics.extend(bind_docs(schema, definitions, doc_models, docs_by_expr, state.exprs))
+    diagnostics.extend(bind_docs(schema, definitions, doc_models, module_alone=options.module_alone))
     doc_for: dict[str, DocComment] = {}
     for _, expr in state.exprs:
         bound_doc = docs_by_expr.get(id(expr))

@@ -760,7 +760,7 @@ class _Builder:
                 if not self.dialect.has("uncovered-branches-empty") and not rec.simple_union:
                     raise StageError(rules.UNION_BRANCH,
                                 f"union '{rec.name}' data missing '{value.name}' branch", definition.name_span)
-                variants.append(Variant(value.name, "q_empty", value.cond, None, implicit=True))
+                variants.append(Variant(value.name, "q_empty", value.cond, value.span, implicit=True))
         if not variants:
             raise StageError(rules.UNION_BRANCH, "union has no branches", definition.name_span)
         values = set(tag_type.value_names)
@@ -923,9 +923,13 @@ class _Builder:
                 if self.meta_of.get(typ) == "array":
                     typ = self.arrays[typ][0]
                 if not (typ in self.objects and self.meta_of[typ] in ("struct", "union")):
-                    raise StageError(rules.WRONG_TYPE_KIND,
-                                f"command's 'returns' cannot take {self._describe_type(ret_type)}",
-                                definition.returns.span)
+                    message = f"command's 'returns' cannot take {self._describe_type(ret_type)}"
+                    if not self.module_alone:
+                        raise StageError(rules.WRONG_TYPE_KIND, message, definition.returns.span)
+                    self.diagnostics.append(Diagnostic(
+                        rules.WRONG_TYPE_KIND,
+                        f"{message} (unless pragma 'command-returns-exceptions' of another module lists it)",
+                        definition.returns.span, definition.context, severity=rules.Severity.WARNING))
         self.entities[name] = CommandEntity(
             name, arg_type, definition.boxed, ret_type, definition.gen, definition.success_response,
             definition.allow_oob, definition.allow_preconfig, definition.coroutine, definition.cond,

@@ -112,3 +112,25 @@ def test_internal_errors_say_so(schemas: dict[str, str], monkeypatch: pytest.Mon
     err = capsys.readouterr().err
     assert "internal error: RuntimeError: boom" in err and "please report it" in err
     assert "Traceback" not in err
+
+
+def test_module_alone_is_lenient_where_another_module_could_allow(
+        tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Checked alone, a module cannot see the pragmas of the schema's other
+    modules: what they could allow is a warning, not an error."""
+    (tmp_path / "mod.json").write_text(
+        "##\n# @Box:\n#\n# @a_b: x\n##\n{ 'struct': 'Box', 'data': { 'a_b': 'int', 'c': 'int' } }\n"
+        "##\n# @get-count:\n##\n{ 'command': 'get-count', 'returns': 'int' }\n"
+        "##\n# @do_it:\n##\n{ 'command': 'do_it' }\n")
+    path = str(tmp_path / "mod.json")
+    assert main(["check", "--dialect", "10.2", path]) == 1
+    strict = capsys.readouterr().out
+    assert main(["check", "--dialect", "10.2", "--module", path]) == 0
+    lenient = capsys.readouterr().out
+    for message in ("name of 'data' member 'a_b' must not use uppercase or '_'",
+                    "command's 'returns' cannot take built-in type 'int'",
+                    "name of command must not use uppercase or '_'"):
+        assert f"error: {message}" in strict
+        assert f"warning: {message}" in lenient
+    # Alone, Box is not broken by its member's name, so its docs are checked too.
+    assert "warning: member 'c' lacks documentation" in lenient

@@ -117,9 +117,16 @@ def test_doc_line_style_since_10_2() -> None:
 @pytest.mark.parametrize(("text", "expected"), [
     ("{ 'struct': 'Shape', 'data': {} }", "10.2"),
     ("{ 'pragma': { 'returns-whitelist': [] } }", "2.10"),
+    # features came in 4.1; the whitelist pragma was renamed in 6.0
     ("{ 'pragma': { 'returns-whitelist': [] } }\n{ 'struct': 'Shape', 'data': {}, 'features': ['f'] }",
-     "2.10"),
-    ("{ 'struct': 'Shape', 'data': {}, 'if': 'defined(X)' }", "2.10"),
+     "4.1"),
+    # 'if' came in 3.0; C expressions went in 6.2
+    ("{ 'struct': 'Shape', 'data': {}, 'if': 'defined(X)' }", "3.0"),
+    # the long member form came in 4.0 (a member named 'type' is no evidence)
+    ("{ 'struct': 'Shape', 'data': { 'type': 'str', 'n': { 'type': 'int' } } }\n"
+     "##\n# @c:\n#\n# Example:\n#\n# -> {}\n##\n{ 'command': 'c' }", "4.0"),
+    ("{ 'struct': 'Shape', 'data': { 'type': 'str' } }\n"
+     "##\n# @c:\n#\n# Example:\n#\n# -> {}\n##\n{ 'command': 'c' }", "2.10"),
     ("{ 'struct': 'Shape', 'data': {}, 'if': 'X' }\n##\n# @c:\n#\n# Example:\n#\n# -> {}\n##\n"
      "{ 'command': 'c' }", "6.2"),
     ("{ 'alternate': 'Choice', 'data': { 'l': ['int'], 'n': 'null' } }\n"
