@@ -136,7 +136,7 @@ def _lex_doc(source: SourceFile, start: int, end: int, result: LexResult) -> int
     """Lex the doc block opened by the '##' comment at ``start``..``end``."""
     text = source.text
     diags = result.diagnostics
-    if end - start != 2:
+    if end - start != 2 and text[start:end].rstrip("\r") != "##":
         diags.append(Diagnostic(rules.DOC_SYNTAX, "junk after '##' at start of documentation comment",
                                 source.span(start, end)))
     elif text[text.rfind("\n", 0, start) + 1:start].strip():
