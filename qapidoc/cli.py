@@ -119,27 +119,43 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 # --- entry point --------------------------------------------------------------------
 
-def _build_parser(chosen: str | None) -> argparse.ArgumentParser:
+def _build_parser(chosen: str | None) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser | None]:
+    """The top-level parser, and the chosen subcommand's (with its arguments)."""
     parser = argparse.ArgumentParser(
         prog="qapidoc", description="A toolkit for QEMU's QAPI schema language.",
         epilog="Exit codes: 0 clean, 1 findings, 2 usage or I/O error, 3 internal error.")
     parser.add_argument("--version", action="version", version=f"qapidoc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    chosen_parser = None
     for name, (module, help_text) in SUBCOMMANDS.items():
         sp = sub.add_parser(name, help=help_text, description=help_text)
         if name == chosen:
             importlib.import_module(module).add_arguments(sp)
-    return parser
+            chosen_parser = sp
+    return parser, chosen_parser
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    """Parse ``argv``; options may stand anywhere among a subcommand's
+    positional arguments (``qapidoc lint a.json --format json b.json``)."""
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    if chosen not in SUBCOMMANDS:
+        chosen = None
+    parser, sub = _build_parser(chosen)
+    if chosen is None or sub is None:
+        return parser.parse_args(argv)      # reports the usage error
+    at = argv.index(chosen)
+    if at:
+        return parser.parse_args(argv)      # top-level options: --version, --help
+    args = sub.parse_intermixed_args(argv[1:])
+    args.command = chosen
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    chosen = next((a for a in argv if not a.startswith("-")), None)
-    if chosen not in SUBCOMMANDS:
-        chosen = None
-    parser = _build_parser(chosen)
     try:
-        args = parser.parse_args(argv)
+        args = _parse(argv)
     except SystemExit as exc:
         return EXIT_USAGE if exc.code not in (0, None) else EXIT_OK
     module = importlib.import_module(SUBCOMMANDS[args.command][0])

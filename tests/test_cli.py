@@ -134,3 +134,11 @@ def test_module_alone_is_lenient_where_another_module_could_allow(
         assert f"warning: {message}" in lenient
     # Alone, Box is not broken by its member's name, so its docs are checked too.
     assert "warning: member 'c' lacks documentation" in lenient
+
+
+def test_options_may_stand_between_schemas(schemas: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", schemas["good"], "--format", "json", schemas["bad"]]) == 1
+    findings = json.loads(capsys.readouterr().out)
+    assert [f["code"] for f in findings] == ["QD311"]
+    assert main(["--version"]) == 0
+    assert main(["check", "--help"]) == 0
