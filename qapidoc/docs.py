@@ -690,11 +690,25 @@ def _check_line_style(doc: _Doc, lines: tuple[DocLine, ...]) -> None:
 
 # --- dialect evidence -----------------------------------------------------------------
 
+def _has_long_prose_line(raw: RawDoc) -> bool:
+    """Whether a line outside literal blocks is longer than 70 columns."""
+    texts = [line.text for line in raw.lines]
+    joined = "\n".join(texts)
+    starts = list(itertools.accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
+    literal = _literal_lines(texts, joined, starts)
+    return any(len(text) > 68 and i not in literal and not _URL_ONLY.match(text)
+               for i, text in enumerate(texts))
+
+
 _OLD_TAG = re.compile(r"(Example|Examples|Note|Notes):(\s|$)")
 
 
 def gather_doc_evidence(raw: RawDoc, evidence: DialectEvidence) -> None:
     """Note what a doc block's markup says about its era."""
+    if raw.longest > 69 and _has_long_prose_line(raw):
+        evidence.before("doc-line-style", "doc lines longer than 70 columns")
+    if raw.contains("\n# Features:"):
+        evidence.at_least("features", "a 'Features:' doc section")
     if not (raw.contains("qmp-example") or raw.contains("Errors:") or raw.contains("Example")
             or raw.contains("Note")):
         return

@@ -860,7 +860,15 @@ def _cond_evidence(node: Node, evidence: DialectEvidence, depth: int) -> None:
         return
     for key, (_, value) in node.members.items():
         if key == "features" and depth == 0:
-            evidence.at_least("features", "'features' on a definition")
+            meta = next((m for m in META_KINDS if m in node.members), "struct")
+            change = {"struct": "features", "command": "features-must-be-documented"}.get(
+                meta, "features-everywhere")
+            evidence.at_least(change, f"'features' on {'an' if meta[0] in 'aeiou' else 'a'} {meta}")
+        if key == "features" and depth > 1:
+            if "name" in node.members:
+                evidence.at_least("enum-value-features", "'features' on an enum value")
+            else:
+                evidence.at_least("features-everywhere", "'features' on a member")
         if key == "type" and depth > 1:
             evidence.at_least("if-inner", "a member in the long form { 'type': ... }")
         if key == "if":

@@ -154,7 +154,7 @@ def _lex_doc(source: SourceFile, start: int, end: int, result: LexResult) -> int
         value = m[1]
         if strip_cr:
             value = value.rstrip("\r")
-        if len(value) > longest:
+        if len(value) > longest:  # noqa: PLR1730 - cheaper than a call to max() per line
             longest = len(value)
         hash_at = m.start()
         if value[:1] == " ":

@@ -370,7 +370,7 @@ EXAMPLE_PROSE_IN_CODE = _rule(
 
 RST_ERROR = _rule(
     "QD601", "rst-error", "warning",
-    "docutils reports a problem in a doc comment's reStructuredText.",
+    "docutils reports a problem in a doc comment's reStructuredText (only with 'qapidoc lint --rst-docutils').",
     "The rendered manual will show it wrongly or not at all.",
     "# *emphasis without end",
 )
@@ -403,6 +403,14 @@ RST_UNSAFE = _rule(
     "A doc comment uses 'raw', 'include' or another directive that inserts files or markup.",
     "Doc comments are schema text; they must not read files or inject HTML at build time.",
     "# .. raw:: html",
+)
+
+RST_LEGACY_HEADING = _rule(
+    "QD607", "rst-legacy-heading", "warning",
+    "A '= Heading' line in a free-form doc comment of QEMU 10.0 or later, where it is no longer a heading.",
+    "Since QEMU 10.0 headings are rST section titles; the old markup renders as a paragraph "
+    "that starts with '=='.",
+    "# == GHESv2 CPER Error Injection",
 )
 
 # --- QD9xx: engine -----------------------------------------------------------

@@ -88,3 +88,22 @@ def test_example_counts(shared_dir: pathlib.Path) -> None:
     assert all(e.kind == "directive" for e in blocks)
     assert len(blocks) == 255
     assert sum(1 for e in blocks if e.annotated) == 13
+
+
+def test_every_module_checked_alone(shared_dir: pathlib.Path) -> None:
+    """Each module of the corpora, checked on its own with --module, has no
+    error: types and pragmas of other modules are at most warnings, and the
+    dialect is detected from the module alone.  One module gives too little
+    away for that: QEMU 7.2's yank.json uses nothing newer than 2.12, whose
+    rules wanted every union branch spelled out (pass --dialect there)."""
+    from qapidoc import LoadOptions
+    misdetected = {"corpus/qemu-7.2/qapi/yank.json"}
+    paths = sorted(shared_dir.glob("corpus/*/qapi/*.json")) + sorted(
+        shared_dir.glob("corpus/*/storage-daemon/qapi/*.json"))
+    assert len(paths) == 94
+    failing = set()
+    for path in paths:
+        result = load_schema(str(path), LoadOptions(module_alone=True))
+        if any(d.level.value == "error" for d in result.diagnostics):
+            failing.add(str(path.relative_to(shared_dir)))
+    assert failing == misdetected

@@ -24,7 +24,8 @@ def first_error(text: str, dialect: tuple[int, int] = (10, 2)) -> tuple[int, int
     ("{ 'command': 'c', 'gen': trueish }\n", (1, 30, "stray 'ish'")),
     # no numbers, no null (since 4.2)
     ("{ 'enum': 'Colour', 'data': [ 1 ] }\n", (1, 31, "stray '1'")),
-    ("{ 'enum': 'Colour', 'data': [ null ] }\n", (1, 31, "stray 'null' (null was removed from the language in QEMU 4.2)")),
+    ("{ 'enum': 'Colour', 'data': [ null ] }\n",
+     (1, 31, "stray 'null' (null was removed from the language in QEMU 4.2)")),
     # strings: printable ASCII, only '\\' as an escape (since 4.2)
     ("{ 'enum': 'Colour', 'data': [ 'r\\ted' ] }\n", (1, 33, "unknown escape \\t")),
     ("{ 'enum': 'Colour', 'data': [ 'r\u00e9d' ] }\n", (1, 33, "funny character in string")),

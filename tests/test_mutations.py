@@ -24,7 +24,7 @@ def _sources() -> list[tuple[str, str]]:
     paths = sorted((ROOT / "examples" / "demo").glob("*.json"))
     shared = shared_path()
     if shared is not None:
-        paths += [shared / "seed" / "event.json",
+        paths = [*paths, shared / "seed" / "event.json",
                   shared / "corpus" / "qemu-7.2" / "qga" / "qapi-schema.json",
                   shared / "corpus" / "qemu-10.2" / "qapi" / "run-state.json",
                   shared / "corpus" / "qemu-10.2" / "qapi" / "block-export.json",
@@ -63,7 +63,7 @@ def mutated(draw: st.DrawFn) -> tuple[str, str]:
             elif op == "swap" and i + 1 < len(text):
                 text = text[:i] + text[i + 1] + text[i] + text[i + 2:]
             else:
-                char = draw(st.sampled_from(list("{}[]:,'\"#@\\ \n\tx*-") + ["##", "true", "null", "é"]))
+                char = draw(st.sampled_from([*"{}[]:,'\"#@\\ \n\tx*-", "##", "true", "null", "é"]))
                 text = text[:i] + char + text[i:]
     return path, text
 

@@ -387,7 +387,7 @@ class Transcript:
 
         for line in text.splitlines():
             head = line[:2]
-            if head == "->" or head == "<-":
+            if head in {"->", "<-"}:
                 flush()
                 direction: Direction = "->" if head == "->" else "<-"
                 pending = (direction, [line[2:].strip()])

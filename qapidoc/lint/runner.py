@@ -1,0 +1,153 @@
+"""Runner: load each schema, run the rule families, apply the configuration.
+
+One function, :func:`lint`, from schema roots and settings to diagnostics:
+
+    load_schema (front end: QD1xx-QD4xx)
+    -> rule families (QD5xx examples, QD6xx rST) on the loaded schema
+    -> suppressions in the schema (QD901, QD903)
+    -> selection and severities from the configuration
+    -> only the findings for the files asked about (pre-commit)
+
+A family that fails reports QD999 and the others still run: a crash never
+looks like a clean run, and never prints a traceback.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from .. import rules
+from ..diagnostics import Diagnostic
+from ..loader import LoadOptions, LoadResult, load_schema
+from ..rules import Severity
+from . import example_checks, rst_checks
+from .suppressions import apply_suppressions, find_suppressions
+
+__all__ = ["FAMILIES", "Family", "LintResult", "LintSettings", "lint"]
+
+
+@dataclass(frozen=True, slots=True)
+class LintSettings:
+    #: rule code -> effective severity, for every selected rule
+    selected: dict[str, Severity]
+    load: LoadOptions = field(default_factory=LoadOptions)
+    #: run docutils over every doc comment (QD601)
+    rst_docutils: bool = False
+    #: absolute paths: report findings only in these files (None: all)
+    only_files: frozenset[str] | None = None
+    #: validate messages against the JSON Schema (needs qapidoc.validate)
+    validate: bool = True
+
+
+@dataclass(slots=True)
+class LintResult:
+    diagnostics: list[Diagnostic]
+    loaded: list[LoadResult]
+    #: why example content was not validated, if it was not
+    validator_missing: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """A rule family: the rules it reports and the function that finds them."""
+
+    name: str
+    rules: tuple[rules.Rule, ...]
+    check: Callable[[LoadResult, LintSettings, LintResult], list[Diagnostic]]
+
+
+def _examples(result: LoadResult, settings: LintSettings, out: LintResult) -> list[Diagnostic]:
+    if result.schema is None:
+        return []
+    validator = None
+    found: list[Diagnostic] = []
+    if settings.validate:
+        try:
+            validator = example_checks.make_validator(result.schema)
+        except Exception as exc:   # then check what needs no JSON Schema
+            found.append(Diagnostic(
+                rules.INTERNAL_ERROR,
+                f"internal error while making the JSON Schema: {type(exc).__name__}: {exc}; example "
+                "contents were not validated; this is a bug in qapidoc, please report it", None,
+                path=result.modules[0].file.path if result.modules else None))
+            validator = None
+        else:
+            if validator is None:
+                out.validator_missing = ("qapidoc.validate is not available: example arguments, replies "
+                                         "and event data were not checked against the schema")
+    return found + example_checks.check_examples(result.schema, result.docs, validator)
+
+
+def _rst(result: LoadResult, settings: LintSettings, out: LintResult) -> list[Diagnostic]:
+    found = rst_checks.check_rst(result.docs, result.dialect)
+    if settings.rst_docutils and rules.RST_ERROR.code in settings.selected:
+        found += rst_checks.check_rst_docutils(result.docs, result.dialect)
+    return found
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family("examples", example_checks.RULES, _examples),
+    Family("rst", rst_checks.RULES, _rst),
+)
+
+
+def lint(roots: Sequence[str], settings: LintSettings) -> LintResult:
+    """Lint the schemas whose root files are ``roots``."""
+    # Like the loader: what linting makes is acyclic and short-lived, and
+    # the cyclic collector would scan the loaded schema over and over.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _lint(roots, settings)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _lint(roots: Sequence[str], settings: LintSettings) -> LintResult:
+    out = LintResult([], [])
+    for root in roots:
+        result = load_schema(root, settings.load)
+        out.loaded.append(result)
+        found = list(result.diagnostics)
+        for family in FAMILIES:
+            if not any(r.code in settings.selected for r in family.rules):
+                continue
+            try:
+                found.extend(family.check(result, settings, out))
+            except Exception as exc:   # a bug here must not look like a clean run
+                found.append(Diagnostic(
+                    rules.INTERNAL_ERROR,
+                    f"internal error in the {family.name} checks: {type(exc).__name__}: {exc}; "
+                    "this is a bug in qapidoc, please report it with the schema", None, path=root))
+        suppressions, problems = find_suppressions(result.files(), result.docs, result.schema)
+        found.extend(problems)
+        found = apply_suppressions(found, suppressions, set(settings.selected))
+        out.diagnostics.extend(_configured(found, settings, result))
+    return out
+
+
+def _configured(found: Iterable[Diagnostic], settings: LintSettings, result: LoadResult) -> list[Diagnostic]:
+    selected = settings.selected
+    only = settings.only_files
+    order = {id(f): i for i, f in enumerate(result.files())}
+    kept: list[Diagnostic] = []
+    for diag in found:
+        level = selected.get(diag.rule.code)
+        if level is None:
+            continue
+        if only is not None and diag.span is not None and os.path.abspath(diag.span.file.path) not in only:
+            continue
+        if diag.level is not level:
+            diag = diag.with_severity(level)
+        kept.append(diag)
+
+    def key(d: Diagnostic) -> tuple[int, int, int]:
+        if d.span is None:
+            return (-1, 0, 0)
+        return (order.get(id(d.span.file), 1 << 20), d.span.start, d.span.end)
+    kept.sort(key=key)
+    return kept

@@ -1,0 +1,307 @@
+"""Every file generated for every corpus root: metaschema, ajv, jsonschema-rs,
+and cross-validator agreement on generated and mutated instances.
+
+For each root of ``CORPUS_ROOTS`` the four outputs (named and inline view,
+draft 2020-12 and draft 7) are generated.  Every file must pass its draft's
+metaschema (jsonschema-rs's meta-validator for all of them, python-jsonschema
+for the named view), load in jsonschema-rs and compile in ajv's strict mode.
+
+Agreement: at least 10,000 instances per root (valid messages and values
+generated from the *model* by ``support.qapi_instances``, and mutants of
+them) get one verdict from python-jsonschema, ajv and jsonschema-rs; every
+generated-valid instance must be valid.  ajv runs in Node processes started
+when a root's fixture is built, so they work while Python does.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import itertools
+import pathlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from conftest import CORPUS_ROOTS
+from support.ajv import (
+    AjvResult,
+    AjvUnavailableError,
+    ajv_available,
+    ajv_number_collision,
+    defs_keys,
+    ensure_installed,
+    run_ajv,
+)
+from support.jsonschema_rs_check import rs_available
+from support.qapi_instances import NUMBER_BOUNDS, InstanceFactory, numbers_in
+from support.verdicts import PyVerdicts, meta_errors
+
+from qapidoc import load_schema
+from qapidoc.jsonschema_gen import GeneratedSchemas, GenerateOptions, event_file, generate, reply_file, request_file
+
+pytestmark = pytest.mark.slow
+
+#: instances per root: at least 10,000 per corpus (2.10-seed, 7.2, 10.2)
+MIN_INSTANCES = {"2.10-seed": 10_000, "7.2-qapi": 4_000, "7.2-qga": 3_000, "7.2-qsd": 3_000,
+                 "10.2-qapi": 4_000, "10.2-qga": 3_000, "10.2-qsd": 3_000}
+DRAFT7_SAMPLE = 1_000
+INLINE_SAMPLE = 1_000
+ANY_SAMPLE = 1_000
+
+
+@dataclass
+class Item:
+    key: str                    # schema key in the named 2020-12 output
+    instance: Any
+    generated_valid: bool       # True: made valid by the generator; False: a mutant
+    inline_key: str | None = None
+    draft7_key: str | None = None
+    any_key: str | None = None  # the "any message" schema, for requests and events
+    ajv: bool = True            # False: a number ajv cannot see exactly
+
+
+@dataclass
+class CorpusRun:
+    root: str
+    variants: dict[tuple[str, bool], GeneratedSchemas]
+    items: list[Item]
+    ajv: dict[str, concurrent.futures.Future[AjvResult]] = field(default_factory=dict)
+    ajv_skip: str | None = None
+
+
+_POOL = concurrent.futures.ThreadPoolExecutor(max_workers=2)
+
+
+def _variants(result: Any, root: str) -> dict[tuple[str, bool], GeneratedSchemas]:
+    out = {}
+    for draft in ("2020-12", "7"):
+        for inline in (False, True):
+            base = f"urn:qapidoc:test:{root}:{'inline' if inline else 'named'}:"
+            out[(draft, inline)] = generate(result.schema, GenerateOptions(draft=draft, base_uri=base, inline=inline),
+                                            result.doc_for)
+    return out
+
+
+def _items(result: Any, variants: dict[tuple[str, bool], GeneratedSchemas], seed: int, count: int) -> list[Item]:
+    schema = result.schema
+    named, inline, d7 = variants[("2020-12", False)], variants[("2020-12", True)], variants[("7", False)]
+    factory = InstanceFactory(schema, seed)
+    commands = sorted(schema.commands(), key=lambda c: c.name)
+    events = sorted(schema.events(), key=lambda e: e.name)
+    assert named.bundle is not None and d7.bundle is not None
+    types = sorted(named.bundle["$defs"])
+    items: list[Item] = []
+
+    def add(file: str | None, type_name: str | None, instance: Any) -> None:
+        any_key = None
+        if file is not None:
+            keys = (named.id_of(file), inline.id_of(file), d7.id_of(file))
+            if file.startswith("events/"):
+                any_key = named.id_of("messages/server.json")
+            elif file.endswith(".request.json"):
+                any_key = named.id_of("messages/client.json")
+        else:
+            keys = (f"{named.bundle['$id']}#/$defs/{type_name}", None,  # type: ignore[index]
+                    f"{d7.bundle['$id']}#/definitions/{type_name}")   # type: ignore[index]
+        for valid, value in ((True, instance), (False, factory.mutate(instance))):
+            items.append(Item(keys[0], value, valid, keys[1], keys[2], any_key))
+
+    for round_ in itertools.count():
+        for cmd in commands:
+            add(request_file(cmd.name), None, factory.request(cmd))
+            if cmd.success_response:
+                add(reply_file(cmd.name), None, factory.reply(cmd))
+        for ev in events:
+            add(event_file(ev.name), None, factory.event(ev))
+        for name in types[round_ % 3::3]:
+            add(None, name, factory.value(name))
+        if len(items) >= count:
+            break
+    for item in items:
+        item.ajv = not any(ajv_number_collision(n, b) for n in numbers_in(item.instance) for b in NUMBER_BOUNDS)
+    return items
+
+
+_RUNS: dict[str, CorpusRun] = {}
+
+
+def _prepare(root: str, rel: str, shared_dir: pathlib.Path, ajv_skip: str | None) -> CorpusRun:
+    result = load_schema(str(shared_dir / rel))
+    assert result.ok and result.schema is not None
+    variants = _variants(result, root)
+    items = _items(result, variants, seed=len(root), count=MIN_INSTANCES[root])
+    run = CorpusRun(root, variants, items, ajv_skip=ajv_skip)
+    if ajv_skip is None:
+        for draft in ("2020-12", "7"):
+            run.ajv[draft] = _POOL.submit(_ajv_request, run, draft)
+    return run
+
+
+@pytest.fixture(scope="module", params=CORPUS_ROOTS, ids=[r for r, _ in CORPUS_ROOTS])
+def corpus(request: pytest.FixtureRequest, shared_dir: pathlib.Path) -> CorpusRun:
+    if not _RUNS:
+        # Prepare every selected root now, so that ajv (one Node process at
+        # a time, in the background) works through all of them while Python
+        # runs the other checks.
+        ajv_skip = None
+        if ajv_available() is not None:
+            try:
+                ensure_installed()
+            except AjvUnavailableError as exc:
+                ajv_skip = f"ajv cannot be installed: {exc}"
+        selected = {item.callspec.params["corpus"][0] for item in request.session.items
+                    if item.module is request.module and hasattr(item, "callspec")
+                    and "corpus" in item.callspec.params}
+        for root, rel in CORPUS_ROOTS:
+            if root in selected:
+                _RUNS[root] = _prepare(root, rel, shared_dir, ajv_skip)
+    root, rel = request.param
+    if root not in _RUNS:
+        _RUNS[root] = _prepare(root, rel, shared_dir, None)
+    return _RUNS[root]
+
+
+def _ajv_request(run: CorpusRun, draft: str) -> AjvResult:
+    schemas: list[dict[str, Any]] = []
+    ids: list[str] = []
+    for inline in (False, True):
+        gen = run.variants[(draft, inline)]
+        schemas += gen.schemas()
+        ids += [d["$id"] for d in gen.schemas()]
+        if gen.bundle is not None:
+            ids += defs_keys(gen.bundle)
+    return run_ajv(schemas, ids, _ajv_instances(run, draft), draft=draft)
+
+
+def _ajv_instances(run: CorpusRun, draft: str) -> list[tuple[str, Any]]:
+    if draft == "7":
+        return [(i.draft7_key, i.instance) for i in run.items[:DRAFT7_SAMPLE] if i.ajv and i.draft7_key]
+    out = [(i.key, i.instance) for i in run.items if i.ajv]
+    out += [(i.inline_key, i.instance) for i in run.items[:INLINE_SAMPLE] if i.ajv and i.inline_key]
+    out += [(i.any_key, i.instance) for i in run.items[:ANY_SAMPLE] if i.ajv and i.any_key]
+    return out
+
+
+def test_enough_instances(corpus: CorpusRun) -> None:
+    items = corpus.items
+    assert len(items) >= MIN_INSTANCES[corpus.root]
+    per_corpus: dict[str, int] = {}
+    for root, count in MIN_INSTANCES.items():
+        per_corpus[root.split("-")[0]] = per_corpus.get(root.split("-")[0], 0) + count
+    assert min(per_corpus.values()) >= 10_000
+    assert sum(i.generated_valid for i in items) == len(items) // 2
+    assert sum(not i.ajv for i in items) < len(items) // 20
+
+
+def test_metaschema(corpus: CorpusRun) -> None:
+    import jsonschema_rs
+
+    for (draft, inline), gen in corpus.variants.items():
+        for name, doc in gen.files().items():
+            assert jsonschema_rs.meta.is_valid(doc), (draft, inline, name)
+            if not inline:
+                assert meta_errors(doc, draft) == [], (draft, name)
+
+
+def test_jsonschema_rs_loads_every_file(corpus: CorpusRun) -> None:
+    reason = rs_available()
+    if reason is not None:
+        pytest.skip(reason)
+    from support.jsonschema_rs_check import RsCompileError, _build, _registry
+
+    for (draft, inline), gen in corpus.variants.items():
+        schemas = gen.schemas()
+        registry = _registry(schemas, draft)
+        keys = [d["$id"] for d in schemas] + (defs_keys(gen.bundle) if gen.bundle is not None else [])
+        for key in keys:
+            try:
+                _build({"$ref": key}, registry, draft)
+            except RsCompileError as exc:
+                pytest.fail(f"{draft} {'inline' if inline else 'named'}: {key}: {exc}")
+
+
+def _python_verdicts(corpus: CorpusRun) -> list[bool]:
+    cache = getattr(corpus, "_py_verdicts", None)
+    if cache is None:
+        named = PyVerdicts(corpus.variants[("2020-12", False)].schemas(), "2020-12")
+        cache = [named.is_valid(i.key, i.instance) for i in corpus.items]
+        corpus._py_verdicts = cache  # type: ignore[attr-defined]
+    return cache
+
+
+def test_generated_instances_are_valid_and_most_mutants_not(corpus: CorpusRun) -> None:
+    verdicts = _python_verdicts(corpus)
+    rejected = [(i.key, i.instance) for i, v in zip(corpus.items, verdicts, strict=True) if i.generated_valid and not v]
+    assert rejected[:5] == []
+    mutants = [v for i, v in zip(corpus.items, verdicts, strict=True) if not i.generated_valid]
+    assert sum(not v for v in mutants) > 0.6 * len(mutants)
+
+
+def _draft7_verdicts(corpus: CorpusRun) -> list[bool | None]:
+    cache = getattr(corpus, "_d7_verdicts", None)
+    if cache is None:
+        d7 = PyVerdicts(corpus.variants[("7", False)].schemas(), "7")
+        cache = [None if i.draft7_key is None else d7.is_valid(i.draft7_key, i.instance)
+                 for i in corpus.items[:DRAFT7_SAMPLE]]
+        corpus._d7_verdicts = cache  # type: ignore[attr-defined]
+    return cache
+
+
+def test_inline_view_and_draft7_agree_with_named_view(corpus: CorpusRun) -> None:
+    verdicts = _python_verdicts(corpus)
+    inline = PyVerdicts(corpus.variants[("2020-12", True)].schemas(), "2020-12")
+    wrong = []
+    for item, verdict in zip(corpus.items[:INLINE_SAMPLE], verdicts[:INLINE_SAMPLE], strict=True):
+        if item.inline_key is not None and inline.is_valid(item.inline_key, item.instance) is not verdict:
+            wrong.append(("inline", item.inline_key, item.instance))
+    for item, verdict, d7 in zip(corpus.items, verdicts, _draft7_verdicts(corpus), strict=False):
+        if d7 is not None and d7 is not verdict:
+            wrong.append(("draft 7", item.draft7_key, item.instance))
+    assert wrong[:5] == []
+
+
+def test_any_message_schemas_select_the_message_s_own_schema(corpus: CorpusRun) -> None:
+    """A request is valid for messages/client.json exactly when it is valid for
+    its command's request schema; an event likewise with messages/server.json."""
+    verdicts = _python_verdicts(corpus)
+    named = PyVerdicts(corpus.variants[("2020-12", False)].schemas(), "2020-12")
+    checked = [(i, v) for i, v in zip(corpus.items[:ANY_SAMPLE], verdicts[:ANY_SAMPLE], strict=True) if i.any_key]
+    assert len(checked) > ANY_SAMPLE // 3
+    wrong = [(i.any_key, i.instance, v) for i, v in checked if named.is_valid(str(i.any_key), i.instance) is not v]
+    assert wrong[:5] == []
+
+
+def test_jsonschema_rs_agrees_with_python(corpus: CorpusRun) -> None:
+    reason = rs_available()
+    if reason is not None:
+        pytest.skip(reason)
+    from support.jsonschema_rs_check import rs_verdicts
+
+    verdicts = _python_verdicts(corpus)
+    rs = rs_verdicts(corpus.variants[("2020-12", False)].schemas(), [(i.key, i.instance) for i in corpus.items])
+    wrong = [(i.key, i.instance, v) for i, v, r in zip(corpus.items, verdicts, rs, strict=True) if r is not v]
+    assert wrong[:5] == []
+
+
+@pytest.mark.parametrize("draft", ["2020-12", "7"])
+def test_ajv_compiles_strict_and_agrees(corpus: CorpusRun, draft: str) -> None:
+    if corpus.ajv_skip is not None:
+        pytest.skip(corpus.ajv_skip)
+    result = corpus.ajv[draft].result()
+    assert result.errors == {}
+    expected: list[bool] = []
+    if draft == "2020-12":
+        verdicts = _python_verdicts(corpus)
+        expected = [v for i, v in zip(corpus.items, verdicts, strict=True) if i.ajv]
+        expected += [v for i, v in zip(corpus.items[:INLINE_SAMPLE], verdicts[:INLINE_SAMPLE], strict=True)
+                     if i.ajv and i.inline_key]
+        expected += [v for i, v in zip(corpus.items[:ANY_SAMPLE], verdicts[:ANY_SAMPLE], strict=True)
+                     if i.ajv and i.any_key]
+        instances = _ajv_instances(corpus, draft)
+    else:
+        instances = _ajv_instances(corpus, draft)
+        expected = [bool(v) for i, v in zip(corpus.items, _draft7_verdicts(corpus), strict=False)
+                    if i.ajv and i.draft7_key]
+    assert len(result.verdicts) == len(expected) == len(instances)
+    wrong = [inst for inst, got, want in zip(instances, result.verdicts, expected, strict=True) if got is not want]
+    assert wrong[:5] == []
