@@ -31,7 +31,7 @@ if [ ! -x .venv/bin/python ]; then
     "$PY" -m venv .venv
 fi
 say "pip install -e .[test,docs] mypy ruff"
-.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q --upgrade pip setuptools wheel
 .venv/bin/python -m pip install -q -e '.[test,docs]' mypy ruff
 
 if command -v npm >/dev/null; then
