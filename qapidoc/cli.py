@@ -11,6 +11,7 @@ Subcommands live in their own modules and are imported only when chosen, so
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -28,6 +29,7 @@ from .rules import Severity
 __all__ = ["add_schema_options", "exit_code", "load_all", "main"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+_SHORT_LIVED = {"check", "dump", "lint", "rules", "jsonschema", "diff"}
 
 #: name -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -158,6 +160,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parse(argv)
     except SystemExit as exc:
         return EXIT_USAGE if exc.code not in (0, None) else EXIT_OK
+    collecting = gc.isenabled()
+    if args.command in _SHORT_LIVED:
+        # These commands build one model, use it and exit: the cyclic
+        # collector would only rescan it (what they make is acyclic).
+        # 'validate' may run for hours and manages the collector itself.
+        gc.disable()
     module = importlib.import_module(SUBCOMMANDS[args.command][0])
     try:
         return int(module.run(args))
@@ -173,6 +181,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("QAPIDOC_DEBUG"):
             traceback.print_exc()
         return EXIT_INTERNAL
+    finally:
+        if collecting:
+            gc.enable()
 
 
 if __name__ == "__main__":

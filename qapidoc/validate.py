@@ -299,11 +299,17 @@ class QmpValidator:
         if validator is None:
             rs: Any = self._rs_module
             if self._rs_registry is None:
-                self._rs_registry = rs.Registry([(d["$id"], d) for d in self._generated.schemas()],
+                # Message schemas refer into the bundle only: a registry of
+                # the bundle alone is half the cost of one of every file.
+                self._rs_registry = rs.Registry([(d["$id"], d) for d in self._registry_docs()],
                                                 draft=rs.Draft202012)
             validator = rs.Draft202012Validator(self._docs[key], registry=self._rs_registry)
             self._rs[key] = validator
         return validator
+
+    def _registry_docs(self) -> list[dict[str, Any]]:
+        gen = self._generated
+        return [gen.bundle] if gen.bundle is not None else []
 
     def _py_validator(self, key: _Key) -> Any:
         validator = self._py.get(key)
@@ -311,8 +317,7 @@ class QmpValidator:
             if self._py_registry is None:
                 spec = referencing.jsonschema.DRAFT202012
                 self._py_registry = referencing.Registry().with_resources(
-                    (d["$id"], spec.create_resource(d))
-                    for d in self._generated.schemas())
+                    (d["$id"], spec.create_resource(d)) for d in self._registry_docs())
             validator = jsonschema.Draft202012Validator(self._docs[key], registry=self._py_registry)
             self._py[key] = validator
         return validator
