@@ -540,7 +540,7 @@ def test_too_deep_to_explain_is_a_violation_not_a_crash(tmp_path: Path, capsys: 
     schema.write_text("{ 'struct': 'Link', 'data': { 'name': 'str', '*next': 'Link' } }\n"
                       "{ 'command': 'chain', 'data': { 'head': 'Link' } }\n")
     link: dict[str, object] = {"name": 5}
-    for _ in range(400):
+    for _ in range(900):   # orjson reads up to 1024 levels; explaining needs more frames
         link = {"name": "x", "next": link}
     log = tmp_path / "deep.log"
     log.write_text(json.dumps({"execute": "chain", "arguments": {"head": link}}) + "\n")
