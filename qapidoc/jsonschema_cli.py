@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import sys
 import tempfile
@@ -25,7 +26,7 @@ from typing import TextIO
 
 from .cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_schema_options, exit_code, load_options
 from .jsonschema_gen import DEFAULT_BASE_URI, DRAFTS, GenerateOptions, dump_json, generate
-from .loader import load_schema
+from .loader import LoadResult, load_schema
 from .report import format_diagnostics
 
 __all__ = ["MARKER", "OutputError", "add_arguments", "run", "write_tree"]
@@ -61,6 +62,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="leave out 'deprecated' and 'x-qapi-features'")
     parser.add_argument("--force", action="store_true",
                         help="write into DIR even if it holds files qapidoc did not write")
+    parser.add_argument("--examples", action="store_true",
+                        help="add the doc comments' QMP examples that the schema accepts as 'examples' "
+                             "of the message schemas (test vectors for clients)")
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -86,6 +90,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     except ValueError as err:
         sys.stderr.write(f"qapidoc jsonschema: {err}\n")
         return EXIT_USAGE
+    if args.examples:
+        options = dataclasses.replace(options, examples=_valid_examples(result))
     generated = generate(result.schema, options, result.doc_for)
     files = {name: dump_json(doc) for name, doc in generated.files().items()}
     try:
@@ -99,6 +105,15 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     view = "inline" if options.inline else "named"
     out.write(f"{args.output}: {len(files)} files ({written} changed), draft {options.draft}, {view} view\n")
     return EXIT_OK
+
+
+def _valid_examples(result: LoadResult) -> dict[tuple[str, str], list[object]]:
+    """The doc examples the schema accepts, checked as ``qapidoc lint``
+    checks them (only complete messages: none with '...')."""
+    from .lint.example_checks import valid_examples
+    from .validate import QmpValidator
+    assert result.schema is not None
+    return valid_examples(result.schema, result.docs, QmpValidator(result.schema))
 
 
 def _check_name(name: str) -> None:

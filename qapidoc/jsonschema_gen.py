@@ -35,7 +35,7 @@ import dataclasses
 import json
 import re
 import textwrap
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -140,6 +140,10 @@ class GenerateOptions:
     descriptions: bool = True
     #: ``deprecated`` and ``x-qapi-features`` annotations
     features: bool = True
+    #: messages to show as ``examples`` of the message schemas, by
+    #: ("request" | "reply" | "event", name): the doc comments' examples
+    #: that the schema accepts (see ``qapidoc jsonschema --examples``)
+    examples: Mapping[tuple[str, str], Sequence[object]] | None = field(default=None, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if self.draft not in DRAFTS:
@@ -601,6 +605,11 @@ class _Generator:
 
     # -- documents ----------------------------------------------------------------
 
+    def add_examples(self, out: _Obj, kind: str, name: str) -> None:
+        examples = (self.options.examples or {}).get((kind, name))
+        if examples:
+            out["examples"] = list(examples)
+
     def head(self, file: str, title: str) -> _Obj:
         return {"$schema": DRAFTS[self.options.draft], "$id": self.options.base_uri + file, "title": title}
 
@@ -628,6 +637,7 @@ class _Generator:
 
     def request(self, cmd: CommandEntity) -> _Obj:
         out = self.head(request_file(cmd.name), f"{cmd.name} request")
+        self.add_examples(out, "request", cmd.name)
         self.annotate_entity(out, cmd)
         props: _Obj = {"execute": {"const": cmd.name}}
         if cmd.allow_oob:
@@ -668,6 +678,7 @@ class _Generator:
 
     def reply(self, cmd: CommandEntity) -> _Obj:
         out = self.head(reply_file(cmd.name), f"{cmd.name} reply")
+        self.add_examples(out, "reply", cmd.name)
         self.annotate_entity(out, cmd)
         if cmd.ret_type is not None:
             value = self.use(cmd.ret_type)
@@ -684,6 +695,7 @@ class _Generator:
 
     def event(self, ev: EventEntity) -> _Obj:
         out = self.head(event_file(ev.name), f"{ev.name} event")
+        self.add_examples(out, "event", ev.name)
         self.annotate_entity(out, ev)
         props: _Obj = {"event": {"const": ev.name}}
         required = ["event"]

@@ -121,6 +121,8 @@ class _Checker:
     events: set[str] = field(default_factory=set)
     broken: set[str] = field(default_factory=set)
     definitions: dict[str, Definition] = field(default_factory=dict)
+    #: complete messages that passed every check: (kind, name) -> values
+    valid: dict[tuple[str, str], list[object]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.definitions = {d.name: d for d in self.schema.definitions}
@@ -262,6 +264,7 @@ class _Checker:
                 found.append((rules.EXAMPLE_BAD_ARGUMENTS, f"arguments of '{name}'", v))
             else:
                 found.append((rules.EXAMPLE_BAD_MESSAGE, f"request for '{name}'", v))
+        self.keep_if_valid(m, "request", name, found)
         self.violations(m, found, context)
 
     def reply(self, m: Message, value: dict[str, object], pending: deque[_Pending],
@@ -289,6 +292,8 @@ class _Checker:
             path = tuple(v.path)
             rule = rules.EXAMPLE_BAD_RETURN if path and path[0] == "return" else rules.EXAMPLE_BAD_MESSAGE
             found.append((rule, f"reply of '{command}'", v))
+        if request is not None:     # an orphan reply is no test vector
+            self.keep_if_valid(m, "reply", command, found)
         self.violations(m, found, context)
 
     def event(self, m: Message, value: dict[str, object], context: Context | None,
@@ -324,7 +329,16 @@ class _Checker:
                 found.append((rules.EXAMPLE_BAD_EVENT, f"data of event '{name}'", v))
             else:
                 found.append((rules.EXAMPLE_BAD_MESSAGE, f"event '{name}'", v))
+        if not no_timestamp:
+            self.keep_if_valid(m, "event", name, found)
         self.violations(m, found, context)
+
+    def keep_if_valid(self, m: Message, kind: str, name: str,
+                      found: Sequence[tuple[Rule, str, ViolationLike]]) -> None:
+        """Remember a complete message that the schema accepts, as an
+        example for the JSON Schema files (``qapidoc jsonschema --examples``)."""
+        if not found and not m.elided and not m.elided_whole:
+            self.valid.setdefault((kind, name), []).append(m.value)
 
     def violations(self, m: Message, found: list[tuple[Rule, str, ViolationLike]],
                    context: Context | None) -> None:
@@ -505,6 +519,17 @@ def _did_you_mean(name: str, known: set[str]) -> str:
 def check_examples(schema: Schema, docs: Sequence[DocComment],
                    validator: ValidatorLike | None) -> list[Diagnostic]:
     """Every QD5xx finding of the examples in ``docs``."""
+    return _check(schema, docs, validator).out
+
+
+def valid_examples(schema: Schema, docs: Sequence[DocComment],
+                   validator: ValidatorLike) -> dict[tuple[str, str], list[object]]:
+    """The complete example messages the schema accepts, by ("request" |
+    "reply" | "event", command or event name), in source order."""
+    return _check(schema, docs, validator).valid
+
+
+def _check(schema: Schema, docs: Sequence[DocComment], validator: ValidatorLike | None) -> _Checker:
     checker = _Checker(schema, validator)
     by_doc: dict[int, list[ParsedExample]] = {}
     order: list[DocComment] = []
@@ -517,4 +542,4 @@ def check_examples(schema: Schema, docs: Sequence[DocComment],
         by_doc[key].append(parsed)
     for doc in order:
         checker.doc(doc, by_doc[id(doc)])
-    return checker.out
+    return checker
