@@ -100,6 +100,10 @@ class DialectEvidence:
     high: Version | None = None
     low_reasons: list[str] | None = None
     high_reasons: list[str] | None = None
+    #: whether something that later releases refuse set ``high`` (a simple
+    #: union, an 'Example:' section); a weak bound (doc lines over 70
+    #: columns, which may just be a slip) only says the schema is not newer
+    strong_high: bool = False
 
     def at_least(self, change: str, why: str) -> None:
         version = CHANGES[change][0]
@@ -107,12 +111,14 @@ class DialectEvidence:
             self.low = version
             self.low_reasons = [why]
 
-    def before(self, change: str, why: str) -> None:
+    def before(self, change: str, why: str, *, weak: bool = False) -> None:
         version = CHANGES[change][0]
         bound = _previous(version)
         if self.high is None or bound < self.high:
             self.high = bound
             self.high_reasons = [why]
+        if not weak:
+            self.strong_high = True
 
 
 def _previous(version: Version) -> Version:
@@ -142,4 +148,7 @@ def detect(evidence: DialectEvidence) -> Dialect:
     high_reasons = tuple(evidence.high_reasons or ())
     if evidence.low > evidence.high:
         return Dialect(max(NEWEST, evidence.low), "detected", low_reasons + high_reasons)
+    if not evidence.strong_high:
+        # Only a weak sign of age: the newest release it allows.
+        return Dialect(evidence.high, "detected", low_reasons + high_reasons)
     return Dialect(evidence.low, "detected", low_reasons + high_reasons)

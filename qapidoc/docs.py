@@ -706,7 +706,7 @@ _OLD_TAG = re.compile(r"(Example|Examples|Note|Notes):(\s|$)")
 def gather_doc_evidence(raw: RawDoc, evidence: DialectEvidence) -> None:
     """Note what a doc block's markup says about its era."""
     if raw.longest > 69 and _has_long_prose_line(raw):
-        evidence.before("doc-line-style", "doc lines longer than 70 columns")
+        evidence.before("doc-line-style", "doc lines longer than 70 columns", weak=True)
     if raw.contains("\n# Features:"):
         evidence.at_least("features", "a 'Features:' doc section")
     if not (raw.contains("qmp-example") or raw.contains("Errors:") or raw.contains("Example")

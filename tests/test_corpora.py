@@ -93,11 +93,17 @@ def test_example_counts(shared_dir: pathlib.Path) -> None:
 def test_every_module_checked_alone(shared_dir: pathlib.Path) -> None:
     """Each module of the corpora, checked on its own with --module, has no
     error: types and pragmas of other modules are at most warnings, and the
-    dialect is detected from the module alone.  One module gives too little
-    away for that: QEMU 7.2's yank.json uses nothing newer than 2.12, whose
-    rules wanted every union branch spelled out (pass --dialect there)."""
+    dialect is detected from the module alone.  Two modules give too little
+    away for that (pass --dialect there):
+
+    * QEMU 7.2's yank.json uses nothing newer than 2.12, whose rules wanted
+      every union branch spelled out;
+    * QEMU 7.2's job.json shows its age only by doc lines over 70 columns, a
+      weak sign (a modern schema may have one by mistake), so it is checked
+      by 10.1's rules, which read its '@id :' line as a member named 'id '.
+    """
     from qapidoc import LoadOptions
-    misdetected = {"corpus/qemu-7.2/qapi/yank.json"}
+    misdetected = {"corpus/qemu-7.2/qapi/yank.json", "corpus/qemu-7.2/qapi/job.json"}
     paths = sorted(shared_dir.glob("corpus/*/qapi/*.json")) + sorted(
         shared_dir.glob("corpus/*/storage-daemon/qapi/*.json"))
     assert len(paths) == 94

@@ -148,3 +148,13 @@ def test_change_table() -> None:
     assert detect(evidence) == Dialect((10, 2))
     assert parse_dialect("7.2") == (7, 2) and parse_dialect("10.2.50") == (10, 2)
     assert parse_dialect("1.0") is None and parse_dialect("seven") is None
+
+
+def test_long_doc_lines_are_weak_evidence() -> None:
+    """A doc line over 70 columns says the schema predates 10.2, but it may
+    be a slip in a modern schema: it selects 10.1, not the oldest rules."""
+    long_line = "x" * 75
+    text = f"##\n# @Shape:\n#\n# {long_line}\n##\n{{ 'struct': 'Shape', 'data': {{}} }}\n"
+    assert str(load(text).dialect) == "10.1"
+    # ... unless something stronger says more.
+    assert str(load(text + "{ 'pragma': { 'returns-whitelist': [] } }\n").dialect) == "2.10"

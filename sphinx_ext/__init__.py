@@ -1,0 +1,291 @@
+"""qapidoc_sphinx: QAPI schemas in Sphinx.
+
+One line in ``conf.py`` loads it::
+
+    extensions = ["qapidoc_sphinx"]
+
+and a page renders a schema::
+
+    .. qapi-doc:: ../qapi/qapi-schema.json
+       :namespace: QMP
+       :split: section
+
+What it registers:
+
+* the ``qapi`` domain (:mod:`.domain`): an object type per meta-type,
+  roles, per-namespace indices, ``objects.inv`` entries;
+* the directives ``qapi-doc`` / ``qapi:schema``, ``qapi-definition`` /
+  ``qapi:definition`` and ``qmp-example`` / ``qapi:example``
+  (:mod:`.directives`); the global names only where no other extension
+  took them (QEMU's own extension registers ``qapi-doc`` too);
+* the ``qmp`` Pygments lexer (:mod:`.lexer`);
+* the split pages (:mod:`.pages`) and the JSON Schema files
+  (:mod:`.schemafiles`).
+
+The rendering itself is :mod:`.rstgen`, which knows nothing of Sphinx.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import os
+import re
+import weakref
+from typing import Any
+
+from docutils.parsers.rst import directives as docutils_directives
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.environment import BuildEnvironment
+from sphinx.util import logging
+
+from . import nodes as qnodes
+from ._core import core
+from .cache import get_schema
+from .directives import (
+    QapiDefinitionDirective,
+    QapiDocDirective,
+    QmpExampleDirective,
+    resolve_schema_path,
+    restore_smartquotes,
+    unresolved_reference,
+)
+from .domain import KNOWN_NAMESPACES, QapiDomain, make_indices
+from .lexer import QmpLexer
+from .pages import DirectiveUse, scan_sources, write_split_pages
+from .schemafiles import write_schema_files
+
+__all__ = ["__version__", "setup"]
+
+__version__: str = core.__version__
+logger = logging.getLogger(__name__)
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _env_version() -> int:
+    """Tied to the version and to the extension's own code, so that an
+    upgrade (or, in a development checkout, an edit of the extension)
+    rebuilds every page."""
+    digest = hashlib.sha1(__version__.encode())
+    for name in sorted(os.listdir(_HERE)):
+        if name.endswith(".py"):
+            with open(os.path.join(_HERE, name), "rb") as f:
+                digest.update(name.encode() + b"\0" + f.read())
+    return int(digest.hexdigest()[:8], 16)
+
+
+class _State:
+    """What the configuration-time scan found, per application."""
+
+    def __init__(self) -> None:
+        self.uses: list[DirectiveUse] = []
+        self.parts: dict[str, list[str]] = {}
+        #: the garbage collector's settings before the build tuned them
+        self.gc_thresholds: tuple[int, int, int] | None = None
+        self.gc_frozen = False
+
+
+# A schema's pages are some hundred thousand docutils nodes, each linked to
+# its parent (a cycle), made and dropped by the thousand: Python's cyclic
+# collector runs again and again over everything alive, which cost a fifth
+# of the build.  During the build (qapidoc_gc_tuning) the first generation
+# is collected less often, and what exists before the pages are read
+# (Sphinx itself, the loaded schemas) is moved out of the collector's way.
+_GC_THRESHOLDS = (100_000, 50, 1_000)
+
+
+def _tune_gc(app: Sphinx) -> None:
+    state = _state(app)
+    if app.config.qapidoc_gc_tuning and state.gc_thresholds is None:
+        state.gc_thresholds = gc.get_threshold()
+        gc.set_threshold(*_GC_THRESHOLDS)
+
+
+def _freeze_gc(app: Sphinx) -> None:
+    state = _state(app)
+    if app.config.qapidoc_gc_tuning and not state.gc_frozen and hasattr(gc, "freeze"):
+        gc.freeze()
+        state.gc_frozen = True
+
+
+def _restore_gc(app: Sphinx) -> None:
+    state = _state(app)
+    if state.gc_frozen:
+        gc.unfreeze()
+        state.gc_frozen = False
+    if state.gc_thresholds is not None:
+        gc.set_threshold(*state.gc_thresholds)
+        state.gc_thresholds = None
+
+
+_STATES: weakref.WeakKeyDictionary[Sphinx, _State] = weakref.WeakKeyDictionary()
+
+
+def _state(app: Sphinx) -> _State:
+    state = _STATES.get(app)
+    if state is None:
+        state = _STATES[app] = _State()
+    return state
+
+
+def _config_inited(app: Sphinx, config: Config) -> None:
+    # Our CSS: added here, not when the builder starts, so that the setting
+    # is the same in the saved environment and does not look changed.
+    static = os.path.join(_HERE, "static")
+    if static not in config.html_static_path:
+        config.html_static_path = [*config.html_static_path, static]
+    state = _state(app)
+    _tune_gc(app)
+    state.uses = scan_sources(app)
+    try:
+        state.parts = write_split_pages(app, state.uses)
+    except OSError as err:
+        logger.warning("cannot write the split pages: %s", err, type="qapi", subtype="split")
+    namespaces: list[str | None] = []
+    for ns in [*config.qapidoc_namespaces, *((u.options.get("namespace") or "").strip() or None
+                                            for u in state.uses)]:
+        if ns not in namespaces:
+            namespaces.append(ns)
+    if not namespaces:
+        namespaces.append(None)
+    KNOWN_NAMESPACES.update(ns for ns in namespaces if ns)
+    for index in make_indices(namespaces):
+        app.add_index_to_domain("qapi", index)
+
+
+def _schemas_of(app: Sphinx, docname: str) -> list[tuple[str, tuple[int, int] | None]]:
+    out = []
+    for use in _state(app).uses:
+        if use.docname != docname:
+            continue
+        m = re.fullmatch(r"\s*(\d+)\.(\d+)\s*", use.options.get("dialect", ""))
+        dialect = (int(m.group(1)), int(m.group(2))) if m else None
+        out.append((resolve_schema_path(app.config, str(app.srcdir), use.argument, docname), dialect))
+    return out
+
+
+def _before_read(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    # Load what the pages need before Sphinx forks its readers (-j N), so that
+    # every worker shares one copy.
+    wanted = set(docnames)
+    for use in _state(app).uses:
+        if use.docname in wanted:
+            for path, dialect in _schemas_of(app, use.docname):
+                entry = get_schema(path, dialect)
+                entry.items()
+                entry.diagnostics(app.config.qapidoc_lint, app.config.qapidoc_lint_config)
+                split = use.options.get("split")
+                if split in ("module", "section"):
+                    entry.plan(split)
+    _freeze_gc(app)
+
+
+def _outdated(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str],
+              removed: set[str]) -> list[str]:
+    """Pages to read again beyond what Sphinx finds itself: those whose
+    schema changed in what every page depends on (dialect, pragmas, the list
+    of files), and split fronts whose list of parts changed."""
+    domain = env.get_domain("qapi")
+    assert isinstance(domain, QapiDomain)
+    parts = _state(app).parts
+    extra = []
+    for docname, info in list(domain.docinfo.items()):
+        if docname in changed or docname in removed or docname not in env.all_docs:
+            continue
+        for used in info.get("schemas", []):
+            if "parts" in used and parts.get(docname) is not None and parts[docname] != used["parts"]:
+                extra.append(docname)
+                break
+            stamps = used.get("stamps", {})
+            if all(_mtime(p) == m for p, m in stamps.items()):
+                continue
+            entry = get_schema(used["path"], used.get("dialect"))
+            if entry.global_fingerprint() != used.get("global"):
+                extra.append(docname)
+                break
+    return extra
+
+
+def _mtime(path: str) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return -1
+
+
+def _build_finished(app: Sphinx, exception: Exception | None) -> None:
+    try:
+        _write_files(app, exception)
+    finally:
+        _restore_gc(app)
+
+
+def _write_files(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html" or not app.config.qapidoc_jsonschema:
+        return
+    domain = app.env.get_domain("qapi")
+    assert isinstance(domain, QapiDomain)
+    wanted: dict[tuple[str, Any, Any], None] = {}
+    for info in domain.docinfo.values():
+        for used in info.get("schemas", []):
+            wanted[(used["path"], used.get("dialect"), used.get("namespace"))] = None
+    if wanted:
+        write_schema_files(str(app.outdir), list(wanted))
+
+
+def _register_directive(app: Sphinx, name: str, cls: type[Any]) -> None:
+    """Register a global directive unless another extension has it."""
+    if name in docutils_directives._directives:
+        logger.info("qapidoc_sphinx: the directive %r belongs to another extension; ours is available "
+                    "in the qapi domain", name)
+        return
+    app.add_directive(name, cls)
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_config_value("qapidoc_srctree", None, "env", types=[str, type(None)])
+    app.add_config_value("qapidoc_namespaces", [], "env", types=[list, tuple, set])
+    app.add_config_value("qapidoc_inline", "members", "env", types=[str])
+    app.add_config_value("qapidoc_toc_types", False, "env", types=[bool])
+    app.add_config_value("qapidoc_jsonschema", True, "env", types=[bool])
+    app.add_config_value("qapidoc_allowed_directives", [], "env", types=[list, tuple, set])
+    app.add_config_value("qapidoc_default_schema", None, "env", types=[str, type(None)])
+    app.add_config_value("qapidoc_rst_warnings", "lint", "env", types=[str])
+    app.add_config_value("qapidoc_lint", True, "env", types=[bool])
+    app.add_config_value("qapidoc_lint_config", None, "env", types=[str, type(None)])
+    app.add_config_value("qapidoc_smartquotes", False, "env", types=[bool])
+    app.add_config_value("qapidoc_unresolved_references", "info", "env", types=[str])
+    app.add_config_value("qapidoc_gc_tuning", True, "", types=[bool])
+
+    app.add_domain(QapiDomain)
+    app.add_directive_to_domain("qapi", "schema", QapiDocDirective)
+    app.add_directive_to_domain("qapi", "definition", QapiDefinitionDirective)
+    app.add_directive_to_domain("qapi", "example", QmpExampleDirective)
+    _register_directive(app, "qapi-doc", QapiDocDirective)
+    _register_directive(app, "qapi-definition", QapiDefinitionDirective)
+    _register_directive(app, "qmp-example", QmpExampleDirective)
+
+    app.add_lexer("qmp", QmpLexer)
+    from sphinx.highlighting import lexer_classes
+
+    if "QMP" not in lexer_classes:
+        app.add_lexer("QMP", QmpLexer)
+
+    for node, handlers in qnodes.node_handlers().items():
+        app.add_node(node, **handlers)  # type: ignore[arg-type]
+    app.add_css_file("qapidoc.css")
+
+    app.connect("config-inited", _config_inited)
+    app.connect("env-before-read-docs", _before_read)
+    app.connect("env-get-outdated", _outdated)
+    app.connect("build-finished", _build_finished)
+    app.connect("doctree-read", restore_smartquotes)
+    app.connect("missing-reference", unresolved_reference)
+    return {
+        "version": __version__,
+        "env_version": _env_version(),
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }
