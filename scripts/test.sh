@@ -34,6 +34,14 @@ say "pip install -e .[test,docs] mypy ruff"
 .venv/bin/python -m pip install -q --upgrade pip setuptools wheel
 .venv/bin/python -m pip install -q -e '.[test,docs]' mypy ruff
 
+say "a second venv with the oldest Sphinx supported (6.2), for its compatibility test"
+if [ ! -x .venv-sphinx62/bin/python ]; then
+    "$PY" -m venv .venv-sphinx62
+fi
+.venv-sphinx62/bin/python -m pip install -q --upgrade pip setuptools wheel
+.venv-sphinx62/bin/python -m pip install -q -e . 'sphinx==6.2.1' 'docutils<0.20' 'alabaster<0.7.14'
+export QAPIDOC_OLD_SPHINX_PYTHON="$PWD/.venv-sphinx62/bin/python"
+
 if command -v npm >/dev/null; then
     say "npm ci (ajv, for the cross-validator tests)"
     (cd tests/support/ajv && npm ci --no-audit --no-fund --silent)
