@@ -149,6 +149,7 @@ def detect(evidence: DialectEvidence) -> Dialect:
     if evidence.low > evidence.high:
         return Dialect(max(NEWEST, evidence.low), "detected", low_reasons + high_reasons)
     if not evidence.strong_high:
-        # Only a weak sign of age: the newest release it allows.
+        # Only a weak sign of age (asked for only when nothing else speaks):
+        # the newest release it allows.
         return Dialect(evidence.high, "detected", low_reasons + high_reasons)
     return Dialect(evidence.low, "detected", low_reasons + high_reasons)

@@ -34,7 +34,10 @@ from .parser import DocLine, RawDoc
 from .rules import Rule
 from .source import Span
 
-__all__ = ["DocComment", "DocExample", "DocHeading", "DocSection", "gather_doc_evidence", "parse_doc"]
+__all__ = [
+    "DocComment", "DocExample", "DocHeading", "DocSection", "gather_doc_evidence", "gather_weak_doc_evidence",
+    "parse_doc",
+]
 
 
 class DocSection(NamedTuple):
@@ -359,7 +362,7 @@ class _ParagraphParser:
                 doc.new_tagged(_TAG_KINDS[tag], tag, line)
                 out = doc.current.lines
                 if m.end() < len(text):
-                    out.append(line._replace(text=text[m.end():], offset=line.offset + m.end()))
+                    out.append(DocLine(text[m.end():], line.offset + m.end(), line.hash_offset))
                 i = self.indented(out, lines, i + 1)
                 no_more_args = True
             else:
@@ -392,7 +395,7 @@ class _ParagraphParser:
         self.doc.new_description(kind, m.group(1), line)
         out = self.doc.current.lines
         if m.end() < len(line.text):
-            out.append(line._replace(text=line.text[m.end():], offset=line.offset + m.end()))
+            out.append(DocLine(line.text[m.end():], line.offset + m.end(), line.hash_offset))
         return self.indented(out, lines, i + 1)
 
     def indented(self, out: list[DocLine], lines: tuple[DocLine, ...], i: int) -> int:
@@ -690,6 +693,14 @@ def _check_line_style(doc: _Doc, lines: tuple[DocLine, ...]) -> None:
 
 # --- dialect evidence -----------------------------------------------------------------
 
+def gather_weak_doc_evidence(raws: list[RawDoc], evidence: DialectEvidence) -> None:
+    """Doc lines longer than 70 columns outside literal blocks: a weak sign
+    that the schema predates 10.2 (or a slip in a newer one).  It decides
+    nothing when other evidence speaks, so callers ask only then."""
+    if any(raw.longest > 69 and _has_long_prose_line(raw) for raw in raws):
+        evidence.before("doc-line-style", "doc lines longer than 70 columns", weak=True)
+
+
 def _has_long_prose_line(raw: RawDoc) -> bool:
     """Whether a line outside literal blocks is longer than 70 columns."""
     texts = [line.text for line in raw.lines]
@@ -705,8 +716,6 @@ _OLD_TAG = re.compile(r"(Example|Examples|Note|Notes):(\s|$)")
 
 def gather_doc_evidence(raw: RawDoc, evidence: DialectEvidence) -> None:
     """Note what a doc block's markup says about its era."""
-    if raw.longest > 69 and _has_long_prose_line(raw):
-        evidence.before("doc-line-style", "doc lines longer than 70 columns", weak=True)
     if raw.contains("\n# Features:"):
         evidence.at_least("features", "a 'Features:' doc section")
     if not (raw.contains("qmp-example") or raw.contains("Errors:") or raw.contains("Example")

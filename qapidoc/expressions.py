@@ -358,7 +358,7 @@ class _Checker:
 
     def check_name_upper(self, name: str, span: Span, source: str) -> None:
         stem = self.check_name(name, span, source)
-        if self.dialect.has("name-case-rules") and re.search(r"[a-z-]", stem):
+        if self.new_names and (stem != stem.upper() or "-" in stem):
             raise StageError(rules.NAME_CASE, f"name of {source} must not use lowercase or '-'", span)
 
     def check_name_lower(self, name: str, span: Span, source: str, *, permit_upper: bool = False,
@@ -368,7 +368,7 @@ class _Checker:
         may be in a module it does not see, so a violation is a warning."""
         stem = self.check_name(name, span, source)
         if self.new_names:
-            upper = not permit_upper and re.search(r"[A-Z]", stem)
+            upper = not permit_upper and stem != stem.lower()
             underscore = not permit_underscore and "_" in stem
             if upper or underscore:
                 message = f"name of {source} must not use uppercase or '_'"
@@ -379,7 +379,7 @@ class _Checker:
                         span, self.context, severity=rules.Severity.WARNING))
                     return
                 raise StageError(rules.NAME_CASE, message, span)
-        elif self.dialect.has("lowercase-messages") and not permit_upper and re.search(r"[A-Z]", stem):
+        elif self.dialect.has("lowercase-messages") and not permit_upper and stem != stem.lower():
             raise StageError(rules.NAME_CASE, f"{source} uses uppercase in name", span)
 
     def check_name_camel(self, name: str, span: Span, source: str) -> None:

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from . import rules
 from .binding import bind_docs
 from .diagnostics import Diagnostic
-from .dialect import Dialect, DialectEvidence, Version, detect
-from .docs import DocComment, gather_doc_evidence, parse_doc
+from .dialect import CHANGES, Dialect, DialectEvidence, Version, detect
+from .docs import DocComment, gather_doc_evidence, gather_weak_doc_evidence, parse_doc
 from .expressions import Definition, Pragmas, check_definition, gather_evidence, gather_pragma_evidence
 from .model import Schema, build_model
 from .parser import Node, ParsedFile, RawDoc, SynBool, SynList, SynObject, SynString, TopExpr, parse
@@ -127,6 +127,10 @@ def _load(path: str, text: str, options: LoadOptions) -> LoadResult:
         gather_pragma_evidence(pragma, evidence)
     for _, raw, _ in state.docs:
         gather_doc_evidence(raw, evidence)
+    if evidence.high is None and evidence.low < CHANGES["qmp-example"][0]:
+        # Long doc lines hint at an age only where nothing else does: a
+        # schema with '.. qmp-example::' belongs to today's era anyway.
+        gather_weak_doc_evidence([raw for _, raw, _ in state.docs], evidence)
     if options.dialect is not None:
         dialect = Dialect(options.dialect, "configured")
     else:
