@@ -52,6 +52,7 @@ __all__ = [
     "parse_example",
     "parse_examples",
     "parse_json",
+    "value_at",
 ]
 
 Direction = Literal["->", "<-"]
@@ -160,6 +161,19 @@ class ParsedExample:
         """Whether the whole body is one QMP code block (a plain
         ``.. qmp-example::``), where prose cannot be lexed."""
         return self.example.kind == "directive" and not self.example.annotated
+
+
+def value_at(value: object, path: JsonPath) -> object:
+    """The part of ``value`` at a JSON ``path`` (as in a validator's
+    violation), or None when the path leads nowhere."""
+    for part in path:
+        if isinstance(value, dict) and isinstance(part, str):
+            value = value.get(part)
+        elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
+            value = value[part]
+        else:
+            return None
+    return value
 
 
 def message_kind(value: object) -> MessageKind:

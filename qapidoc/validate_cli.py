@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, NamedTuple, TextIO
 
 from .cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_schema_options, exit_code, load_options
+from .examples import value_at
 from .loader import load_schema
 from .report import format_diagnostics
 from .traffic import (
@@ -101,7 +102,7 @@ class Placeholder:
             return False
         if not _path_matches(self.path, violation.path):
             return False
-        value = _value_at(message, violation.path)
+        value = value_at(message, violation.path)
         return isinstance(value, str) and fnmatch.fnmatchcase(value, self.glob)
 
 
@@ -143,17 +144,6 @@ def _path_matches(pattern: tuple[str, ...], path: JsonPath) -> bool:
     if head != "*" and head != str(path[0]):
         return False
     return _path_matches(rest, path[1:])
-
-
-def _value_at(value: object, path: JsonPath) -> object:
-    for part in path:
-        if isinstance(value, dict) and isinstance(part, str):
-            value = value.get(part)
-        elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
-            value = value[part]
-        else:
-            return None
-    return value
 
 
 # --- checking ----------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from typing import Literal, NamedTuple, Protocol
 from .. import rules
 from ..diagnostics import Context, Diagnostic, Note
 from ..docs import DocComment
-from ..examples import JsonPath, Message, ParsedExample, parse_examples
+from ..examples import JsonPath, Message, ParsedExample, parse_examples, value_at
 from ..expressions import Definition
 from ..model import (
     AlternateType,
@@ -463,15 +463,7 @@ def _relaxed(m: Message, violations: Iterable[ViolationLike]) -> Iterator[Violat
 
 
 def _is_object(m: Message, path: JsonPath) -> bool:
-    value: object = m.value
-    for part in path:
-        if isinstance(value, dict) and isinstance(part, str):
-            value = value.get(part)
-        elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
-            value = value[part]
-        else:
-            return False
-    return isinstance(value, dict)
+    return isinstance(value_at(m.value, path), dict)
 
 
 def _violation_span(m: Message, v: ViolationLike) -> Span:
