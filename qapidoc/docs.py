@@ -61,9 +61,6 @@ class DocSection(NamedTuple):
     def text(self) -> str:
         return "\n".join(line.text for line in self.lines).strip("\n")
 
-    @property
-    def first_line(self) -> int:
-        return self.lines[0].offset if self.lines else self.span.start
 
 
 class DocExample(NamedTuple):

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from . import rules
-from .diagnostics import Context, Diagnostic, Note, StageError
+from .diagnostics import Diagnostic, Note, StageError
 from .dialect import Dialect
 from .expressions import (
     Alternate,
@@ -993,5 +993,3 @@ def build_model(definitions: list[Definition], pragmas: Pragmas, dialect: Dialec
                     {n: builder.owner[n] for n in entities if n in builder.owner})
     return schema, builder.diagnostics
 
-
-__all__ += ["Context"]

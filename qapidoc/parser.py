@@ -322,7 +322,3 @@ def _list(p: _Parser, pos: int) -> tuple[SynList, int]:
 
 def _shorten(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def node_span(file: SourceFile, node: Node) -> Span:
-    return file.span(node.start, node.end)

@@ -96,10 +96,6 @@ class Span(NamedTuple):
         return self.file.line_col(self.start)[1]
 
     @property
-    def end_line_col(self) -> tuple[int, int]:
-        return self.file.line_col(max(self.start, self.end - 1) if self.end > self.start else self.start)
-
-    @property
     def path(self) -> str:
         return self.file.path
 

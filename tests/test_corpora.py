@@ -113,3 +113,17 @@ def test_every_module_checked_alone(shared_dir: pathlib.Path) -> None:
         if any(d.level.value == "error" for d in result.diagnostics):
             failing.add(str(path.relative_to(shared_dir)))
     assert failing == misdetected
+
+
+def test_legacy_headings(shared_dir: pathlib.Path) -> None:
+    """'= Title' lines of free-form blocks (the 2.10 to 9.x markup) are in the
+    doc model; QEMU 10.2 still has one, which it renders as plain text."""
+    seed = _load(shared_dir, "corpus/qemu-2.10-seed/qapi-schema.json")
+    headings = [h for doc in seed.docs for h in doc.headings]
+    assert len(headings) == 11
+    assert (headings[0].level, headings[0].title) == (1, "Introduction")
+    assert (headings[5].level, headings[5].title) == (2, "QAPI block core definitions (vm unrelated)")
+    modern = _load(shared_dir, "corpus/qemu-10.2/qapi/qapi-schema.json")
+    [legacy] = [h for doc in modern.docs for h in doc.headings]
+    assert legacy.level == 2 and legacy.line.text.startswith("== ")
+    assert all(not doc.headings for doc in modern.docs if doc.symbol is not None)
