@@ -43,8 +43,8 @@ def whole_process(old: pathlib.Path, new: pathlib.Path, fmt: str, repeat: int) -
 
 def stages(old: pathlib.Path, new: pathlib.Path, fmt: str, repeat: int) -> dict[str, float]:
     from qapidoc import load_schema
-    from qapidoc.compat import compare
-    from qapidoc.diff import format_changes
+    from qapidoc.backends.compat import compare
+    from qapidoc.cli.diff import format_changes
 
     best: dict[str, float] = {}
     for _ in range(repeat):

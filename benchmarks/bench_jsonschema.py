@@ -9,7 +9,7 @@
 2. Validation: messages per second for the "any QMP message" schemas
    (``messages/client.json`` for requests, ``messages/server.json`` for
    events and replies) with python-jsonschema and with jsonschema-rs, and for
-   :class:`qapidoc.validate.QmpValidator`, which picks the message's own
+   :class:`qapidoc.backends.validate.QmpValidator`, which picks the message's own
    schema by name (jsonschema-rs for the verdict where installed), from
    decoded messages and from raw JSON lines (with orjson where installed).
    The messages are valid ones generated from the schema's model (requests,
@@ -105,8 +105,8 @@ def bench_validation(schema_path: Path, seconds: float) -> list[tuple[str, float
     import referencing.jsonschema
 
     from qapidoc import load_schema
-    from qapidoc.jsonschema_gen import generate
-    from qapidoc.validate import QmpValidator, rs_available
+    from qapidoc.backends.jsonschema import generate
+    from qapidoc.backends.validate import QmpValidator, rs_available
 
     result = load_schema(str(schema_path))
     assert result.schema is not None

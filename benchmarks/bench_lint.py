@@ -48,7 +48,7 @@ def _times(argv: list[str], runs: int) -> list[float]:
 def _stages(root: str) -> list[tuple[str, float]]:
     """One lint in this process, stage by stage (after a warm-up run)."""
     from qapidoc import load_schema
-    from qapidoc.examples import parse_examples
+    from qapidoc.backends.examples import parse_examples
     from qapidoc.lint import example_checks, rst_checks
 
     out: list[tuple[str, float]] = []

@@ -114,10 +114,10 @@ import gc, json, resource, sys, time
 if sys.argv[3] == "python":
     sys.modules["orjson"] = None
     sys.modules["jsonschema_rs"] = None
-from qapidoc.loader import load_schema
-from qapidoc.traffic import read_traffic
-from qapidoc.validate import QmpValidator
-from qapidoc.validate_cli import CheckStats, check_traffic, describe_engine
+from qapidoc.frontend.loader import load_schema
+from qapidoc.backends.traffic import read_traffic
+from qapidoc.backends.validate import QmpValidator
+from qapidoc.cli.validate import CheckStats, check_traffic, describe_engine
 
 validator = QmpValidator(load_schema(sys.argv[1]).schema)
 gc.freeze()                         # as the command does

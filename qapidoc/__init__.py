@@ -7,7 +7,7 @@ The public API is small:
 * :class:`LoadOptions` chooses the dialect and whether a module is checked
   on its own;
 * :class:`Diagnostic` is what every stage reports;
-* :func:`qapidoc.jsonschema_gen.generate` turns a schema into JSON Schema.
+* :func:`qapidoc.backends.jsonschema.generate` turns a schema into JSON Schema.
 
 The core never imports Sphinx or docutils; ``qapidoc check`` starts fast.
 """
@@ -15,7 +15,7 @@ The core never imports Sphinx or docutils; ``qapidoc check`` starts fast.
 __version__ = "0.1.0"
 
 from .diagnostics import Diagnostic
-from .loader import LoadOptions, LoadResult, load_schema, load_text
+from .frontend.loader import LoadOptions, LoadResult, load_schema, load_text
 from .rules import Severity
 
 __all__ = ["Diagnostic", "LoadOptions", "LoadResult", "Severity", "__version__", "load_schema", "load_text"]

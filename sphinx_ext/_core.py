@@ -30,7 +30,7 @@ __all__ = ["ALIAS", "core_package", "is_core_package"]
 #: the name our core package is loaded under when ``qapidoc`` is taken
 ALIAS = "_qapidoc_core"
 
-_MARKERS = ("loader.py", "model.py", "docs.py", "diagnostics.py")
+_MARKERS = ("frontend/loader.py", "frontend/model.py", "frontend/docs.py", "diagnostics.py")
 
 
 def is_core_package(module: ModuleType | None) -> bool:
@@ -97,21 +97,22 @@ def _submodule(name: str) -> ModuleType:
 
 if TYPE_CHECKING:
     import qapidoc as core
-    from qapidoc import diagnostics, docs, expressions, loader, model, parser, rules, source
+    from qapidoc import diagnostics, rules, source
+    from qapidoc.frontend import docs, expressions, loader, model, parser
 else:
     core = core_package()
     diagnostics = _submodule("diagnostics")
-    docs = _submodule("docs")
-    expressions = _submodule("expressions")
-    loader = _submodule("loader")
-    model = _submodule("model")
-    parser = _submodule("parser")
+    docs = _submodule("frontend.docs")
+    expressions = _submodule("frontend.expressions")
+    loader = _submodule("frontend.loader")
+    model = _submodule("frontend.model")
+    parser = _submodule("frontend.parser")
     rules = _submodule("rules")
     source = _submodule("source")
 
 
 def optional_submodule(name: str) -> ModuleType | None:
-    """A core module that may not exist yet (``lint``, ``jsonschema_gen``)."""
+    """A core module that may not exist yet (``lint``, ``backends.jsonschema``)."""
     package = core.__name__
     try:
         return importlib.import_module(f"{package}.{name}")

@@ -1,7 +1,7 @@
 """Per-definition JSON Schema files, copied into the HTML output and linked
 from each definition's signature.
 
-Uses :mod:`qapidoc.jsonschema_gen` (the same generator as ``qapidoc
+Uses :mod:`qapidoc.backends.jsonschema` (the same generator as ``qapidoc
 jsonschema``).  The files of a namespace go to
 ``_qapidoc/<namespace>/`` in the output: ``events/NAME.json``,
 ``commands/NAME.request.json`` and ``.reply.json``, and ``types.json``
@@ -26,7 +26,7 @@ def schema_dir(namespace: str | None) -> str:
 
 
 def _generator() -> Any:
-    return optional_submodule("jsonschema_gen")
+    return optional_submodule("backends.jsonschema")
 
 
 def schema_links(env: Any, entry: SchemaEntry, namespace: str | None) -> dict[str, str]:

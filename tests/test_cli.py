@@ -102,12 +102,12 @@ def test_console_script_runs_as_a_process(schemas: dict[str, str]) -> None:
 
 def test_internal_errors_say_so(schemas: dict[str, str], monkeypatch: pytest.MonkeyPatch,
                                 capsys: pytest.CaptureFixture[str]) -> None:
-    import qapidoc.cli
+    import qapidoc.cli.check
 
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(qapidoc.cli, "load_all", explode)
+    monkeypatch.setattr(qapidoc.cli.check, "load_all", explode)
     assert main(["check", schemas["good"]]) == 3
     err = capsys.readouterr().err
     assert "internal error: RuntimeError: boom" in err and "please report it" in err

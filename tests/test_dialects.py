@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from qapidoc import LoadOptions, LoadResult, load_text
-from qapidoc.dialect import CHANGES, Dialect, DialectEvidence, detect, parse_dialect
+from qapidoc.frontend.dialect import CHANGES, Dialect, DialectEvidence, detect, parse_dialect
 
 
 def load(text: str, dialect: str | None = None) -> LoadResult:

@@ -21,12 +21,12 @@ import time
 import pytest
 
 from qapidoc import LoadOptions, load_schema
+from qapidoc.backends.compat import Change, Kind, compare, counts_by_kind, render_cond
 from qapidoc.cli import main
-from qapidoc.compat import Change, Kind, compare, counts_by_kind, render_cond
-from qapidoc.dialect import parse_dialect
-from qapidoc.diff import format_changes
-from qapidoc.expressions import CondAll, CondAny, CondNot, CondVar
-from qapidoc.model import Schema
+from qapidoc.cli.diff import format_changes
+from qapidoc.frontend.dialect import parse_dialect
+from qapidoc.frontend.expressions import CondAll, CondAny, CondNot, CondVar
+from qapidoc.frontend.model import Schema
 from qapidoc.source import Span
 
 DATA = pathlib.Path(__file__).resolve().parent / "data" / "diff"
@@ -546,7 +546,7 @@ def test_corpus_whole_process(shared_dir: pathlib.Path) -> None:
 def _wire(schema: Schema, name: str, seen: tuple[str, ...] = ()) -> object:
     """An independent, naive rendering of a type's wire structure: type
     names, features and conditions left out, recursion cut crudely."""
-    from qapidoc.model import AlternateType, ArrayType, BuiltinType, EnumType, ObjectType
+    from qapidoc.frontend.model import AlternateType, ArrayType, BuiltinType, EnumType, ObjectType
     ent = schema.type(name)
     if name in seen:
         return ("recursive", name)
@@ -573,7 +573,7 @@ def _wire(schema: Schema, name: str, seen: tuple[str, ...] = ()) -> object:
 def test_corpus_against_naive_oracle(shared_dir: pathlib.Path, root: str) -> None:
     """A command or event is reported changed (beyond features and
     conditions) exactly when its naive wire structure differs."""
-    from qapidoc.model import CommandEntity, EventEntity
+    from qapidoc.frontend.model import CommandEntity, EventEntity
     old = _load(shared_dir / "corpus" / "qemu-7.2" / root / "qapi-schema.json")
     new = _load(shared_dir / "corpus" / "qemu-10.2" / root / "qapi-schema.json")
     reported = {path.split(" / ")[0] for c in compare(old, new)

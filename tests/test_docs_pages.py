@@ -6,7 +6,7 @@ import re
 
 from conftest import ROOT
 
-from qapidoc.dialect import CHANGES
+from qapidoc.frontend.dialect import CHANGES
 
 
 def test_dialects_page_lists_every_change() -> None:

@@ -1,4 +1,4 @@
-"""qapidoc.examples: doc examples -> QMP messages with exact positions."""
+"""qapidoc.backends.examples: doc examples -> QMP messages with exact positions."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 from qapidoc import LoadOptions, load_text
-from qapidoc.examples import Message, ParsedExample, parse_examples, parse_json
+from qapidoc.backends.examples import Message, ParsedExample, parse_examples, parse_json
 
 
 def _examples(tmp_path: pathlib.Path, schema: str, dialect: tuple[int, int] | None = None) -> list[ParsedExample]:

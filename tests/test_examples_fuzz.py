@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qapidoc import LoadOptions, load_text
-from qapidoc.examples import parse_examples, parse_json
+from qapidoc.backends.examples import parse_examples, parse_json
 
 _CHARS = st.sampled_from([*list('{}[]",:.-<>\' \t0123456789aetrufnl\\/e+E'), "->", "<-", "...", "::", ".. "])
 _LINE = st.lists(_CHARS, max_size=30).map("".join)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from qapidoc.cli import main
-from qapidoc.jsonschema_cli import MARKER, OutputError, write_tree
+from qapidoc.cli.jsonschema import MARKER, OutputError, write_tree
 
 DATA = Path(__file__).resolve().parent / "data" / "jsonschema"
 SCHEMA = str(DATA / "constructs.json")

@@ -4,7 +4,7 @@ The schema is ``tests/data/jsonschema/constructs.json``.  Each case below is
 (target, instance, expected verdict, optional (path, keyword) of the expected
 violation).  Every case is checked by python-jsonschema, jsonschema-rs and
 ajv (strict mode), on the draft 2020-12 and the draft 7 output; message cases
-also on the inline (wire) view; and through :class:`qapidoc.validate.QmpValidator`,
+also on the inline (wire) view; and through :class:`qapidoc.backends.validate.QmpValidator`,
 whose violations must name the expected path and keyword.
 """
 
@@ -22,7 +22,7 @@ from support.qapi_instances import NUMBER_BOUNDS, numbers_in
 from support.verdicts import PyVerdicts, meta_errors
 
 from qapidoc import LoadOptions, load_schema
-from qapidoc.jsonschema_gen import (
+from qapidoc.backends.jsonschema import (
     GeneratedSchemas,
     GenerateOptions,
     dump_json,
@@ -31,7 +31,7 @@ from qapidoc.jsonschema_gen import (
     reply_file,
     request_file,
 )
-from qapidoc.validate import QmpValidator
+from qapidoc.backends.validate import QmpValidator
 
 DATA = Path(__file__).resolve().parent / "data" / "jsonschema"
 I64, U64 = 2 ** 63, 2 ** 64

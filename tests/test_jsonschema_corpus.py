@@ -37,7 +37,14 @@ from support.qapi_instances import NUMBER_BOUNDS, InstanceFactory, numbers_in
 from support.verdicts import PyVerdicts, meta_errors
 
 from qapidoc import load_schema
-from qapidoc.jsonschema_gen import GeneratedSchemas, GenerateOptions, event_file, generate, reply_file, request_file
+from qapidoc.backends.jsonschema import (
+    GeneratedSchemas,
+    GenerateOptions,
+    event_file,
+    generate,
+    reply_file,
+    request_file,
+)
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""qapidoc.validate: the QmpValidator API, its wording, and the generator's
+"""qapidoc.backends.validate: the QmpValidator API, its wording, and the generator's
 small pieces (options, conditions)."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from qapidoc import LoadOptions, load_schema
-from qapidoc.expressions import CondAll, CondAny, CondNot, CondText, CondVar
-from qapidoc.jsonschema_gen import GenerateOptions, evaluate_condition, generate
-from qapidoc.validate import QmpValidator, Violation, rs_available
+from qapidoc.backends.jsonschema import GenerateOptions, evaluate_condition, generate
+from qapidoc.backends.validate import QmpValidator, Violation, rs_available
+from qapidoc.frontend.expressions import CondAll, CondAny, CondNot, CondText, CondVar
 
 DATA = Path(__file__).resolve().parent / "data" / "jsonschema"
 TS = {"seconds": 1, "microseconds": 2}
@@ -149,7 +149,7 @@ def test_python_jsonschema_decides_when_the_two_disagree(validator: QmpValidator
 
 
 def test_fast_needs_jsonschema_rs(schema: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    import qapidoc.validate as module
+    import qapidoc.backends.validate as module
 
     monkeypatch.setattr(module, "_rs_module", lambda: None)
     assert not module.rs_available()

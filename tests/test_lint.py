@@ -16,8 +16,8 @@ from qapidoc.cli import main
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 needs_validator = pytest.mark.skipif(
-    __import__("importlib").util.find_spec("qapidoc.validate") is None,
-    reason="qapidoc.validate (the JSON Schema validator) is missing")
+    __import__("importlib").util.find_spec("qapidoc.backends.validate") is None,
+    reason="qapidoc.backends.validate (the JSON Schema validator) is missing")
 
 SCHEMA = """
 ##

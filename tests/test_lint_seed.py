@@ -109,7 +109,7 @@ def _compare(got: list[tuple[int, int, str, str, str]], expected: list[tuple[int
 
 @pytest.fixture(scope="module")
 def validator_available() -> None:
-    pytest.importorskip("qapidoc.validate", reason="qapidoc.validate (the JSON Schema validator) is missing")
+    pytest.importorskip("qapidoc.backends.validate", reason="the JSON Schema validator is missing")
 
 
 def test_event_json_findings_match_a_reading_by_hand(shared_dir: pathlib.Path, validator_available: None) -> None:

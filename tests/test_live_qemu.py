@@ -29,9 +29,9 @@ from support.ajv import AjvUnavailableError, ajv_available, ensure_installed, ru
 from support.qemu_live import SEND_LAST, Transcript, capture_session, qemu_unavailable_reason
 
 from qapidoc import load_schema
-from qapidoc.jsonschema_gen import GenerateOptions, generate, reply_file
-from qapidoc.model import Schema
-from qapidoc.validate import QmpValidator, Violation
+from qapidoc.backends.jsonschema import GenerateOptions, generate, reply_file
+from qapidoc.backends.validate import QmpValidator, Violation
+from qapidoc.frontend.model import Schema
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 

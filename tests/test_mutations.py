@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qapidoc import LoadOptions, load_text
-from qapidoc.dialect import NEWEST, OLDEST
+from qapidoc.frontend.dialect import NEWEST, OLDEST
 from qapidoc.report import format_json, format_sarif, format_text
 from qapidoc.rules import ALL_RULES
 

@@ -27,8 +27,8 @@ import pytest
 from conftest import ROOT, shared_path
 
 from qapidoc import LoadOptions, load_schema
-from qapidoc.cli import exit_code
-from qapidoc.dump import dump_docs, dump_entities
+from qapidoc.cli.common import exit_code
+from qapidoc.frontend.dump import dump_docs, dump_entities
 
 SUITE = shared_path() / "qapi-schema-tests" if shared_path() else None
 KNOWN = {

@@ -10,7 +10,7 @@ import pytest
 
 from qapidoc import LoadOptions, LoadResult, load_schema, rules
 from qapidoc.cli import main
-from qapidoc.dump import dump_docs
+from qapidoc.frontend.dump import dump_docs
 
 
 def _seed(shared: pathlib.Path, name: str, **options: object) -> LoadResult:

@@ -53,7 +53,7 @@ def test_anchors_depend_on_namespace_and_kind_family_only() -> None:
 
 
 def test_conditions_read_as_prose() -> None:
-    from qapidoc.expressions import CondAll, CondAny, CondNot, CondText, CondVar
+    from qapidoc.frontend.expressions import CondAll, CondAny, CondNot, CondText, CondVar
 
     assert rstgen.cond_text(CondVar("CONFIG_A")) == "CONFIG_A"
     assert rstgen.cond_text(CondNot(CondVar("A"))) == "not A"

@@ -1,4 +1,4 @@
-"""qapidoc.traffic: reading QMP logs into positioned, paired messages.
+"""qapidoc.backends.traffic: reading QMP logs into positioned, paired messages.
 
 Each layout (JSON Lines, the wire with CR LF, concatenated JSON, arrow
 transcripts with continuation lines, the test suite's JSONL envelopes),
@@ -21,7 +21,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qapidoc.traffic import Message, ReadOptions, TrafficStats, read_traffic
+from qapidoc.backends.traffic import Message, ReadOptions, TrafficStats, read_traffic
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -441,7 +441,7 @@ def test_the_pure_python_reader_gives_the_same_messages() -> None:
     script = (
         "import sys, io, json\n"
         "sys.modules['orjson'] = None\n"
-        "from qapidoc.traffic import read_traffic, json_backend\n"
+        "from qapidoc.backends.traffic import read_traffic, json_backend\n"
         "assert json_backend() == 'json', json_backend()\n"
         "out = [[m.kind, m.name, m.line, m.column, m.number, getattr(m.value, 'reason', None)]"
         " for m in read_traffic(io.BytesIO(sys.stdin.buffer.read()))]\n"

@@ -23,17 +23,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from qapidoc.backends.traffic import ReadOptions, read_traffic
+from qapidoc.backends.validate import QmpValidator, rs_available
 from qapidoc.cli import main
-from qapidoc.loader import load_text
-from qapidoc.traffic import ReadOptions, read_traffic
-from qapidoc.validate import QmpValidator, rs_available
-from qapidoc.validate_cli import (
+from qapidoc.cli.validate import (
     CheckStats,
     Finding,
     check_traffic,
     format_path,
     parse_placeholder,
 )
+from qapidoc.frontend.loader import load_text
 
 SCHEMA = """\
 { 'enum': 'RunState', 'data': [ 'running', 'paused', 'shutdown' ] }

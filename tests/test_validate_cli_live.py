@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from support.qemu_live import SEND_LAST, Transcript, capture_session, qemu_unavailable_reason, start_qemu
 
+from qapidoc.backends.traffic import read_traffic
+from qapidoc.backends.validate import QmpValidator
 from qapidoc.cli import main
-from qapidoc.loader import load_schema
-from qapidoc.traffic import read_traffic
-from qapidoc.validate import QmpValidator
-from qapidoc.validate_cli import CheckStats, Finding, check_traffic, format_path
+from qapidoc.cli.validate import CheckStats, Finding, check_traffic, format_path
+from qapidoc.frontend.loader import load_schema
 
 UNAVAILABLE = qemu_unavailable_reason()
 pytestmark = [pytest.mark.live, pytest.mark.skipif(UNAVAILABLE is not None, reason=str(UNAVAILABLE))]

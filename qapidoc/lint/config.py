@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import rules
-from ..dialect import Version, parse_dialect
+from ..frontend.dialect import Version, parse_dialect
 from ..rules import ALL_RULES, Rule, Severity
 
 __all__ = ["Config", "ConfigError", "find_pyproject", "load_config", "resolve_rules"]

@@ -1,6 +1,6 @@
 """QD5xx: the QMP examples of doc comments, checked against the schema.
 
-Each example is read by :mod:`qapidoc.examples`; then, message by message
+Each example is read by :mod:`qapidoc.backends.examples`; then, message by message
 in source order:
 
 * a message that is not JSON is QD501, at the exact line and column;
@@ -14,7 +14,7 @@ in source order:
   (QD510) and its data matches (QD506);
 * arrows: missing (QD508), or the other peer's (QD509).
 
-The JSON Schema validation itself is :class:`qapidoc.validate.QmpValidator`'s.
+The JSON Schema validation itself is :class:`qapidoc.backends.validate.QmpValidator`'s.
 Elision relaxes ``required`` where it stands, and nothing else.
 """
 
@@ -28,11 +28,11 @@ from dataclasses import dataclass, field, replace
 from typing import Literal, NamedTuple, Protocol
 
 from .. import rules
+from ..backends.examples import JsonPath, Message, ParsedExample, parse_examples, value_at
 from ..diagnostics import Context, Diagnostic, Note
-from ..docs import DocComment
-from ..examples import JsonPath, Message, ParsedExample, parse_examples, value_at
-from ..expressions import Definition
-from ..model import (
+from ..frontend.docs import DocComment
+from ..frontend.expressions import Definition
+from ..frontend.model import (
     AlternateType,
     ArrayType,
     BuiltinType,
@@ -70,11 +70,11 @@ class ValidatorLike(Protocol):
 
 
 def make_validator(schema: Schema) -> ValidatorLike | None:
-    """A :class:`qapidoc.validate.QmpValidator` for ``schema``, or None when
+    """A :class:`qapidoc.backends.validate.QmpValidator` for ``schema``, or None when
     that module is not available (then only what needs no JSON Schema is
     checked)."""
     try:
-        from ..validate import QmpValidator
+        from ..backends.validate import QmpValidator
     except ImportError:
         return None
     validator: ValidatorLike = QmpValidator(_completed(schema))

@@ -28,9 +28,9 @@ from collections.abc import Iterator, Sequence
 
 from .. import rules
 from ..diagnostics import Diagnostic
-from ..dialect import Dialect
-from ..docs import DocComment, DocSection
-from ..parser import DocLine
+from ..frontend.dialect import Dialect
+from ..frontend.docs import DocComment, DocSection
+from ..frontend.parser import DocLine
 from ..rules import Rule
 from ..source import SourceFile, Span
 

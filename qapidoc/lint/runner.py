@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from .. import rules
 from ..diagnostics import Diagnostic
-from ..loader import LoadOptions, LoadResult, load_schema
+from ..frontend.loader import LoadOptions, LoadResult, load_schema
 from ..rules import Severity
 from . import example_checks, rst_checks
 from .suppressions import apply_suppressions, find_suppressions

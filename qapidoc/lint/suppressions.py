@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 
 from .. import rules
 from ..diagnostics import Diagnostic
-from ..docs import DocComment
-from ..model import Schema
+from ..frontend.docs import DocComment
+from ..frontend.model import Schema
 from ..rules import Rule
 from ..source import SourceFile, Span
 

@@ -1,6 +1,6 @@
 """QMP messages and values generated from a QAPI model, and mutants of them.
 
-The generator reads the *model* (qapidoc.model), not the generated JSON
+The generator reads the *model* (qapidoc.frontend.model), not the generated JSON
 Schema, so it is an independent oracle: every value it makes is valid on the
 wire by QAPI's rules, and a JSON Schema that rejects one is wrong.  Mutants
 change one spot of a valid instance (drop or add a member, change a type,
@@ -18,7 +18,7 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
-from qapidoc.model import (
+from qapidoc.frontend.model import (
     AlternateType,
     ArrayType,
     BuiltinType,

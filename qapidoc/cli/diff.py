@@ -1,7 +1,7 @@
 """``qapidoc diff OLD NEW``: the changes between two versions of a schema.
 
 Loads both roots (each with its own dialect if need be), compares them with
-:func:`qapidoc.compat.compare` and prints the changes as text, JSON, a
+:func:`qapidoc.backends.compat.compare` and prints the changes as text, JSON, a
 Markdown report for release notes, or GitHub annotations.  The formatters
 are pure functions of the changes.
 
@@ -20,14 +20,14 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
-from .cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_schema_options, load_options
-from .compat import LEVELS, Change, Kind, Verdict, compare, counts_by_kind
-from .diagnostics import Diagnostic
-from .dialect import parse_dialect
-from .loader import LoadResult, load_schema
-from .report import format_diagnostics
-from .rules import Severity
-from .source import Span
+from ..backends.compat import LEVELS, Change, Kind, Verdict, compare, counts_by_kind
+from ..diagnostics import Diagnostic
+from ..frontend.dialect import parse_dialect
+from ..frontend.loader import LoadResult, load_schema
+from ..report import format_diagnostics
+from ..rules import Severity
+from ..source import Span
+from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_schema_options, load_options
 
 __all__ = ["FORMATS", "Change", "Kind", "Verdict", "add_arguments", "compare", "format_changes",
            "gate", "run"]

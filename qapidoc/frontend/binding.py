@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from . import rules
-from .diagnostics import Diagnostic
+from .. import rules
+from ..diagnostics import Diagnostic
+from ..source import Span
 from .docs import DocComment, DocSection
 from .expressions import (
     Alternate,
@@ -27,7 +28,6 @@ from .expressions import (
     inline_members,
 )
 from .model import Schema
-from .source import Span
 
 __all__ = ["DocItem", "bind_docs", "documented_items"]
 

@@ -1,8 +1,8 @@
 """``qapidoc validate SCHEMA [LOG...]``: check QMP traffic against a schema.
 
 Reads each LOG (standard input when there is none, or for ``-``) with
-:func:`qapidoc.traffic.read_traffic`, checks every message with
-:class:`qapidoc.validate.QmpValidator` (a request against its command's
+:func:`qapidoc.backends.traffic.read_traffic`, checks every message with
+:class:`qapidoc.backends.validate.QmpValidator` (a request against its command's
 arguments, a reply against the command it answers, an error reply against
 the error shape, an event against its event, the greeting), and reports
 each violation with its position in the log, the definition it was checked
@@ -34,11 +34,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, NamedTuple, TextIO
 
-from .cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_schema_options, exit_code, load_options
-from .examples import value_at
-from .loader import load_schema
-from .report import format_diagnostics
-from .traffic import (
+from ..backends.examples import value_at
+from ..backends.traffic import (
     DEFAULT_MAX_MESSAGE_BYTES,
     DEFAULT_MAX_PENDING,
     KINDS,
@@ -48,7 +45,10 @@ from .traffic import (
     json_backend,
     read_traffic,
 )
-from .validate import MessageKind, QmpValidator, Violation
+from ..backends.validate import MessageKind, QmpValidator, Violation
+from ..frontend.loader import load_schema
+from ..report import format_diagnostics
+from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_schema_options, exit_code, load_options
 
 __all__ = [
     "CheckStats",

@@ -16,9 +16,9 @@ import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from . import rules
-from .diagnostics import Diagnostic
-from .source import SourceFile
+from .. import rules
+from ..diagnostics import Diagnostic
+from ..source import SourceFile
 
 __all__ = ["Deferred", "DocBlock", "DocLine", "LexResult", "Token", "tokenize"]
 

@@ -1,8 +1,8 @@
 """Compatibility: what changed between two versions of a schema, as QMP sees it.
 
-Takes two checked schemas (:class:`qapidoc.model.Schema`) and returns the
+Takes two checked schemas (:class:`qapidoc.frontend.model.Schema`) and returns the
 changes that matter on the wire, as frozen :class:`Change` values.  Pure: no
-I/O, no printing; :mod:`qapidoc.diff` loads, formats and sets the exit code.
+I/O, no printing; :mod:`qapidoc.cli.diff` loads, formats and sets the exit code.
 
 The comparison follows the wire, not the definitions:
 
@@ -50,8 +50,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
-from .expressions import Cond, CondAll, CondAny, CondNot, CondText, CondVar, Feature
-from .model import (
+from ..frontend.expressions import Cond, CondAll, CondAny, CondNot, CondText, CondVar, Feature
+from ..frontend.model import (
     AlternateType,
     ArrayType,
     BuiltinType,
@@ -66,7 +66,7 @@ from .model import (
     Variant,
     Variants,
 )
-from .source import Span
+from ..source import Span
 
 __all__ = [
     "LEVELS",

@@ -22,13 +22,13 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from .. import rules as rules_mod
-from ..cli import EXIT_USAGE, add_output_options, add_schema_options, exit_code
 from ..diagnostics import Diagnostic
-from ..loader import LoadOptions
+from ..frontend.loader import LoadOptions
+from ..lint.config import Config, ConfigError, find_pyproject, load_config, resolve_rules
+from ..lint.runner import LintSettings, lint
 from ..report import format_diagnostics
 from ..rules import ALL_RULES, Rule, Severity
-from .config import Config, ConfigError, find_pyproject, load_config, resolve_rules
-from .runner import LintSettings, lint
+from .common import EXIT_USAGE, add_output_options, add_schema_options, exit_code
 
 __all__ = ["add_arguments", "format_rules", "run"]
 

@@ -27,12 +27,12 @@ import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from . import rules
-from .diagnostics import Diagnostic, StageError
+from .. import rules
+from ..diagnostics import Diagnostic, StageError
+from ..rules import Rule
+from ..source import Span
 from .dialect import Dialect, DialectEvidence
 from .parser import DocLine, RawDoc
-from .rules import Rule
-from .source import Span
 
 __all__ = [
     "DocComment", "DocExample", "DocHeading", "DocSection", "gather_doc_evidence", "gather_weak_doc_evidence",

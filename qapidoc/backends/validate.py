@@ -2,7 +2,7 @@
 
 The only module that imports the ``jsonschema`` package (and, when it is
 installed, ``jsonschema_rs``).  :class:`QmpValidator` generates the schemas
-once (:func:`qapidoc.jsonschema_gen.generate`, named view, draft 2020-12),
+once (:func:`qapidoc.backends.jsonschema.generate`, named view, draft 2020-12),
 compiles one validator per message kind lazily, and answers with a list of
 :class:`Violation` values: empty when the message is valid.
 
@@ -24,8 +24,8 @@ import jsonschema
 import referencing
 import referencing.jsonschema
 
-from .jsonschema_gen import GeneratedSchemas, GenerateOptions, generate
-from .model import BUILTIN_TYPES, Schema
+from ..frontend.model import BUILTIN_TYPES, Schema
+from .jsonschema import GeneratedSchemas, GenerateOptions, generate
 
 __all__ = ["MessageKind", "QmpValidator", "Violation", "rs_available"]
 
@@ -118,7 +118,7 @@ MessageKind = Literal["request", "reply", "event", "error", "greeting"]
 class QmpValidator:
     """Validates QMP messages of one schema (and build configuration).
 
-    ``defines``: as for :class:`~qapidoc.jsonschema_gen.GenerateOptions`:
+    ``defines``: as for :class:`~qapidoc.backends.jsonschema.GenerateOptions`:
     None accepts what any build may send; a set of configuration symbols
     accepts what that build sends.  ``fast``: use jsonschema-rs for
     verdicts (default: when it is installed).

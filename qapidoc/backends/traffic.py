@@ -4,7 +4,7 @@ Reads QMP traffic from a binary stream (a file, a pipe, standard input) and
 yields one :class:`Message` per message, in input order, each with its
 position (file, line, column, message number), its direction when the input
 gives it, what kind of message it is, and, for a reply, the request it
-answers.  Nothing here knows a schema: :mod:`qapidoc.validate_cli` checks
+answers.  Nothing here knows a schema: :mod:`qapidoc.cli.validate` checks
 what comes out.
 
 Three layouts are read, and may be mixed in one input:

@@ -3,7 +3,7 @@
 The syntax tree is JSON with positions: every node records the offsets of
 the text it came from, so later stages can report at the narrowest place.
 Doc comments are collected as blocks of lines (each with the offset of its
-text) and bound to the expression that follows them; :mod:`qapidoc.docs`
+text) and bound to the expression that follows them; :mod:`qapidoc.frontend.docs`
 parses their content once the dialect is known.
 
 After a syntax error the parser resynchronises at the next line that starts
@@ -16,10 +16,11 @@ import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from . import lexer, rules
-from .diagnostics import Diagnostic
+from .. import rules
+from ..diagnostics import Diagnostic
+from ..source import SourceFile, Span
+from . import lexer
 from .lexer import BOOL, DOC, EOF, JUNK, NULL, STRING, Deferred, DocBlock, DocLine, Token
-from .source import SourceFile, Span
 
 __all__ = [
     "DocLine", "Node", "ParsedFile", "RawDoc", "SynBool", "SynList", "SynNull",

@@ -1,10 +1,10 @@
 """JSON Schema generation: the checked model -> JSON Schema documents.
 
-Takes a :class:`~qapidoc.model.Schema` (and optionally the doc comments) and
+Takes a :class:`~qapidoc.frontend.model.Schema` (and optionally the doc comments) and
 returns :class:`GeneratedSchemas`: plain ``dict``/``list``/``str``/``int``/
 ``bool`` values, ready for ``json.dumps``, that describe the QMP wire
-messages of the schema.  Pure functions, no I/O; :mod:`qapidoc.jsonschema_cli`
-writes the files and :mod:`qapidoc.validate` compiles them.
+messages of the schema.  Pure functions, no I/O; :mod:`qapidoc.cli.jsonschema`
+writes the files and :mod:`qapidoc.backends.validate` compiles them.
 
 What comes out (file names relative to the output directory; every ``$id``
 is ``base_uri`` + the file name):
@@ -40,9 +40,9 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .docs import DocComment, DocSection
-from .expressions import Cond, CondAll, CondAny, CondNot, CondText, CondVar, Feature
-from .model import (
+from ..frontend.docs import DocComment, DocSection
+from ..frontend.expressions import Cond, CondAll, CondAny, CondNot, CondText, CondVar, Feature
+from ..frontend.model import (
     AlternateType,
     ArrayType,
     BuiltinType,

@@ -1,6 +1,6 @@
 """Examples: QMP examples in doc comments -> QMP messages with positions.
 
-Takes the :class:`~qapidoc.docs.DocExample` values of the doc model and
+Takes the :class:`~qapidoc.frontend.docs.DocExample` values of the doc model and
 returns, for each, the messages it shows (:class:`Message`), each with its
 direction, its JSON value, the exact span of every value inside it (a
 JSON-path -> span map) and the places where the author elided something.
@@ -35,9 +35,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
-from .docs import DocComment, DocExample
-from .parser import DocLine
-from .source import SourceFile, Span
+from ..frontend.docs import DocComment, DocExample
+from ..frontend.parser import DocLine
+from ..source import SourceFile, Span
 
 __all__ = [
     "ELISION",

@@ -4,7 +4,7 @@ Takes syntax nodes (:mod:`qapidoc.parser`) and returns typed definitions
 (:class:`Definition` and its parts), each part with the span of the text it
 came from, plus diagnostics.  This stage checks what can be checked on one
 definition alone: keys, value forms, names, conditions, features and flags.
-What needs the whole schema (types, clashes) is :mod:`qapidoc.model`'s.
+What needs the whole schema (types, clashes) is :mod:`qapidoc.frontend.model`'s.
 
 A definition with a shape error is still returned, marked ``broken``, so the
 model knows its name exists and does not report references to it as
@@ -18,11 +18,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
-from . import rules
-from .diagnostics import Context, Diagnostic, StageError
+from .. import rules
+from ..diagnostics import Context, Diagnostic, StageError
+from ..source import SourceFile, Span
 from .dialect import Dialect, DialectEvidence
 from .parser import Node, RawDoc, SynBool, SynList, SynObject, SynString
-from .source import SourceFile, Span
 
 __all__ = [
     "META_KINDS",

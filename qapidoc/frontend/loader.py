@@ -18,16 +18,16 @@ import gc
 import os
 from dataclasses import dataclass, field
 
-from . import rules
+from .. import rules
+from ..diagnostics import Diagnostic
+from ..rules import Rule
+from ..source import SourceFile, Span
 from .binding import bind_docs
-from .diagnostics import Diagnostic
 from .dialect import CHANGES, Dialect, DialectEvidence, Version, detect
 from .docs import DocComment, gather_doc_evidence, gather_weak_doc_evidence, parse_doc
 from .expressions import Definition, Pragmas, check_definition, gather_evidence, gather_pragma_evidence
 from .model import Schema, build_model
 from .parser import Node, ParsedFile, RawDoc, SynBool, SynList, SynObject, SynString, TopExpr, parse
-from .rules import Rule
-from .source import SourceFile, Span
 
 __all__ = ["LoadOptions", "LoadResult", "Module", "load_schema", "load_text"]
 

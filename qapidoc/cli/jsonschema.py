@@ -1,7 +1,7 @@
 """``qapidoc jsonschema SCHEMA -o DIR``: write the JSON Schema files.
 
 Loads and checks the schema, refuses to write when it has errors (they are
-reported, exit 1), generates with :func:`qapidoc.jsonschema_gen.generate`
+reported, exit 1), generates with :func:`qapidoc.backends.jsonschema.generate`
 and writes every file under ``DIR``.
 
 ``DIR`` is never clobbered: the command writes a marker file
@@ -24,10 +24,10 @@ import tempfile
 from pathlib import Path, PurePosixPath
 from typing import TextIO
 
-from .cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_schema_options, exit_code, load_options
-from .jsonschema_gen import DEFAULT_BASE_URI, DRAFTS, GenerateOptions, dump_json, generate
-from .loader import LoadResult, load_schema
-from .report import format_diagnostics
+from ..backends.jsonschema import DEFAULT_BASE_URI, DRAFTS, GenerateOptions, dump_json, generate
+from ..frontend.loader import LoadResult, load_schema
+from ..report import format_diagnostics
+from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_schema_options, exit_code, load_options
 
 __all__ = ["MARKER", "OutputError", "add_arguments", "run", "write_tree"]
 
@@ -110,8 +110,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
 def _valid_examples(result: LoadResult) -> dict[tuple[str, str], list[object]]:
     """The doc examples the schema accepts, checked as ``qapidoc lint``
     checks them (only complete messages: none with '...')."""
-    from .lint.example_checks import valid_examples
-    from .validate import QmpValidator
+    from ..backends.validate import QmpValidator
+    from ..lint.example_checks import valid_examples
     assert result.schema is not None
     return valid_examples(result.schema, result.docs, QmpValidator(result.schema))
 

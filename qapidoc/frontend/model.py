@@ -20,8 +20,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from . import rules
-from .diagnostics import Diagnostic, Note, StageError
+from .. import rules
+from ..diagnostics import Diagnostic, Note, StageError
+from ..rules import Rule
+from ..source import Span
 from .dialect import Dialect
 from .expressions import (
     Alternate,
@@ -40,8 +42,6 @@ from .expressions import (
     c_name,
     inline_members,
 )
-from .rules import Rule
-from .source import Span
 
 __all__ = [
     "BUILTIN_TYPES", "AlternateType", "ArrayType", "BuiltinType", "CommandEntity", "Entity",

@@ -1,0 +1,59 @@
+"""What every subcommand shares: exit codes, the schema and output options,
+loading the roots, and the exit code for a list of diagnostics."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from ..diagnostics import Diagnostic
+from ..frontend.dialect import parse_dialect
+from ..frontend.loader import LoadOptions, LoadResult, load_schema
+from ..report import FORMATS
+from ..rules import Severity
+
+__all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "add_output_options", "add_schema_options",
+           "exit_code", "load_all", "load_options"]
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def add_schema_options(parser: argparse.ArgumentParser) -> None:
+    """Options every subcommand that loads schemas shares."""
+    parser.add_argument("--dialect", metavar="X.Y", type=_dialect_arg,
+                        help="check by the rules of this QEMU release (default: detected from the "
+                             "schema, else the newest)")
+    parser.add_argument("--module", action="store_true",
+                        help="each SCHEMA is one module of a larger schema: types it does not "
+                             "define are warnings, not errors")
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=sorted(FORMATS), default="text",
+                        help="output format for diagnostics (default: text)")
+    parser.add_argument("--fail-on", choices=["error", "warning", "info"], default="error",
+                        help="lowest severity that makes the exit code 1 (default: error)")
+
+
+def _dialect_arg(text: str) -> tuple[int, int]:
+    version = parse_dialect(text)
+    if version is None:
+        raise argparse.ArgumentTypeError(f"not a QEMU release: {text!r} (expected e.g. 7.2 or 10.2)")
+    return version
+
+
+def load_options(args: argparse.Namespace) -> LoadOptions:
+    return LoadOptions(dialect=args.dialect, module_alone=args.module)
+
+
+def load_all(paths: Sequence[str], options: LoadOptions) -> list[LoadResult]:
+    return [load_schema(path, options) for path in paths]
+
+
+def exit_code(diagnostics: Sequence[Diagnostic], fail_on: str = "error") -> int:
+    threshold = Severity(fail_on).rank
+    if any(d.span is None and d.rule.code == "QD130" for d in diagnostics):
+        return EXIT_USAGE
+    if any(d.level.rank >= threshold for d in diagnostics):
+        return EXIT_FINDINGS
+    return EXIT_OK
