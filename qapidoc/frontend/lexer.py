@@ -33,21 +33,19 @@ EOF = "eof"
 
 Token = tuple[str, int, int, object]
 
-# Whitespace and plain comments are skipped in the same match as the token
-# after them; a comment starting '##' opens a doc block.
-_SCAN = re.compile(
-    r"""
-    (?=(?P<skip>(?:[ \t\r\n\f]+|\#(?!\#)[^\n]*)*))(?P=skip)   # atomic: no backtracking into a comment
-    (?:
-      (?P<punct>[{}\[\]:,])
-    | (?P<str>'[ -&(-\[\]-~]*')
-    | (?P<doc>\#\#[^\n]*)
-    | (?P<any>[^ \t\r\n\f])
-    )
-    """,
-    re.VERBOSE,
-)
-# The inner lines of a doc block: comments that do not start with '##'.
+# One search finds the next token: the search itself skips whitespace (no
+# alternative starts with it), so each loop turn is one token or one plain
+# comment.  Strings with escapes or odd characters, keywords and junk start
+# with "other" and are lexed by hand.
+_TOKEN = re.compile(r"""
+    ([{}\[\]:,])                 # 1: punctuation
+  | ('[ -&(-\[\]-~]*')           # 2: a string of printable ASCII, no escapes
+  | (\#\#)                      # 3: a doc block opens
+  | \#[^\n]*                    #    a plain comment (no group: skipped)
+  | ([^ \t\r\n\f])               # 4: anything else
+""", re.VERBOSE)
+# The slow path of a doc block (indented or blank lines, no closing '##'):
+# the inner lines are comments that do not start with '##'.
 _DOC_BODY = re.compile(r"(?:[ \t\r\n\f]*\#(?!\#)[^\n]*)*")
 _DOC_LINE = re.compile(r"\#([^\n]*)")
 _WS = re.compile(r"[ \t\r\n\f]*")
@@ -98,27 +96,25 @@ def tokenize(source: SourceFile) -> LexResult:
     tokens: list[Token] = []
     result = LexResult(tokens, has_cr="\r" in text)
     append = tokens.append
-    scan = _SCAN.match
-    pos = 0
+    finditer = _TOKEN.finditer
     length = len(text)
-    while True:
-        m = scan(text, pos)
-        if m is None:  # only trailing whitespace is left
-            break
-        kind = m.lastgroup
-        start = m.start(kind) if kind else pos
-        end = m.end()
-        if kind == "punct":
-            char = text[start]
-            append((char, start, end, char))
-        elif kind == "str":
-            append((STRING, start, end, text[start + 1:end - 1]))
-        elif kind == "doc":
-            end = _lex_doc(source, start, end, result)
+    pos = 0
+    while pos < length:
+        # The loop restarts the search only after what it lexes by hand.
+        for m in finditer(text, pos):
+            kind = m.lastindex
+            if kind == 1:
+                start = m.start()
+                char = text[start]
+                append((char, start, start + 1, char))
+            elif kind == 2:
+                start, end = m.span()
+                append((STRING, start, end, text[start + 1:end - 1]))
+            elif kind is not None:
+                start = m.start()
+                pos = _lex_doc(source, start, result) if kind == 3 else _lex_other(source, start, result)
+                break
         else:
-            end = _lex_other(source, start, result)
-        pos = end
-        if pos >= length:
             break
     eof = length - 1 if text.endswith("\n") else length
     append((EOF, max(eof, 0), max(eof, 0), None))
@@ -132,10 +128,14 @@ def _match_end(pattern: re.Pattern[str], text: str, pos: int) -> int:
     return m.end()
 
 
-def _lex_doc(source: SourceFile, start: int, end: int, result: LexResult) -> int:
-    """Lex the doc block opened by the '##' comment at ``start``..``end``."""
+def _lex_doc(source: SourceFile, start: int, result: LexResult) -> int:
+    """Lex the doc block opened by the '##' at ``start``; return the offset
+    after it."""
     text = source.text
     diags = result.diagnostics
+    end = text.find("\n", start)
+    if end < 0:
+        end = len(text)
     if end - start != 2 and text[start:end].rstrip("\r") != "##":
         diags.append(Diagnostic(rules.DOC_SYNTAX, "junk after '##' at start of documentation comment",
                                 source.span(start, end)))
@@ -144,6 +144,68 @@ def _lex_doc(source: SourceFile, start: int, end: int, result: LexResult) -> int
         # QEMU's grammar; it can only be junk there.
         diags.append(Diagnostic(rules.DOC_SYNTAX, "junk after '##' at start of documentation comment",
                                 source.span(start, end)))
+    plain = None if result.has_cr else _plain_doc_lines(text, end)
+    if plain is not None:
+        lines, longest, close = plain
+        body_end = close - 1
+    else:
+        lines, longest, body_end = _doc_lines(source, end, result)
+        close = _match_end(_WS, text, body_end)
+    if text.startswith("##", close):
+        line_end = text.find("\n", close)
+        line_end = len(text) if line_end < 0 else line_end
+        if text[close:line_end].rstrip("\r") != "##":
+            diags.append(Diagnostic(rules.DOC_SYNTAX, "junk after '##' at end of documentation comment",
+                                    source.span(close, line_end)))
+        result.tokens.append((DOC, start, close + 2, DocBlock(lines, start, close + 2, longest)))
+        return line_end
+    # Something other than a comment before the closing '##'.
+    eof = close >= len(text)
+    at = (len(text) - 1 if text.endswith("\n") else len(text)) if eof else close
+    diags.append(Diagnostic(rules.DOC_SYNTAX, "documentation comment must end with '##'",
+                            source.span(max(at, 0), max(at, 0) + (0 if eof else 1))))
+    result.tokens.append((DOC, start, body_end, DocBlock(lines, start, body_end, longest)))
+    return close
+
+
+def _plain_doc_lines(text: str, end: int) -> tuple[list[DocLine], int, int] | None:
+    """The lines of a doc block in the usual layout: every inner line is
+    ``#`` or ``# text`` at column 0, and the closing ``##`` starts the next
+    line.  ``end`` is where the opening line ends.  Returns (lines, the
+    longest line's text length, offset of the closing '##'), or None for
+    any other layout (left to :func:`_doc_lines`)."""
+    close = text.find("\n##", end) + 1
+    if not close:
+        return None
+    if close - 1 == end:
+        return [], 0, close
+    body = text[end:close - 1]          # each line with the newline before it
+    if body.count("\n#") != body.count("\n"):
+        return None
+    lines: list[DocLine] = []
+    append = lines.append
+    new = tuple.__new__
+    hash_at = end + 1
+    longest = 0
+    for part in body[1:].split("\n"):
+        size = len(part)
+        if size > 1:
+            if part[1] != " ":
+                return None
+            append(new(DocLine, (part[2:], hash_at + 2, hash_at)))
+            if size > longest:  # noqa: PLR1730 - cheaper than a call to max() per line
+                longest = size
+        else:
+            append(new(DocLine, ("", hash_at + 1, hash_at)))
+        hash_at += size + 1
+    return lines, max(longest - 1, 0), close
+
+
+def _doc_lines(source: SourceFile, end: int, result: LexResult) -> tuple[list[DocLine], int, int]:
+    """The lines of a doc block in any layout, one match per line:
+    (lines, longest line's text length, where the lines end)."""
+    text = source.text
+    diags = result.diagnostics
     body_end = _match_end(_DOC_BODY, text, end)
     lines: list[DocLine] = []
     append = lines.append
@@ -165,22 +227,7 @@ def _lex_doc(source: SourceFile, start: int, end: int, result: LexResult) -> int
             diags.append(Diagnostic(rules.DOC_SYNTAX, "missing space after #",
                                     source.span(hash_at, m.end())))
             append(new(DocLine, (value, hash_at + 1, hash_at)))
-    close = _match_end(_WS, text, body_end)
-    if text.startswith("##", close):
-        line_end = text.find("\n", close)
-        line_end = len(text) if line_end < 0 else line_end
-        if text[close:line_end].rstrip("\r") != "##":
-            diags.append(Diagnostic(rules.DOC_SYNTAX, "junk after '##' at end of documentation comment",
-                                    source.span(close, line_end)))
-        result.tokens.append((DOC, start, close + 2, DocBlock(lines, start, close + 2, longest)))
-        return line_end
-    # Something other than a comment before the closing '##'.
-    eof = close >= len(text)
-    at = (len(text) - 1 if text.endswith("\n") else len(text)) if eof else close
-    diags.append(Diagnostic(rules.DOC_SYNTAX, "documentation comment must end with '##'",
-                            source.span(max(at, 0), max(at, 0) + (0 if eof else 1))))
-    result.tokens.append((DOC, start, body_end, DocBlock(lines, start, body_end, longest)))
-    return close
+    return lines, longest, body_end
 
 
 def _lex_other(source: SourceFile, start: int, result: LexResult) -> int:
