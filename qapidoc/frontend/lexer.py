@@ -33,16 +33,18 @@ EOF = "eof"
 
 Token = tuple[str, int, int, object]
 
-# One search finds the next token: the search itself skips whitespace (no
-# alternative starts with it), so each loop turn is one token or one plain
-# comment.  Strings with escapes or odd characters, keywords and junk start
-# with "other" and are lexed by hand.
+# One match per token, with the whitespace before it; a plain comment is
+# a match of its own, skipped.  Strings with escapes or odd characters,
+# keywords and junk start with "anything else" and are lexed by hand.
 _TOKEN = re.compile(r"""
-    ([{}\[\]:,])                 # 1: punctuation
-  | ('[ -&(-\[\]-~]*')           # 2: a string of printable ASCII, no escapes
-  | (\#\#)                      # 3: a doc block opens
-  | \#[^\n]*                    #    a plain comment (no group: skipped)
-  | ([^ \t\r\n\f])               # 4: anything else
+    [ \t\r\n\f]*
+    (?:
+      ([{}\[\]:,])                 # 1: punctuation
+    | ('[ -&(-\[\]-~]*')           # 2: a string of printable ASCII, no escapes
+    | (\#\#)                      # 3: a doc block opens
+    | \#[^\n]*                    #    a plain comment (no group: skipped)
+    | ([^ \t\r\n\f])               # 4: anything else
+    )
 """, re.VERBOSE)
 # The slow path of a doc block (indented or blank lines, no closing '##'):
 # the inner lines are comments that do not start with '##'.
@@ -104,14 +106,14 @@ def tokenize(source: SourceFile) -> LexResult:
         for m in finditer(text, pos):
             kind = m.lastindex
             if kind == 1:
-                start = m.start()
-                char = text[start]
-                append((char, start, start + 1, char))
+                end = m.end()
+                char = text[end - 1]
+                append((char, end - 1, end, char))
             elif kind == 2:
-                start, end = m.span()
+                start, end = m.span(2)
                 append((STRING, start, end, text[start + 1:end - 1]))
             elif kind is not None:
-                start = m.start()
+                start = m.start(kind)
                 pos = _lex_doc(source, start, result) if kind == 3 else _lex_other(source, start, result)
                 break
         else:
