@@ -3,42 +3,71 @@
 One position convention holds everywhere: a character offset into the text
 of a :class:`SourceFile`.  Lines and columns (both 1-based, columns counted in
 characters) are derived on demand from a line-start table that is computed
-once per file.  Nothing converts positions except at the edges (the text
+once per file, when first needed.  Nothing converts positions except at the edges (the text
 formatter, SARIF, docutils).
 """
 
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 __all__ = ["SourceFile", "Span"]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class SourceFile:
     """The text of one schema file, as opened.
 
     ``path`` is the path as the user (or an ``include``) named it, which is
     what diagnostics print.  ``included_from`` is the span of the ``include``
     directive that brought this file in, or None for a root file.
+
+    A read-only value compared by identity (one object per file opened).
+    Its line table is made the first time a line number is asked for: a
+    schema that checks clean never needs one.
     """
+
+    __slots__ = ("_line_starts", "included_from", "path", "text")
 
     path: str
     text: str
-    included_from: Span | None = None
-    line_starts: tuple[int, ...] = field(init=False, repr=False)
+    included_from: Span | None
+    _line_starts: tuple[int, ...] | None
 
-    def __post_init__(self) -> None:
-        starts = [0]
-        text = self.text
-        find = text.find
-        pos = find("\n")
-        while pos >= 0:
-            starts.append(pos + 1)
-            pos = find("\n", pos + 1)
-        object.__setattr__(self, "line_starts", tuple(starts))
+    def __init__(self, path: str, text: str, included_from: Span | None = None) -> None:
+        set_field = object.__setattr__
+        set_field(self, "path", path)
+        set_field(self, "text", text)
+        set_field(self, "included_from", included_from)
+        set_field(self, "_line_starts", None)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"SourceFile is read-only: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"SourceFile is read-only: cannot delete {name!r}")
+
+    def __reduce__(self) -> tuple[type[SourceFile], tuple[str, str, Span | None]]:
+        return (SourceFile, (self.path, self.text, self.included_from))
+
+    def __repr__(self) -> str:
+        return f"SourceFile(path={self.path!r}, included_from={self.included_from!r})"
+
+    @property
+    def line_starts(self) -> tuple[int, ...]:
+        """The offset where each line starts (the first is 0)."""
+        starts = self._line_starts
+        if starts is None:
+            found = [0]
+            append = found.append
+            find = self.text.find
+            pos = find("\n")
+            while pos >= 0:
+                append(pos + 1)
+                pos = find("\n", pos + 1)
+            starts = tuple(found)
+            object.__setattr__(self, "_line_starts", starts)
+        return starts
 
     def line_of(self, offset: int) -> int:
         """The 1-based line holding ``offset``."""
@@ -46,8 +75,9 @@ class SourceFile:
 
     def line_col(self, offset: int) -> tuple[int, int]:
         """The 1-based (line, column) of ``offset``."""
-        line = bisect.bisect_right(self.line_starts, offset)
-        return line, offset - self.line_starts[line - 1] + 1
+        starts = self.line_starts
+        line = bisect.bisect_right(starts, offset)
+        return line, offset - starts[line - 1] + 1
 
     def line_start(self, line: int) -> int:
         return self.line_starts[line - 1]
