@@ -13,7 +13,6 @@ tool, so no objects per token.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .. import rules
@@ -76,21 +75,24 @@ _WORD = re.compile(r"[^\[\]{}:,\s']+")
 _OLD_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "/": "/", "'": "'", '"': '"'}
 
 
-@dataclass(frozen=True, slots=True)
-class Deferred:
+class Deferred(NamedTuple):
     """A complaint that holds only from dialect ``change`` on."""
 
     change: str
     diagnostic: Diagnostic
 
 
-@dataclass(slots=True)
 class LexResult:
-    tokens: list[Token]
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    deferred: list[Deferred] = field(default_factory=list)
-    #: the text has carriage returns (CRLF line ends) to strip from doc lines
-    has_cr: bool = False
+    """The tokens of one file, and what the lexer found wrong."""
+
+    __slots__ = ("deferred", "diagnostics", "has_cr", "tokens")
+
+    def __init__(self, tokens: list[Token], *, has_cr: bool = False) -> None:
+        self.tokens = tokens
+        self.diagnostics: list[Diagnostic] = []
+        self.deferred: list[Deferred] = []
+        #: the text has carriage returns (CRLF line ends) to strip from doc lines
+        self.has_cr = has_cr
 
 
 def tokenize(source: SourceFile) -> LexResult:

@@ -13,7 +13,6 @@ with ``{`` or ``##``, so one typo does not hide the rest of the file.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .. import rules
@@ -70,8 +69,7 @@ class SynObject(NamedTuple):
 Node = SynString | SynBool | SynNull | SynList | SynObject
 
 
-@dataclass(frozen=True, slots=True)
-class RawDoc:
+class RawDoc(NamedTuple):
     """A ``##`` ... ``##`` block: its inner lines, unparsed."""
 
     file: SourceFile
@@ -101,8 +99,7 @@ class RawDoc:
 _SYMBOL = re.compile(r"@([^:]*):?")
 
 
-@dataclass(frozen=True, slots=True)
-class TopExpr:
+class TopExpr(NamedTuple):
     """A top-level expression and the doc block right before it, if any."""
 
     node: SynObject
@@ -112,12 +109,16 @@ class TopExpr:
         return file.span(self.node.start, self.node.end)
 
 
-@dataclass(slots=True)
 class ParsedFile:
-    file: SourceFile
-    items: list[TopExpr | RawDoc] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    deferred: list[Deferred] = field(default_factory=list)
+    """One file's top-level expressions and doc blocks, in source order."""
+
+    __slots__ = ("deferred", "diagnostics", "file", "items")
+
+    def __init__(self, file: SourceFile, deferred: list[Deferred] | None = None) -> None:
+        self.file = file
+        self.items: list[TopExpr | RawDoc] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.deferred: list[Deferred] = [] if deferred is None else deferred
 
 
 class _SyntaxError(Exception):
