@@ -14,7 +14,7 @@ changes after 2021 (see docs/dialects.rst).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["CHANGES", "NEWEST", "OLDEST", "Dialect", "DialectEvidence", "detect", "parse_dialect"]
 
@@ -62,8 +62,7 @@ OLDEST: Version = (2, 10)
 NEWEST: Version = (10, 2)
 
 
-@dataclass(frozen=True, slots=True)
-class Dialect:
+class Dialect(NamedTuple):
     """The rules of one QEMU release."""
 
     version: Version = NEWEST
@@ -88,7 +87,6 @@ def parse_dialect(text: str) -> Version | None:
     return version if OLDEST <= version <= (99, 99) else None
 
 
-@dataclass(slots=True)
 class DialectEvidence:
     """Bounds on the release a schema was written for, gathered while loading.
 
@@ -96,14 +94,18 @@ class DialectEvidence:
     lowered by constructs that a release removed.
     """
 
-    low: Version = OLDEST
-    high: Version | None = None
-    low_reasons: list[str] | None = None
-    high_reasons: list[str] | None = None
-    #: whether something that later releases refuse set ``high`` (a simple
-    #: union, an 'Example:' section); a weak bound (doc lines over 70
-    #: columns, which may just be a slip) only says the schema is not newer
-    strong_high: bool = False
+    __slots__ = ("high", "high_reasons", "low", "low_reasons", "strong_high")
+
+    def __init__(self) -> None:
+        self.low: Version = OLDEST
+        self.high: Version | None = None
+        self.low_reasons: list[str] | None = None
+        self.high_reasons: list[str] | None = None
+        #: whether something that later releases refuse set ``high`` (a
+        #: simple union, an 'Example:' section); a weak bound (doc lines
+        #: over 70 columns, which may just be a slip) only says the schema
+        #: is not newer
+        self.strong_high = False
 
     def at_least(self, change: str, why: str) -> None:
         version = CHANGES[change][0]
