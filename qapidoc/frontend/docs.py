@@ -24,7 +24,6 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .. import rules
@@ -78,8 +77,7 @@ class DocExample(NamedTuple):
     section: DocSection | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class DocComment:
+class DocComment(NamedTuple):
     raw: RawDoc
     symbol: str | None
     body: DocSection
@@ -148,16 +146,19 @@ _TAG_KINDS = {
 }
 
 
-@dataclass(slots=True)
 class _Building:
     """A section being built; frozen into a DocSection at the end."""
 
-    kind: str
-    span: Span
-    name: str | None = None
-    tag: str | None = None
-    lines: list[DocLine] = field(default_factory=list)
-    indent: int = 0
+    __slots__ = ("indent", "kind", "lines", "name", "span", "tag")
+
+    def __init__(self, kind: str, span: Span, name: str | None = None, tag: str | None = None,
+                 indent: int = 0) -> None:
+        self.kind = kind
+        self.span = span
+        self.name = name
+        self.tag = tag
+        self.lines: list[DocLine] = []
+        self.indent = indent
 
     def freeze(self) -> DocSection:
         lines = self.lines
@@ -170,19 +171,24 @@ class _Building:
         return DocSection(self.kind, tuple(lines[start:end]), self.span, self.name, self.tag)
 
 
-@dataclass(slots=True)
 class _Doc:
-    raw: RawDoc
-    dialect: Dialect
-    symbol: str | None = None
-    symbol_span: Span | None = None
-    body: _Building | None = None
-    args: dict[str, _Building] = field(default_factory=dict)
-    features: dict[str, _Building] = field(default_factory=dict)
-    sections: list[_Building] = field(default_factory=list)
-    all_sections: list[_Building] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    broken: bool = False
+    """A doc comment being parsed."""
+
+    __slots__ = ("all_sections", "args", "body", "broken", "diagnostics", "dialect", "features", "raw",
+                 "sections", "symbol", "symbol_span")
+
+    def __init__(self, raw: RawDoc, dialect: Dialect) -> None:
+        self.raw = raw
+        self.dialect = dialect
+        self.symbol: str | None = None
+        self.symbol_span: Span | None = None
+        self.body: _Building | None = None
+        self.args: dict[str, _Building] = {}
+        self.features: dict[str, _Building] = {}
+        self.sections: list[_Building] = []
+        self.all_sections: list[_Building] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.broken = False
 
     def line_span(self, line: DocLine) -> Span:
         return self.raw.file.span(line.hash_offset, line.offset + len(line.text))
