@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 from .. import rules
@@ -148,8 +147,13 @@ class Branch(NamedTuple):
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class _Common:
+# Every definition starts with the same seven fields (name, name_span, span,
+# doc, cond, features, broken), then has its own.  A definition that failed
+# its shape check is ``broken``: only its name counts.
+
+class Enum(NamedTuple):
+    """An enumeration."""
+
     name: str
     name_span: Span
     span: Span                      # the whole expression
@@ -157,18 +161,6 @@ class _Common:
     cond: Cond | None
     features: tuple[Feature, ...]
     broken: bool
-
-    @property
-    def context(self) -> Context:
-        return Context(self.meta, self.name, self.span.file.span(self.span.start, self.span.start + 1))
-
-    @property
-    def meta(self) -> Meta:
-        raise NotImplementedError
-
-
-@dataclass(frozen=True, slots=True)
-class Enum(_Common):
     values: tuple[EnumValue, ...] = ()
     prefix: str | None = None
 
@@ -176,9 +168,21 @@ class Enum(_Common):
     def meta(self) -> Meta:
         return "enum"
 
+    @property
+    def context(self) -> Context:
+        return _context_of(self)
 
-@dataclass(frozen=True, slots=True)
-class Struct(_Common):
+
+class Struct(NamedTuple):
+    """A struct: named members, optionally after a base's."""
+
+    name: str
+    name_span: Span
+    span: Span                      # the whole expression
+    doc: RawDoc | None
+    cond: Cond | None
+    features: tuple[Feature, ...]
+    broken: bool
     base: TypeRef | None = None
     members: tuple[Member, ...] = ()
 
@@ -186,9 +190,21 @@ class Struct(_Common):
     def meta(self) -> Meta:
         return "struct"
 
+    @property
+    def context(self) -> Context:
+        return _context_of(self)
 
-@dataclass(frozen=True, slots=True)
-class Union_(_Common):  # noqa: N801 - "Union" would shadow typing.Union
+
+class Union_(NamedTuple):  # noqa: N801 - "Union" would shadow typing.Union
+    """A union: a base, a discriminator member and a branch per value."""
+
+    name: str
+    name_span: Span
+    span: Span                      # the whole expression
+    doc: RawDoc | None
+    cond: Cond | None
+    features: tuple[Feature, ...]
+    broken: bool
     #: a named base, inline base members, or None for a simple union
     base: TypeRef | tuple[Member, ...] | None = None
     discriminator: str | None = None
@@ -200,21 +216,45 @@ class Union_(_Common):  # noqa: N801 - "Union" would shadow typing.Union
         return "union"
 
     @property
+    def context(self) -> Context:
+        return _context_of(self)
+
+    @property
     def is_simple(self) -> bool:
         return self.discriminator is None
 
 
-@dataclass(frozen=True, slots=True)
-class Alternate(_Common):
+class Alternate(NamedTuple):
+    """An alternate: one of several types, told apart by JSON type."""
+
+    name: str
+    name_span: Span
+    span: Span                      # the whole expression
+    doc: RawDoc | None
+    cond: Cond | None
+    features: tuple[Feature, ...]
+    broken: bool
     branches: tuple[Branch, ...] = ()
 
     @property
     def meta(self) -> Meta:
         return "alternate"
 
+    @property
+    def context(self) -> Context:
+        return _context_of(self)
 
-@dataclass(frozen=True, slots=True)
-class Command(_Common):
+
+class Command(NamedTuple):
+    """A command."""
+
+    name: str
+    name_span: Span
+    span: Span                      # the whole expression
+    doc: RawDoc | None
+    cond: Cond | None
+    features: tuple[Feature, ...]
+    broken: bool
     data: TypeRef | tuple[Member, ...] | None = None
     returns: TypeRef | None = None
     boxed: bool = False
@@ -228,9 +268,21 @@ class Command(_Common):
     def meta(self) -> Meta:
         return "command"
 
+    @property
+    def context(self) -> Context:
+        return _context_of(self)
 
-@dataclass(frozen=True, slots=True)
-class Event(_Common):
+
+class Event(NamedTuple):
+    """An event."""
+
+    name: str
+    name_span: Span
+    span: Span                      # the whole expression
+    doc: RawDoc | None
+    cond: Cond | None
+    features: tuple[Feature, ...]
+    broken: bool
     data: TypeRef | tuple[Member, ...] | None = None
     boxed: bool = False
 
@@ -238,12 +290,21 @@ class Event(_Common):
     def meta(self) -> Meta:
         return "event"
 
+    @property
+    def context(self) -> Context:
+        return _context_of(self)
+
 
 Definition = Enum | Struct | Union_ | Alternate | Command | Event
 
 
-@dataclass(slots=True)
-class Pragmas:
+def _context_of(definition: Definition) -> Context:
+    """``In command 'foo':``, pointing at the definition's opening brace."""
+    span = definition.span
+    return Context(definition.meta, definition.name, span.file.span(span.start, span.start + 1))
+
+
+class Pragmas(NamedTuple):
     """The schema-wide pragma settings (the last value set wins)."""
 
     doc_required: bool = False
@@ -302,18 +363,19 @@ def _stem(name: str, new_rules: bool) -> str | None:
     return stem
 
 
-@dataclass(slots=True)
 class _Checker:
-    file: SourceFile
-    dialect: Dialect
-    pragmas: Pragmas
-    context: Context | None = None
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    new_names: bool = False
-    module_alone: bool = False
+    """The shape check of one definition: its file, rules and findings."""
 
-    def __post_init__(self) -> None:
-        self.new_names = self.dialect.has("name-case-rules")
+    __slots__ = ("context", "diagnostics", "dialect", "file", "module_alone", "new_names", "pragmas")
+
+    def __init__(self, file: SourceFile, dialect: Dialect, pragmas: Pragmas, *, module_alone: bool = False) -> None:
+        self.file = file
+        self.dialect = dialect
+        self.pragmas = pragmas
+        self.context: Context | None = None
+        self.diagnostics: list[Diagnostic] = []
+        self.new_names = dialect.has("name-case-rules")
+        self.module_alone = module_alone
 
     def span(self, node: Node | SynString) -> Span:
         return self.file.span(node.start, node.end)

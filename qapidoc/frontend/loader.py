@@ -285,7 +285,8 @@ _LIST_PRAGMAS_OLD = {
 
 
 def _apply_pragmas(state: _Loading, dialect: Dialect, out: list[Diagnostic]) -> Pragmas:
-    pragmas = Pragmas()
+    doc_required = False
+    names: dict[str, frozenset[str]] = {}
     if dialect.has("pragma-exceptions"):
         lists = dict(_LIST_PRAGMAS_NEW)
     else:
@@ -299,14 +300,18 @@ def _apply_pragmas(state: _Loading, dialect: Dialect, out: list[Diagnostic]) -> 
                 if not isinstance(value, SynBool):
                     out.append(Diagnostic(rules.PRAGMA_ERROR, "pragma 'doc-required' must be boolean", span))
                     continue
-                pragmas.doc_required = value.value
+                doc_required = value.value
             elif name in lists:
                 if not isinstance(value, SynList) or not all(isinstance(i, SynString) for i in value.items):
                     out.append(Diagnostic(rules.PRAGMA_ERROR,
                                           f"pragma {name} must be a list of strings", span))
                     continue
-                names = frozenset(i.value for i in value.items if isinstance(i, SynString))
-                setattr(pragmas, lists[name], names)
+                names[lists[name]] = frozenset(i.value for i in value.items if isinstance(i, SynString))
             else:
                 out.append(Diagnostic(rules.PRAGMA_ERROR, f"unknown pragma '{name}'", span))
-    return pragmas
+    empty: frozenset[str] = frozenset()
+    return Pragmas(doc_required=doc_required,
+                   command_name_exceptions=names.get("command_name_exceptions", empty),
+                   command_returns_exceptions=names.get("command_returns_exceptions", empty),
+                   documentation_exceptions=names.get("documentation_exceptions", empty),
+                   member_name_exceptions=names.get("member_name_exceptions", empty))
