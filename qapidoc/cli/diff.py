@@ -12,7 +12,6 @@ usage error or a schema that cannot be read or has errors.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import re
@@ -325,7 +324,7 @@ def _blocks(diagnostic: Diagnostic) -> bool:
 def _load(path: str, args: argparse.Namespace, dialect: tuple[int, int] | None, err: TextIO) -> LoadResult | None:
     options = load_options(args)
     if dialect is not None:
-        options = dataclasses.replace(options, dialect=dialect)
+        options = options._replace(dialect=dialect)
     result = load_schema(path, options)
     blocking = [d for d in result.diagnostics if _blocks(d)]
     if result.schema is None or blocking:

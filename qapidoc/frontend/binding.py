@@ -10,7 +10,7 @@ and a free-form block standing where a definition's doc belongs.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .. import rules
 from ..diagnostics import Diagnostic
@@ -32,8 +32,7 @@ from .model import Schema
 __all__ = ["DocItem", "bind_docs", "documented_items"]
 
 
-@dataclass(frozen=True, slots=True)
-class DocItem:
+class DocItem(NamedTuple):
     """Something a definition's doc comment should describe."""
 
     role: str           # 'member', 'value', 'branch' or 'feature'

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import gc
 import os
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .. import rules
 from ..diagnostics import Diagnostic
@@ -32,8 +32,7 @@ from .parser import Node, ParsedFile, RawDoc, SynBool, SynList, SynObject, SynSt
 __all__ = ["LoadOptions", "LoadResult", "Module", "load_schema", "load_text"]
 
 
-@dataclass(frozen=True, slots=True)
-class LoadOptions:
+class LoadOptions(NamedTuple):
     #: the release whose rules apply; None detects it from the schema
     dialect: Version | None = None
     #: the file is one module of a larger schema: types it cannot resolve
@@ -41,8 +40,7 @@ class LoadOptions:
     module_alone: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Module:
+class Module(NamedTuple):
     """One schema file and what it includes."""
 
     file: SourceFile
@@ -51,19 +49,18 @@ class Module:
     includes: tuple[tuple[str, Span, int], ...]
 
 
-@dataclass(frozen=True, slots=True)
-class LoadResult:
+class LoadResult(NamedTuple):
     schema: Schema | None
     diagnostics: list[Diagnostic]
     modules: tuple[Module, ...] = ()
     #: every doc comment, in source order across modules
     docs: tuple[DocComment, ...] = ()
-    dialect: Dialect = field(default_factory=Dialect)
-    #: the doc comment of each definition, by definition name
-    doc_for: dict[str, DocComment] = field(default_factory=dict)
+    dialect: Dialect = Dialect()
+    #: the doc comment of each definition, by definition name (read-only)
+    doc_for: dict[str, DocComment] = {}  # noqa: RUF012 - a default never written to
     #: (id of file, offset) of each top-level expression -> its place in
-    #: the whole schema's order (include order)
-    expr_order: dict[tuple[int, int], int] = field(default_factory=dict)
+    #: the whole schema's order (include order; read-only)
+    expr_order: dict[tuple[int, int], int] = {}  # noqa: RUF012 - a default never written to
 
     @property
     def ok(self) -> bool:
@@ -73,16 +70,20 @@ class LoadResult:
         return [m.file for m in self.modules]
 
 
-@dataclass(slots=True)
 class _Loading:
-    parsed: list[ParsedFile] = field(default_factory=list)
-    modules: list[Module] = field(default_factory=list)
-    exprs: list[tuple[SourceFile, TopExpr]] = field(default_factory=list)
-    pragmas: list[tuple[SourceFile, SynObject]] = field(default_factory=list)
-    docs: list[tuple[SourceFile, RawDoc, TopExpr | None]] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    seen: set[str] = field(default_factory=set)
-    file_order: dict[int, int] = field(default_factory=dict)
+    """What loading the files has gathered so far."""
+
+    __slots__ = ("diagnostics", "docs", "exprs", "file_order", "modules", "parsed", "pragmas", "seen")
+
+    def __init__(self) -> None:
+        self.parsed: list[ParsedFile] = []
+        self.modules: list[Module] = []
+        self.exprs: list[tuple[SourceFile, TopExpr]] = []
+        self.pragmas: list[tuple[SourceFile, SynObject]] = []
+        self.docs: list[tuple[SourceFile, RawDoc, TopExpr | None]] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.seen: set[str] = set()
+        self.file_order: dict[int, int] = {}
 
 
 def _read(path: str) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .. import rules
@@ -235,8 +234,7 @@ TypeEntity = BuiltinType | EnumType | ObjectType | AlternateType | ArrayType
 Entity = TypeEntity | CommandEntity | EventEntity
 
 
-@dataclass(frozen=True, slots=True)
-class Schema:
+class Schema(NamedTuple):
     """The checked schema.  ``entities`` keeps definition order."""
 
     entities: dict[str, Entity]
@@ -247,10 +245,10 @@ class Schema:
     pragmas: Pragmas
     dialect: Dialect
     #: the module (file path) each entity was defined in; None for built-ins
-    modules: dict[str, str | None] = field(default_factory=dict)
+    modules: dict[str, str | None]
     #: the definition each entity comes from (for implicit types, the
     #: definition that made them; for arrays, their first user)
-    origins: dict[str, Definition] = field(default_factory=dict)
+    origins: dict[str, Definition]
 
     def lookup(self, name: str) -> Entity | None:
         return self.entities.get(name)
@@ -276,43 +274,57 @@ class _DependencyError(Exception):
     """A check that depends on a broken entity: nothing new to report."""
 
 
-# Working records for entities before they are checked.
-@dataclass(slots=True)
 class _ObjRec:
-    name: str
-    definition: Definition | None
-    base: TypeRef | None
-    local: list[tuple[Member, str]]           # member, its (resolved-name) type
-    branches: list[tuple[Branch, str]] | None
-    tag_name: str | None
-    tag_span: Span | None
-    implicit: bool
-    simple_union: bool = False
-    members: tuple[ObjectMember, ...] | None = None
-    checking: bool = False
-    result: ObjectType | None = None
+    """The working record of an object type (struct, union, alternate,
+    implicit type) before and while it is checked."""
+
+    __slots__ = ("base", "branches", "checking", "definition", "implicit", "local", "members", "name", "result",
+                 "simple_union", "tag_name", "tag_span")
+
+    def __init__(self, name: str, definition: Definition | None, base: TypeRef | None,
+                 local: list[tuple[Member, str]], branches: list[tuple[Branch, str]] | None,
+                 tag_name: str | None, tag_span: Span | None, implicit: bool, *,
+                 simple_union: bool = False) -> None:
+        self.name = name
+        self.definition = definition
+        self.base = base
+        self.local = local                  # member, its (resolved-name) type
+        self.branches = branches
+        self.tag_name = tag_name
+        self.tag_span = tag_span
+        self.implicit = implicit
+        self.simple_union = simple_union
+        self.members: tuple[ObjectMember, ...] | None = None
+        self.checking = False
+        self.result: ObjectType | None = None
 
 
-@dataclass(slots=True)
 class _Builder:
-    dialect: Dialect
-    pragmas: Pragmas
-    module_alone: bool = False
-    current: str | None = None
-    unknown_reported: set[str] = field(default_factory=set)
-    #: entities that refer to unknown types: checked, then left out
-    incomplete: set[str] = field(default_factory=set)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    entities: dict[str, Entity] = field(default_factory=dict)
-    order: list[str] = field(default_factory=list)
-    defined_at: dict[str, Span | None] = field(default_factory=dict)
-    meta_of: dict[str, str] = field(default_factory=dict)
-    owner: dict[str, Definition] = field(default_factory=dict)   # entity -> definition it came from
-    objects: dict[str, _ObjRec] = field(default_factory=dict)
-    arrays: dict[str, tuple[str, Span | None]] = field(default_factory=dict)
-    pending: dict[str, Definition] = field(default_factory=dict)
-    broken: set[str] = field(default_factory=set)
-    modules: dict[str, str | None] = field(default_factory=dict)
+    """The model being built: what is defined, checked, broken."""
+
+    __slots__ = ("arrays", "broken", "current", "defined_at", "diagnostics", "dialect", "entities",
+                 "incomplete", "meta_of", "module_alone", "modules", "objects", "order", "owner", "pending",
+                 "pragmas", "unknown_reported")
+
+    def __init__(self, dialect: Dialect, pragmas: Pragmas, *, module_alone: bool = False) -> None:
+        self.dialect = dialect
+        self.pragmas = pragmas
+        self.module_alone = module_alone
+        self.current: str | None = None
+        self.unknown_reported: set[str] = set()
+        #: entities that refer to unknown types: checked, then left out
+        self.incomplete: set[str] = set()
+        self.diagnostics: list[Diagnostic] = []
+        self.entities: dict[str, Entity] = {}
+        self.order: list[str] = []
+        self.defined_at: dict[str, Span | None] = {}
+        self.meta_of: dict[str, str] = {}
+        self.owner: dict[str, Definition] = {}          # entity -> definition it came from
+        self.objects: dict[str, _ObjRec] = {}
+        self.arrays: dict[str, tuple[str, Span | None]] = {}
+        self.pending: dict[str, Definition] = {}
+        self.broken: set[str] = set()
+        self.modules: dict[str, str | None] = {}
 
     # -- definition ----------------------------------------------------------
 
