@@ -15,7 +15,6 @@ import gc
 import importlib
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 
 from .. import __version__
@@ -39,20 +38,29 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 
 # --- entry point --------------------------------------------------------------------
 
-def _build_parser(chosen: str | None) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser | None]:
-    """The top-level parser, and the chosen subcommand's (with its arguments)."""
+def _build_parser(chosen: str | None) -> argparse.ArgumentParser:
+    """The top-level parser, with every subcommand (only the chosen one
+    with its arguments)."""
     parser = argparse.ArgumentParser(
         prog="qapidoc", description="A toolkit for QEMU's QAPI schema language.",
         epilog="Exit codes: 0 clean, 1 findings, 2 usage or I/O error, 3 internal error.")
     parser.add_argument("--version", action="version", version=f"qapidoc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    chosen_parser = None
     for name, (module, help_text) in SUBCOMMANDS.items():
         sp = sub.add_parser(name, help=help_text, description=help_text)
         if name == chosen:
             importlib.import_module(module).add_arguments(sp)
-            chosen_parser = sp
-    return parser, chosen_parser
+    return parser
+
+
+def _subcommand_parser(chosen: str) -> argparse.ArgumentParser:
+    """The parser of one subcommand alone, all that ``qapidoc CHOSEN ...``
+    needs (its usage and help read as in the full parser; building the
+    other six costs more than checking a small schema)."""
+    module, help_text = SUBCOMMANDS[chosen]
+    parser = argparse.ArgumentParser(prog=f"qapidoc {chosen}", description=help_text)
+    importlib.import_module(module).add_arguments(parser)
+    return parser
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -61,13 +69,11 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     chosen = next((a for a in argv if not a.startswith("-")), None)
     if chosen not in SUBCOMMANDS:
         chosen = None
-    parser, sub = _build_parser(chosen)
-    if chosen is None or sub is None:
-        return parser.parse_args(argv)      # reports the usage error
-    at = argv.index(chosen)
-    if at:
-        return parser.parse_args(argv)      # top-level options: --version, --help
-    args = sub.parse_intermixed_args(argv[1:])
+    if chosen is None or argv.index(chosen):
+        # No subcommand, or top-level options before it (--version, --help):
+        # the full parser reports or answers.
+        return _build_parser(chosen).parse_args(argv)
+    args = _subcommand_parser(chosen).parse_intermixed_args(argv[1:])
     args.command = chosen
     return args
 
@@ -97,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "This is a bug in qapidoc, not in your schema; please report it with the input that "
             "caused it.\n")
         if os.environ.get("QAPIDOC_DEBUG"):
+            import traceback  # only here: a clean run never needs it
+
             traceback.print_exc()
         return EXIT_INTERNAL
     finally:
