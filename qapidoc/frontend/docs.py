@@ -21,8 +21,6 @@ so an error on line 7 of an example points at that line of the ``.json``.
 
 from __future__ import annotations
 
-import bisect
-import itertools
 import re
 from typing import NamedTuple
 
@@ -168,7 +166,8 @@ class _Building:
             start += 1
         while end > start and not lines[end - 1].text.strip():
             end -= 1
-        return DocSection(self.kind, tuple(lines[start:end]), self.span, self.name, self.tag)
+        kept = tuple(lines) if start == 0 and end == len(lines) else tuple(lines[start:end])
+        return _new(DocSection, (self.kind, kept, self.span, self.name, self.tag))
 
 
 class _Doc:
@@ -204,52 +203,54 @@ class _Doc:
         self.body = _Building("plain", span)
         self.all_sections.append(self.body)
 
-    def new_description(self, kind: str, name: str, line: DocLine, indent: int = 0) -> None:
+    def new_description(self, kind: str, name: str, line: DocLine, indent: int = 0) -> _Building:
         table = self.args if kind == "member" else self.features
         if not name:
             raise self.error(rules.DOC_STRUCTURE, "invalid parameter name", line)
         if name in table:
             raise self.error(rules.DOC_STRUCTURE, f"'{name}' parameter name duplicated", line)
-        section = _Building(kind, self.line_span(line), name=name, indent=indent)
+        section = _Building(kind, self.line_span(line), name, None, indent)
         table[name] = section
         self.all_sections.append(section)
+        return section
 
-    def new_tagged(self, kind: str, tag: str, line: DocLine, indent: int = 0) -> None:
+    def new_tagged(self, kind: str, tag: str, line: DocLine, indent: int = 0) -> _Building:
         if kind in ("returns", "errors", "since") and any(s.kind == kind for s in self.sections):
             raise self.error(rules.DOC_STRUCTURE, f"duplicated '{tag}' section", line)
-        section = _Building(kind, self.line_span(line), tag=tag, indent=indent)
+        section = _Building(kind, self.line_span(line), None, tag, indent)
         self.sections.append(section)
         self.all_sections.append(section)
+        return section
 
-    def new_plain(self, line: DocLine) -> None:
+    def new_plain(self, line: DocLine) -> _Building:
         section = _Building("plain", self.line_span(line))
         self.sections.append(section)
         self.all_sections.append(section)
+        return section
 
-    def ensure_plain(self, line: DocLine) -> None:
+    def ensure_plain(self, line: DocLine) -> _Building:
         """Extend the current untagged section, or start one."""
-        if self.all_sections and self.all_sections[-1].kind == "plain":
-            section = self.all_sections[-1]
+        section = self.all_sections[-1]
+        if section.kind == "plain":
             if section.lines:
-                section.lines.append(DocLine("", line.hash_offset, line.hash_offset))
-            return
-        self.new_plain(line)
+                section.lines.append(_new(DocLine, ("", line.hash_offset, line.hash_offset)))
+            return section
+        return self.new_plain(line)
 
     def append(self, line: DocLine) -> None:
         self.current.lines.append(line)
 
     def freeze(self) -> DocComment:
-        frozen = {id(s): s.freeze() for s in self.all_sections}
-        assert self.body is not None
-        body = frozen[id(self.body)]
-        sections = tuple(frozen[id(s)] for s in self.sections)
-        all_sections = tuple(frozen[id(s)] for s in self.all_sections)
+        # The body comes first, then the other sections as they were made.
+        all_sections = tuple([s.freeze() for s in self.all_sections])
+        rest = all_sections[1:]
         examples = tuple(_examples(self, all_sections))
         return DocComment(
-            self.raw, self.symbol, body,
-            tuple(frozen[id(s)] for s in self.args.values()),
-            tuple(frozen[id(s)] for s in self.features.values()),
-            sections, all_sections, examples, self.broken, self.symbol_span)
+            self.raw, self.symbol, all_sections[0],
+            tuple([s for s in rest if s.kind == "member"]),
+            tuple([s for s in rest if s.kind == "feature"]),
+            tuple([s for s in rest if s.kind not in _DESCRIPTION_KINDS]),
+            all_sections, examples, self.broken, self.symbol_span)
 
 
 def parse_doc(raw: RawDoc, dialect: Dialect) -> tuple[DocComment, list[Diagnostic]]:
@@ -298,8 +299,11 @@ def _symbol_line(doc: _Doc, line: DocLine) -> None:
     doc.body.span = doc.line_span(line)
 
 
+_DESCRIPTION_KINDS = frozenset(("member", "feature"))
 _AT_NAME = re.compile(r"@([^:]*): *")
+_new = tuple.__new__     # a named tuple without its Python-level __new__
 _TAG_NEW = re.compile(r"(Returns|Errors|Since|Notes?|Examples?|TODO)(?!::): *")
+_TAG_INITIALS = frozenset("RESNT")      # a cheap test before the match
 
 
 class _ParagraphParser:
@@ -320,12 +324,13 @@ class _ParagraphParser:
             return
         body = doc.current.lines
         match = _AT_NAME.match
-        for line in lines:
-            m = match(line.text)
-            if m:
+        for i, line in enumerate(lines):
+            text = line.text
+            if text[:1] == "@" and (m := match(text)):
+                body.extend(lines[:i])
                 raise doc.error(rules.DOC_STRUCTURE,
                                 f"'@{m.group(1)}:' not allowed in free-form documentation", line)
-            body.append(line)
+        body.extend(lines)
 
     def definition(self, lines: tuple[DocLine, ...]) -> None:
         doc = self.doc
@@ -351,26 +356,25 @@ class _ParagraphParser:
                     raise doc.error(rules.DOC_STRUCTURE, "feature descriptions expected",
                                     lines[i] if i < n else lines[-1])
                 no_more_args = True
-            elif m := at_name(text):
+            elif text[0] == "@" and (m := at_name(text)):
                 if no_more_args:
                     raise doc.error(rules.DOC_STRUCTURE,
                                     f"description of '@{m.group(1)}:' follows a section", line)
                 while i < n and (m := at_name(lines[i].text)):
                     i = self.description("member", m, lines, i)
                 no_more_args = True
-            elif (m := _TAG_NEW.match(text)) and (
+            elif text[0] in _TAG_INITIALS and (m := _TAG_NEW.match(text)) and (
                     m.group(1) != "Errors" or doc.dialect.has("doc-errors-section")):
-                self.check_obsolete(m.group(1), line)
                 tag = m.group(1)
-                doc.new_tagged(_TAG_KINDS[tag], tag, line)
-                out = doc.current.lines
-                if m.end() < len(text):
-                    out.append(DocLine(text[m.end():], line.offset + m.end(), line.hash_offset))
+                self.check_obsolete(tag, line)
+                out = doc.new_tagged(_TAG_KINDS[tag], tag, line).lines
+                end = m.end()
+                if end < len(text):
+                    out.append(_new(DocLine, (text[end:], line.offset + end, line.hash_offset)))
                 i = self.indented(out, lines, i + 1)
                 no_more_args = True
             else:
-                doc.ensure_plain(line)
-                out = doc.current.lines
+                out = doc.ensure_plain(line).lines
                 out.append(line)
                 i += 1
                 while i < n and lines[i].text:
@@ -395,10 +399,11 @@ class _ParagraphParser:
         """A ``@name:`` description starting at ``lines[i]``; return the
         index of the line after it."""
         line = lines[i]
-        self.doc.new_description(kind, m.group(1), line)
-        out = self.doc.current.lines
-        if m.end() < len(line.text):
-            out.append(DocLine(line.text[m.end():], line.offset + m.end(), line.hash_offset))
+        out = self.doc.new_description(kind, m.group(1), line).lines
+        text = line.text
+        end = m.end()
+        if end < len(text):
+            out.append(_new(DocLine, (text[end:], line.offset + end, line.hash_offset)))
         return self.indented(out, lines, i + 1)
 
     def indented(self, out: list[DocLine], lines: tuple[DocLine, ...], i: int) -> int:
@@ -416,22 +421,23 @@ class _ParagraphParser:
             return i
         out.append(lines[i])
         i += 1
-        prev_blank = False
         at_name = _AT_NAME.match
+        margin = " " * indent
+        start = i
         while i < n:
             line = lines[i]
             text = line.text
-            if at_name(text):
-                return i
-            if text and len(text) - len(text.lstrip(" ")) < indent:
-                if prev_blank:
-                    return i
-                raise self.doc.error(rules.DOC_STRUCTURE,
-                                     f"unexpected de-indent (expected at least {indent} spaces)", line)
-            out.append(line)
-            # QEMU sets this after every line, not only blank ones.
-            prev_blank = True
+            if text[:1] == "@" and at_name(text):
+                break
+            if text and text[:indent] != margin:
+                # Less indented: the end of the section after its first
+                # line (QEMU counts any line as "blank" here), else an error.
+                if i == start:
+                    raise self.doc.error(rules.DOC_STRUCTURE,
+                                         f"unexpected de-indent (expected at least {indent} spaces)", line)
+                break
             i += 1
+        out.extend(lines[start:i])
         return i
 
 
@@ -635,22 +641,26 @@ _ONE_SPACE = re.compile(r"[.!?] [A-Z0-9(]")
 
 
 _LITERAL_OPENER = re.compile(r"^ *(?:::|\.\.\s+qmp-example::\s*)$", re.MULTILINE)
+# Cheap tests before _ONE_SPACE: a search for a literal prefix runs fast.
+_DOT_SPACE = re.compile(r"\. [A-Z0-9(]")
 
 
-def _literal_lines(texts: list[str], joined: str, starts: list[int]) -> set[int]:
+def _literal_lines(texts: list[str], joined: str) -> set[int]:
     """Indexes of the lines inside literal blocks, which the style rules
     skip: a block opens after a line that is exactly '::' or a
     '.. qmp-example::' directive, and ends at the first non-blank line
-    indented less than the block's first line."""
+    indented less than the block's first line.  ``joined`` is ``texts``
+    joined by newlines."""
     inside: set[int] = set()
-    for m in _LITERAL_OPENER.finditer(joined):
-        i = bisect.bisect_right(starts, m.start())   # the line after the opener
+    count = len(texts)
+    for i in _literal_openers(texts, joined):
+        i += 1                                          # the line after the opener
         opener_indent = _indent(texts[i - 1])
         block_indent = None
-        while i < len(texts):
+        while i < count:
             text = texts[i]
             if text.strip():
-                indent = _indent(text)
+                indent = len(text) - len(text.lstrip(" "))
                 if block_indent is None:
                     if indent <= opener_indent:
                         break
@@ -662,19 +672,61 @@ def _literal_lines(texts: list[str], joined: str, starts: list[int]) -> set[int]
     return inside
 
 
+_BARE_DOTS = re.compile(r" *\.\.\s*\Z")
+
+
+def _literal_openers(texts: list[str], joined: str) -> list[int]:
+    """The indexes of the lines that open literal blocks.  Only a line with
+    '::' can, unless a line of bare '..' lets a directive span lines: then
+    the whole text is searched."""
+    if any(_BARE_DOTS.match(texts[i]) for i in _lines_with(joined, "..")):
+        return [joined.count("\n", 0, m.start()) for m in _LITERAL_OPENER.finditer(joined)]
+    return [i for i in _lines_with(joined, "::") if _LITERAL_OPENER.match(texts[i])]
+
+
+def _lines_with(joined: str, needle: str) -> list[int]:
+    """The indexes of the lines of ``joined`` that contain ``needle``."""
+    found: list[int] = []
+    line = counted = 0
+    at = joined.find(needle)
+    while at >= 0:
+        line += joined.count("\n", counted, at)
+        counted = at
+        if not found or found[-1] != line:
+            found.append(line)
+        at = joined.find(needle, at + 1)
+    return found
+
+
+def _may_have_one_space(raw: RawDoc) -> bool:
+    """Whether ``_ONE_SPACE`` matches in the block, found by cheaper
+    searches first ('!' and '?' are rare)."""
+    text, start, end = raw.file.text, raw.start, raw.end
+    if _DOT_SPACE.search(text, start, end):
+        return True
+    for mark in "!?":
+        at = text.find(mark, start, end)
+        while at >= 0:
+            if _ONE_SPACE.match(text, at, end):
+                return True
+            at = text.find(mark, at + 1, end)
+    return False
+
+
 def _check_line_style(doc: _Doc, lines: tuple[DocLine, ...]) -> None:
     raw = doc.raw
     # Most blocks are clean: look closer only where a line may not be.
     # ('#' and 69 characters make 70 columns with the space.)
-    if raw.longest <= 69 and not _ONE_SPACE.search(raw.file.text, raw.start, raw.end):
+    long_lines = raw.longest > 69
+    spaced = _may_have_one_space(raw)
+    if not long_lines and not spaced:
         return
     texts = [line.text for line in lines]
     joined = "\n".join(texts)
-    spaced = [m.start() for m in _ONE_SPACE.finditer(joined)]
-    starts = list(itertools.accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
-    candidates = {bisect.bisect_right(starts, c) - 1 for c in spaced}
-    candidates.update(i for i, text in enumerate(texts) if len(text) > 68)
-    literal = _literal_lines(texts, joined, starts)
+    candidates = {i for i, text in enumerate(texts) if len(text) > 68} if long_lines else set()
+    if spaced:
+        candidates.update(joined.count("\n", 0, m.start()) for m in _ONE_SPACE.finditer(joined))
+    literal = _literal_lines(texts, joined)
     for index in sorted(candidates - literal):
         line = lines[index]
         text = line.text
@@ -707,9 +759,7 @@ def gather_weak_doc_evidence(raws: list[RawDoc], evidence: DialectEvidence) -> N
 def _has_long_prose_line(raw: RawDoc) -> bool:
     """Whether a line outside literal blocks is longer than 70 columns."""
     texts = [line.text for line in raw.lines]
-    joined = "\n".join(texts)
-    starts = list(itertools.accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
-    literal = _literal_lines(texts, joined, starts)
+    literal = _literal_lines(texts, "\n".join(texts))
     return any(len(text) > 68 and i not in literal and not _URL_ONLY.match(text)
                for i, text in enumerate(texts))
 
