@@ -8,7 +8,7 @@ import sys
 from typing import TextIO
 
 from ..report import format_diagnostics
-from .common import add_output_options, add_schema_options, exit_code, load_all, load_options
+from .common import add_output_options, add_schema_options, exit_code, leave_to_exit, load_all, load_options
 
 __all__ = ["add_arguments", "run"]
 
@@ -27,6 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     results = load_all(args.schemas, load_options(args))
+    leave_to_exit(results)
     if args.command == "dump":
         from ..frontend.dump import dump_docs, dump_entities
         diagnostics = [d for r in results for d in r.diagnostics]

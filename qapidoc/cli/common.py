@@ -13,9 +13,33 @@ from ..report import FORMATS
 from ..rules import Severity
 
 __all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "add_output_options", "add_schema_options",
-           "exit_code", "load_all", "load_options"]
+           "exit_code", "leave_to_exit", "left_to_exit", "load_all", "load_options"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+# What a subcommand leaves to the end of the process.  The ``qapidoc``
+# command's entry point turns this on: a subcommand that writes only to
+# stdout and stderr (check, dump) hands over what it loaded, and the entry
+# point ends the process with os._exit once the streams are flushed, rather
+# than have Python free a schema's objects one by one and tear down the
+# interpreter (a tenth of ``qapidoc check``).  Called through ``main()``
+# (tests, other programs) nothing is kept.
+_left: list[object] | None = None
+
+
+def leave_to_exit(value: object) -> None:
+    """Keep ``value`` until the process ends, if the entry point ends it."""
+    if _left is not None:
+        _left.append(value)
+
+
+def left_to_exit(enable: bool = False) -> bool:
+    """Whether a subcommand left something to the end of the process;
+    ``enable`` turns the keeping on (the entry point does, first)."""
+    global _left  # noqa: PLW0603 - one switch for the whole process
+    if enable:
+        _left = []
+    return bool(_left)
 
 
 def add_schema_options(parser: argparse.ArgumentParser) -> None:

@@ -16,11 +16,12 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from .. import __version__
-from .common import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
+from .common import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, left_to_exit
 
-__all__ = ["SUBCOMMANDS", "main"]
+__all__ = ["SUBCOMMANDS", "entry_point", "main"]
 
 _SHORT_LIVED = {"check", "dump", "lint", "rules", "jsonschema", "diff"}
 
@@ -111,3 +112,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         if collecting:
             gc.enable()
 
+
+
+def entry_point() -> NoReturn:
+    """The ``qapidoc`` command (and ``python -m qapidoc.cli``): ``main()``,
+    then the exit.  After a subcommand that left its results to the end of
+    the process (see ``common.leave_to_exit``), the streams are flushed and
+    the process ends at once."""
+    left_to_exit(enable=True)
+    code = main()
+    if left_to_exit():
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BrokenPipeError:
+            pass
+        os._exit(code)
+    sys.exit(code)
