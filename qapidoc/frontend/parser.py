@@ -254,19 +254,22 @@ def _error(p: _Parser, message: str, pos: int) -> _SyntaxError:
     return _SyntaxError(message, tok[1], tok[2], pos)
 
 
+_new = tuple.__new__     # a named tuple without its Python-level __new__
+
+
 def _value(p: _Parser, pos: int, expected: str = _FIRST_VALUE) -> tuple[Node, int]:
     tok = p.tokens[pos]
     kind = tok[0]
     if kind == STRING:
-        return SynString(tok[3], tok[1], tok[2]), pos + 1  # type: ignore[arg-type]
+        return _new(SynString, (tok[3], tok[1], tok[2])), pos + 1
     if kind == "{":
         return _object(p, pos)
     if kind == "[":
         return _list(p, pos)
     if kind == BOOL:
-        return SynBool(tok[3], tok[1], tok[2]), pos + 1  # type: ignore[arg-type]
+        return _new(SynBool, (tok[3], tok[1], tok[2])), pos + 1
     if kind == NULL:
-        return SynNull(tok[1], tok[2]), pos + 1
+        return _new(SynNull, (tok[1], tok[2])), pos + 1
     raise _error(p, expected, pos)
 
 
@@ -277,23 +280,28 @@ def _object(p: _Parser, pos: int) -> tuple[SynObject, int]:
     pos += 1
     tok = tokens[pos]
     if tok[0] == "}":
-        return SynObject(members, start, tok[2]), pos + 1
+        return _new(SynObject, (members, start, tok[2])), pos + 1
     if tok[0] != STRING:
         raise _error(p, "expected string or '}'", pos)
+    value: Node
     while True:
-        key = SynString(tok[3], tok[1], tok[2])  # type: ignore[arg-type]
-        pos += 1
-        if tokens[pos][0] != ":":
-            raise _error(p, "expected ':'", pos)
-        value, pos = _value(p, pos + 1)
-        if key.value in members:
+        key: SynString = _new(SynString, (tok[3], tok[1], tok[2]))
+        if tokens[pos + 1][0] != ":":
+            raise _error(p, "expected ':'", pos + 1)
+        tok = tokens[pos + 2]
+        if tok[0] == STRING:        # the common case, without a call
+            value = _new(SynString, (tok[3], tok[1], tok[2]))
+            pos += 3
+        else:
+            value, pos = _value(p, pos + 2)
+        if key[0] in members:
             p.out.diagnostics.append(Diagnostic(
                 rules.DUPLICATE_KEY, f"duplicate key '{key.value}'", p.source.span(key.start, key.end)))
         else:
-            members[key.value] = (key, value)
+            members[key[0]] = (key, value)
         tok = tokens[pos]
         if tok[0] == "}":
-            return SynObject(members, start, tok[2]), pos + 1
+            return _new(SynObject, (members, start, tok[2])), pos + 1
         if tok[0] != ",":
             raise _error(p, "expected ',' or '}'", pos)
         pos += 1
@@ -309,17 +317,22 @@ def _list(p: _Parser, pos: int) -> tuple[SynList, int]:
     pos += 1
     tok = tokens[pos]
     if tok[0] == "]":
-        return SynList(items, start, tok[2]), pos + 1
+        return _new(SynList, (items, start, tok[2])), pos + 1
     item, pos = _value(p, pos, "expected '{', '[', ']', string, or boolean")
     items.append(item)
     while True:
         tok = tokens[pos]
         if tok[0] == "]":
-            return SynList(items, start, tok[2]), pos + 1
+            return _new(SynList, (items, start, tok[2])), pos + 1
         if tok[0] != ",":
             raise _error(p, "expected ',' or ']'", pos)
-        item, pos = _value(p, pos + 1)
-        items.append(item)
+        tok = tokens[pos + 1]
+        if tok[0] == STRING:        # the common case, without a call
+            items.append(_new(SynString, (tok[3], tok[1], tok[2])))
+            pos += 2
+        else:
+            item, pos = _value(p, pos + 1)
+            items.append(item)
 
 
 def _shorten(text: str, limit: int = 40) -> str:
