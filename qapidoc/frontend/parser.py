@@ -78,6 +78,8 @@ class RawDoc(NamedTuple):
     end: int            # offset after the closing '##'
     #: the longest line's length, counting the '#' and the space after it
     longest: int = 0
+    #: the ``@NAME`` of a definition doc (its first line), else None
+    symbol: str | None = None
 
     def contains(self, text: str) -> bool:
         """Whether ``text`` occurs in the block (a fast test before a scan)."""
@@ -87,13 +89,13 @@ class RawDoc(NamedTuple):
     def span(self) -> Span:
         return self.file.span(self.start, self.end)
 
-    @property
-    def symbol(self) -> str | None:
-        """The ``@NAME`` of a definition doc (first line), else None."""
-        if self.lines and self.lines[0].text.startswith("@"):
-            m = _SYMBOL.match(self.lines[0].text)
-            return m.group(1) if m else ""
-        return None
+
+def _doc_symbol(lines: tuple[DocLine, ...]) -> str | None:
+    """The ``@NAME`` a doc block's first line names, else None."""
+    if lines and lines[0].text.startswith("@"):
+        m = _SYMBOL.match(lines[0].text)
+        return m.group(1) if m else ""
+    return None
 
 
 _SYMBOL = re.compile(r"@([^:]*):?")
@@ -173,7 +175,8 @@ class _Parser:
                 self.pos += 1
                 block = tok[3]
                 assert isinstance(block, DocBlock)
-                doc = RawDoc(self.source, tuple(block.lines), block.start, block.end, block.longest + 1)
+                lines = tuple(block.lines)
+                doc = RawDoc(self.source, lines, block.start, block.end, block.longest + 1, _doc_symbol(lines))
                 self._reject_pending(pending_doc)
                 self.out.items.append(doc)
                 pending_doc = doc
