@@ -14,7 +14,7 @@ unknown; it takes no part in further checks.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Literal, NamedTuple
 
 from .. import rules
@@ -297,6 +297,8 @@ class Event(NamedTuple):
 
 Definition = Enum | Struct | Union_ | Alternate | Command | Event
 
+_new = tuple.__new__     # a named tuple without its Python-level __new__
+
 
 def _context_of(definition: Definition) -> Context:
     """``In command 'foo':``, pointing at the definition's opening brace."""
@@ -338,19 +340,25 @@ def c_name(name: str) -> str:
     """The C identifier QEMU derives from a QAPI name (``a-b`` -> ``a_b``)."""
     cached = _C_NAMES.get(name)
     if cached is None:
-        cached = _C_NAMES[name] = _C_NAME.sub("_", name)
+        cached = name.replace("-", "_")
+        # Letters, digits and '_' stay: most names need no regex.
+        if not (cached.isascii() and cached.replace("_", "").isalnum()):
+            cached = _C_NAME.sub("_", name)
+        _C_NAMES[name] = cached
     return cached
 
 
 _STEMS: dict[tuple[str, bool], str | None] = {}
+_UNKNOWN = "\0"        # not a stem: marks a name not looked at yet
 
 
 def _stem(name: str, new_rules: bool) -> str | None:
     """The part of ``name`` the case rules look at, or None if the name is
     not a valid QAPI name."""
     key = (name, new_rules)
-    if key in _STEMS:
-        return _STEMS[key]
+    stem = _STEMS.get(key, _UNKNOWN)
+    if stem is not _UNKNOWN:
+        return stem
     if new_rules:
         m = _VALID_NAME.match(name)
         stem = m.group(3) if m else None
@@ -378,27 +386,27 @@ class _Checker:
         self.module_alone = module_alone
 
     def span(self, node: Node | SynString) -> Span:
-        return self.file.span(node.start, node.end)
+        return _new(Span, (self.file, node.start, node.end))
 
     def report(self, err: StageError) -> None:
         self.diagnostics.append(err.diagnostic(self.context))
 
     # -- generic helpers -----------------------------------------------------
 
-    def check_keys(self, obj: SynObject, source: str, required: Iterable[str],
-                   optional: Iterable[str]) -> None:
+    def check_keys(self, obj: SynObject, source: str, required: Collection[str],
+                   optional: Collection[str]) -> None:
         def pprint(names: Iterable[str]) -> str:
             return ", ".join(f"'{n}'" for n in sorted(names))
 
-        required = list(required)
-        missing = [k for k in required if k not in obj.members]
+        members = obj.members
+        missing = [k for k in required if k not in members]
         if missing:
             s = "s" if len(missing) > 1 else ""
             raise StageError(rules.EXPR_KEYS, f"{source} misses key{s} {pprint(missing)}",
                        self.file.span(obj.start, obj.start + 1))
-        allowed = set(required) | set(optional)
-        unknown = [k for k in obj.members if k not in allowed]
+        unknown = [k for k in members if k not in required and k not in optional]
         if unknown:
+            allowed = set(required) | set(optional)
             s = "s" if len(unknown) > 1 else ""
             first = obj.members[unknown[0]][0]
             raise StageError(rules.EXPR_KEYS,
@@ -543,7 +551,7 @@ class _Checker:
         if node is None:
             return None
         if isinstance(node, SynString):
-            return TypeRef(node.value, False, self.span(node))
+            return _new(TypeRef, (node.value, False, _new(Span, (self.file, node.start, node.end))))
         if not isinstance(node, SynList):
             raise StageError(rules.EXPR_VALUE, f"{source} should be a type name or array", self.span(node))
         if len(node.items) != 1 or not isinstance(node.items[0], SynString):
@@ -559,8 +567,8 @@ class _Checker:
         out = []
         for key, (key_node, value) in node.members.items():
             key_source = f"{source} member '{key}'"
-            span = self.span(key_node)
-            optional = key.startswith("*")
+            span = _new(Span, (self.file, key_node.start, key_node.end))
+            optional = key[:1] == "*"
             name = key[1:] if optional else key
             self.check_name_lower(name, span, key_source, permit_upper=permissive,
                                   permit_underscore=permissive,
@@ -579,7 +587,7 @@ class _Checker:
                 type_node = value
             typ = self.type_name_or_array(type_node, key_source)
             assert typ is not None
-            out.append(Member(name, optional, typ, cond, features, span))
+            out.append(_new(Member, (name, optional, typ, cond, features, span)))
         return tuple(out)
 
     def _member_keys(self) -> list[str]:
@@ -617,7 +625,7 @@ class _Checker:
 
 # --- the check of one definition -------------------------------------------------
 
-_FLAG_KEYS = ("gen", "success-response", "boxed", "allow-oob", "allow-preconfig", "coroutine")
+_FLAG_KEYS = frozenset(("gen", "success-response", "boxed", "allow-oob", "allow-preconfig", "coroutine"))
 
 
 def check_definition(
@@ -703,6 +711,8 @@ def _common(checker: _Checker, node: SynObject, meta: Meta) -> tuple[Cond | None
 
 
 def _check_flags(checker: _Checker, node: SynObject) -> None:
+    if _FLAG_KEYS.isdisjoint(node.members):
+        return
     for key in ("gen", "success-response"):
         value = node.get(key)
         if value is not None and not (isinstance(value, SynBool) and value.value is False):
@@ -748,7 +758,7 @@ def _build_enum(checker: _Checker, node: SynObject, name: str, name_span: Span, 
                                  permit_underscore=permissive)
         cond = checker.cond(item, source) if isinstance(item, SynObject) else None
         features = checker.features(item) if isinstance(item, SynObject) else ()
-        values.append(EnumValue(vname, cond, features, vspan))
+        values.append(_new(EnumValue, (vname, cond, features, vspan)))
     cond, features = _common(checker, node, "enum")
     return Enum(name, name_span, span, doc, cond, features, False, tuple(values),
                 prefix.value if isinstance(prefix, SynString) else None)
