@@ -18,11 +18,14 @@ from ..source import Span
 from .docs import DocComment, DocSection
 from .expressions import (
     Alternate,
+    Branch,
     Command,
     Definition,
     Enum,
+    EnumValue,
     Event,
     Feature,
+    Member,
     Struct,
     Union_,
     inline_members,
@@ -40,35 +43,35 @@ class DocItem(NamedTuple):
     span: Span
 
 
+_new = tuple.__new__     # a named tuple without its Python-level __new__
+
+
 def documented_items(definition: Definition) -> tuple[list[DocItem], list[DocItem]]:
     """The members (values, branches, arguments) and the features that the
     doc comment of ``definition`` describes, in the order QEMU connects them."""
-    members: list[DocItem] = []
     features: list[DocItem] = []
 
     def add_features(feats: tuple[Feature, ...]) -> None:
-        features.extend(DocItem("feature", f.name, f.span) for f in feats)
+        features.extend([_new(DocItem, ("feature", f.name, f.span)) for f in feats])
 
-    add_features(definition.features)
+    if definition.features:
+        add_features(definition.features)
+    parts: tuple[EnumValue | Member | Branch, ...] = ()
+    role = "member"
     if isinstance(definition, Enum):
-        for value in definition.values:
-            members.append(DocItem("value", value.name, value.span))
-            add_features(value.features)
+        parts, role = definition.values, "value"
     elif isinstance(definition, Struct):
-        for member in definition.members:
-            members.append(DocItem("member", member.name, member.span))
-            add_features(member.features)
+        parts = definition.members
     elif isinstance(definition, Union_):
-        for member in inline_members(definition.base) or ():
-            members.append(DocItem("member", member.name, member.span))
-            add_features(member.features)
+        parts = inline_members(definition.base) or ()
     elif isinstance(definition, Alternate):
-        for branch in definition.branches:
-            members.append(DocItem("branch", branch.name, branch.span))
-    elif isinstance(definition, (Command, Event)):
-        for member in () if definition.boxed else inline_members(definition.data) or ():
-            members.append(DocItem("member", member.name, member.span))
-            add_features(member.features)
+        parts, role = definition.branches, "branch"
+    elif isinstance(definition, (Command, Event)) and not definition.boxed:
+        parts = inline_members(definition.data) or ()
+    members = [_new(DocItem, (role, part.name, part.span)) for part in parts]
+    for part in parts:
+        if not isinstance(part, Branch) and part.features:
+            add_features(part.features)
     return members, features
 
 
@@ -100,37 +103,44 @@ def bind_docs(schema: Schema, definitions: list[Definition], docs: list[DocComme
             continue
         if doc.symbol != definition.name or doc.broken:
             continue
-        diagnostics.extend(_check_sections(definition, doc, schema))
+        if doc.sections:
+            diagnostics.extend(_check_sections(definition, doc, schema))
         if definition.broken or definition.name in schema.broken:
             continue
         bound.append((definition, doc))
 
+    members_documented = dialect.has("members-must-be-documented")
+    features_documented = dialect.has("features-must-be-documented")
+    has_features = dialect.has("features")
+    exceptions = schema.pragmas.documentation_exceptions
     connected: dict[int, set[str]] = {}
     connected_features: dict[int, set[str]] = {}
     for definition, doc in bound:
         members, features = documented_items(definition)
-        excepted = definition.name in schema.pragmas.documentation_exceptions
         names = {s.name for s in doc.args}
-        feature_names = {s.name for s in doc.features}
-        for item in members:
-            if item.name not in names and dialect.has("members-must-be-documented") and not excepted:
-                diagnostics.append(Diagnostic(
-                    rules.UNDOCUMENTED, f"{item.role} '{item.name}' lacks documentation", item.span,
-                    definition.context, severity=rules.Severity.WARNING if module_alone else None))
-        for item in features:
-            if item.name not in feature_names and dialect.has("features-must-be-documented"):
-                diagnostics.append(Diagnostic(
-                    rules.UNDOCUMENTED, f"feature '{item.name}' lacks documentation", item.span,
-                    definition.context))
+        if members_documented and definition.name not in exceptions:
+            for item in members:
+                if item.name not in names:
+                    diagnostics.append(Diagnostic(
+                        rules.UNDOCUMENTED, f"{item.role} '{item.name}' lacks documentation", item.span,
+                        definition.context, severity=rules.Severity.WARNING if module_alone else None))
+        if features and features_documented:
+            feature_names = {s.name for s in doc.features}
+            for item in features:
+                if item.name not in feature_names:
+                    diagnostics.append(Diagnostic(
+                        rules.UNDOCUMENTED, f"feature '{item.name}' lacks documentation", item.span,
+                        definition.context))
         connected[id(doc)] = {m.name for m in members}
         connected_features[id(doc)] = {f.name for f in features}
-        if not dialect.has("features"):
+        if not has_features:
             connected[id(doc)] |= _old_extra_names(definition)
 
+    what = "feature" if dialect.has("doc-paragraphs") else "member"
     for _, doc in bound:
-        diagnostics.extend(_bogus(doc.args, connected[id(doc)], "member"))
-        if dialect.has("features"):
-            what = "feature" if dialect.has("doc-paragraphs") else "member"
+        if doc.args:
+            diagnostics.extend(_bogus(doc.args, connected[id(doc)], "member"))
+        if has_features and doc.features:
             diagnostics.extend(_bogus(doc.features, connected_features[id(doc)], what))
     return diagnostics
 

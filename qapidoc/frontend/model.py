@@ -270,6 +270,9 @@ class Schema(NamedTuple):
 
 # --- building -----------------------------------------------------------------------
 
+_new = tuple.__new__     # a named tuple without its Python-level __new__
+
+
 class _DependencyError(Exception):
     """A check that depends on a broken entity: nothing new to report."""
 
@@ -587,14 +590,16 @@ class _Builder:
         seen: dict[str, EnumMember] = {}
         values = []
         for value in definition.values:
-            member = EnumMember(value.name, value.cond, value.features, value.span)
-            self._check_features(value.features, name)
-            other = seen.get(c_name(value.name))
+            member = _new(EnumMember, (value.name, value.cond, value.features, value.span))
+            if value.features:
+                self._check_features(value.features, name)
+            key = c_name(value.name)
+            other = seen.get(key)
             if other is not None:
                 assert value.span is not None
                 raise StageError(rules.MEMBER_CLASH, f"value '{value.name}' collides with value '{other.name}'",
                             value.span, (Note(f"value '{other.name}' is here", other.span),))
-            seen[c_name(value.name)] = member
+            seen[key] = member
             values.append(member)
         self.entities[name] = EnumType(name, tuple(values), definition.prefix, definition.cond,
                                        definition.features, definition)
@@ -716,12 +721,15 @@ class _Builder:
             for base_member in self._check_dependency(base_name):
                 self._clash(base_member, seen, context, rec.base.span, outside=True)
         local = []
+        known, broken = self.meta_of, self.broken
         for member, type_name in rec.local:
-            self._resolve(type_name, self._describe_member(
-                ObjectMember(member.name, type_name, member.optional, name), context), member.type.span)
-            self._check_features(member.features, name)
-            om = ObjectMember(member.name, type_name, member.optional, name, member.cond,
-                              member.features, member.span)
+            if type_name not in known or type_name in broken:
+                self._resolve(type_name, self._describe_member(
+                    ObjectMember(member.name, type_name, member.optional, name), context), member.type.span)
+            if member.features:
+                self._check_features(member.features, name)
+            om = _new(ObjectMember, (member.name, type_name, member.optional, name, member.cond,
+                                     member.features, member.span))
             self._clash(om, seen, context, member.span)
             local.append(om)
         members = tuple(seen.values())
