@@ -765,6 +765,7 @@ def _has_long_prose_line(raw: RawDoc) -> bool:
 
 
 _OLD_TAG = re.compile(r"(Example|Examples|Note|Notes):(\s|$)")
+_OLD_TAG_INITIALS = ("E", "N")
 
 
 def gather_doc_evidence(raw: RawDoc, evidence: DialectEvidence) -> None:
@@ -776,10 +777,12 @@ def gather_doc_evidence(raw: RawDoc, evidence: DialectEvidence) -> None:
         return
     for line in raw.lines:
         text = line.text
-        if text.startswith(".. qmp-example::"):
-            evidence.at_least("qmp-example", "a '.. qmp-example::' directive")
-            return
-        if text.startswith("Errors:"):
+        first = text[:1]
+        if first == ".":
+            if text.startswith(".. qmp-example::"):
+                evidence.at_least("qmp-example", "a '.. qmp-example::' directive")
+                return
+        elif first == "E" and text.startswith("Errors:"):
             evidence.at_least("doc-errors-section", "an 'Errors:' doc section")
-        elif _OLD_TAG.match(text) and raw.symbol:
+        elif first in _OLD_TAG_INITIALS and _OLD_TAG.match(text) and raw.symbol:
             evidence.before("qmp-example", f"a '{text.split(':')[0]}:' doc section")

@@ -924,11 +924,22 @@ def gather_evidence(node: SynObject, evidence: DialectEvidence) -> None:
     _cond_evidence(node, evidence, 0)
 
 
+_EVIDENCE_KEYS = frozenset(("features", "type", "if"))
+
+
 def _cond_evidence(node: Node, evidence: DialectEvidence, depth: int) -> None:
     if not isinstance(node, SynObject):
         if isinstance(node, SynList) and depth < 4:
             for item in node.items:
-                _cond_evidence(item, evidence, depth + 1)
+                if isinstance(item, (SynObject, SynList)):
+                    _cond_evidence(item, evidence, depth + 1)
+        return
+    if _EVIDENCE_KEYS.isdisjoint(node.members):
+        # Nothing here to note: only what is inside (the common case).
+        if depth < 4:
+            for _, value in node.members.values():
+                if isinstance(value, (SynObject, SynList)):
+                    _cond_evidence(value, evidence, depth + 1)
         return
     for key, (_, value) in node.members.items():
         if key == "features" and depth == 0:
