@@ -276,13 +276,20 @@ def parse_doc(raw: RawDoc, dialect: Dialect) -> tuple[DocComment, list[Diagnosti
 
 def _check_empty_sections(doc: _Doc) -> None:
     for section in doc.sections:
-        if section.kind != "plain" and not any(line.text.strip() for line in section.lines):
+        if section.kind != "plain" and not _has_text(section.lines):
             tag = section.tag or section.kind
             if doc.dialect.has("doc-paragraphs"):
                 message = f"text required after '{tag}:'"
             else:
                 message = f"empty doc section '{tag}'"
             raise StageError(rules.DOC_STRUCTURE, message, section.span)
+
+
+def _has_text(lines: list[DocLine]) -> bool:
+    for line in lines:  # noqa: SIM110 - a loop costs less than any() and a generator
+        if line.text.strip():
+            return True
+    return False
 
 
 def _symbol_line(doc: _Doc, line: DocLine) -> None:
@@ -600,11 +607,10 @@ def _examples(doc: _Doc, sections: tuple[DocSection, ...]) -> list[DocExample]:
 def _directive_examples(doc: _Doc, section: DocSection) -> list[DocExample]:
     out: list[DocExample] = []
     lines = section.lines
-    if not any("qmp-example::" in line.text for line in lines):
-        return out
     i = 0
     while i < len(lines):
-        m = _QMP_EXAMPLE.match(lines[i].text)
+        text = lines[i].text
+        m = _QMP_EXAMPLE.match(text) if "qmp-example::" in text else None
         if not m:
             i += 1
             continue
