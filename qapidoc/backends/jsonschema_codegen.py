@@ -338,7 +338,8 @@ class _Messages:
             extra["minProperties"] = 1
         ent = self.types.schema.object(type_name)
         if ent is None or not ent.implicit:
-            return _annotated(self.types.use(type_name), extra)
+            # the type beside minProperties, which applies to objects only
+            return _annotated(self.types.use(type_name), {"type": "object", **extra} if non_empty else extra)
 
         def make() -> _Obj:
             assert ent is not None
