@@ -16,7 +16,8 @@ to register.
 
 The codegen profile (one ``qmp.json`` per root) must give the validation
 profile's verdict on the first ``CODEGEN_SAMPLE`` instances of each root
-(11,000 in all), by python-jsonschema and by ajv; its documents pass the
+(10,196 in all: values of built-in types are left out, the codegen profile
+has no definition for them), by python-jsonschema and by ajv; its documents pass the
 metaschema, load in jsonschema-rs and compile in ajv; and its shape is what
 generators need (no boolean schema, no ``$ref`` beside other keywords,
 only local ``$ref``, distinct names).
@@ -376,6 +377,8 @@ def test_codegen_profile_gives_the_validation_profile_s_verdicts(corpus: CorpusR
     codegen = PyVerdicts([corpus.codegen["2020-12"].document], "2020-12")
     sample = _codegen_sample(corpus)
     assert len(sample) > CODEGEN_SAMPLE[corpus.root] * 0.8
+    if len(_RUNS) == len(CORPUS_ROOTS):
+        assert sum(len(_codegen_sample(run)) for run in _RUNS.values()) >= 10_000
     wrong = [(i.codegen_key, i.instance, verdicts[id(i)]) for i in sample
              if codegen.is_valid(str(i.codegen_key), i.instance) is not verdicts[id(i)]]
     assert wrong[:5] == []

@@ -22,12 +22,15 @@ validation profile:
 * a ``$ref`` never has sibling keywords: an annotated use is
   ``{"allOf": [{"$ref": ...}], "description": ...}``;
 * messages are ``$defs`` too, named by their wire name and role:
-  ``blockdev-add.request``, ``blockdev-add.reply``, ``SHUTDOWN.event``; the
+  ``blockdev-add-request``, ``blockdev-add-reply``, ``SHUTDOWN-event``; the
   arguments of a command and the data of an event, when the schema gives
-  them no type name, are ``NAME.arguments`` and ``NAME.data``; and
-  ``QMP.client-message``, ``QMP.server-message``, ``QMP.greeting``,
-  ``QMP.error-reply``, ``QMP.reply``, ``QMP.timestamp``.  The document
-  itself is any QMP message.
+  them no type name, are ``NAME-arguments`` and ``NAME-data``; and
+  ``QMP-message`` (any message), ``QMP-client-message``,
+  ``QMP-server-message``, ``QMP-event``, ``QMP-greeting``,
+  ``QMP-error-reply``, ``QMP-reply``, ``QMP-timestamp``.  (No ``.`` in a
+  key: datamodel-code-generator reads ``a.b`` as module ``a``.)
+* the root is a catalogue: an object with a member per definition, so
+  that every generator reaches every definition from it.
 
 Pure functions, no I/O.  Conditions, features and descriptions are those of
 the validation profile (the same code writes them).
@@ -36,8 +39,9 @@ the validation profile (the same code writes them).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from ..frontend.docs import DocComment
@@ -62,8 +66,7 @@ _Obj = dict[str, Any]
 
 CODEGEN_FILE = "qmp.json"
 
-#: the $defs keys of the protocol's own schemas ("." is never in a QAPI name's
-#: QMP-level part, so these cannot clash with a type)
+#: the $defs keys of the protocol's own schemas
 _TIMESTAMP = "QMP-timestamp"
 _GREETING = "QMP-greeting"
 _ERROR_REPLY = "QMP-error-reply"
@@ -185,7 +188,7 @@ class _Codegen:
         #: the names generators make of the keys (case and punctuation dropped)
         self.taken: set[str] = {_plain(name) for name in schema.entities}
 
-    def define(self, key: str, make: Any) -> _Obj:
+    def define(self, key: str, make: Callable[[], _Obj]) -> _Obj:
         """A ``$ref`` to ``key``, whose schema ``make()`` gives when not made yet."""
         if key not in self.defs:
             self.defs[key] = {}         # a placeholder: recursive types refer to it
@@ -275,8 +278,7 @@ class _Codegen:
             branch = self.schema.object(variant.type)
             nested = nested or (branch is not None and branch.variants is not None)
             branch_key = self.branch_key(key, ent.name, variant, own=own)
-            self.define(branch_key, lambda v=variant, b=branch, k=branch_key:
-                        self.branch(k, ent.variants, v, b, props, required))
+            self.define(branch_key, partial(self.branch, branch_key, ent.variants, variant, branch, props, required))
             choices.append(_ref(branch_key))
         if not choices:
             return {"not": {}}
@@ -466,11 +468,11 @@ def generate_codegen(schema: Schema, options: GenerateOptions | None = None,
 def _define_messages(types: _Codegen, commands: list[CommandEntity], events: list[EventEntity]) -> None:
     messages = _Messages(types)
     for cmd in commands:
-        types.define(message_key("request", cmd.name), lambda c=cmd: messages.request(c))
+        types.define(message_key("request", cmd.name), partial(messages.request, cmd))
         if cmd.success_response:
-            types.define(message_key("reply", cmd.name), lambda c=cmd: messages.reply(c))
+            types.define(message_key("reply", cmd.name), partial(messages.reply, cmd))
     for ev in events:
-        types.define(message_key("event", ev.name), lambda e=ev: messages.event(e))
+        types.define(message_key("event", ev.name), partial(messages.event, ev))
     types.define(_GREETING, messages.greeting)
     types.define(_ERROR_REPLY, messages.error_reply)
     types.define(_ANY_REPLY, messages.any_reply)
