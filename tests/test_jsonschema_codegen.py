@@ -314,3 +314,31 @@ def test_two_releases_never_share_an_identity(shared_dir: Path, tmp_path: Path) 
     assert all(i.startswith("urn:qapidoc:qmp:7.2.0:") for i in ids["v7.2.0"])
     assert all(i.startswith("urn:qapidoc:qmp:10.2.0:") for i in ids["v10.2.0"])
     assert ids["v7.2.0"].isdisjoint(ids["v10.2.0"])
+
+
+def test_with_defines_both_profiles_agree() -> None:
+    """Conditions evaluated for one build: the profiles still give one verdict per case."""
+    result = load_schema(str(DATA / "constructs.json"))
+    assert result.schema is not None
+    defines = frozenset({"CONFIG_FOO"})
+    named = generate(result.schema, GenerateOptions(defines=defines), result.doc_for)
+    codegen = generate_codegen(result.schema, GenerateOptions(profile="codegen", defines=defines), result.doc_for)
+    assert named.bundle is not None
+    by_named, by_codegen = PyVerdicts(named.schemas(), "2020-12"), PyVerdicts([codegen.document], "2020-12")
+    compared, wrong = 0, []
+    for case in CASES:
+        key = _key(codegen, case)
+        if key is None or (case.kind == "type" and case.name not in named.bundle["$defs"]):
+            continue
+        if case.kind == "type":
+            named_key = f"{named.bundle['$id']}#/$defs/{case.name}"
+        else:
+            files = {"request": named.requests, "reply": named.replies, "event": named.events}[case.kind]
+            if case.name not in files:
+                continue
+            named_key = files[case.name]["$id"]
+        compared += 1
+        if by_named.is_valid(named_key, case.instance) is not by_codegen.is_valid(key, case.instance):
+            wrong.append((key, case.instance))
+    assert wrong == []
+    assert compared > 150
