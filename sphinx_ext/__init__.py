@@ -34,6 +34,7 @@ import re
 import weakref
 from typing import Any
 
+from docutils import nodes as docutils_nodes
 from docutils.parsers.rst import directives as docutils_directives
 from sphinx.application import Sphinx
 from sphinx.config import Config
@@ -41,6 +42,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
 from . import nodes as qnodes
+from . import safety
 from ._core import core
 from .cache import get_schema
 from .directives import (
@@ -235,6 +237,24 @@ def _write_files(app: Sphinx, exception: Exception | None) -> None:
         write_schema_files(str(app.outdir), list(wanted))
 
 
+def _check_urls(app: Sphinx, doctree: docutils_nodes.document, docname: str) -> None:
+    """``doctree-resolved``, after every other handler: no URL the policy
+    refuses stays on a page that shows a schema, nor in doc-comment text
+    Sphinx copied elsewhere (see :mod:`.safety`)."""
+    domain = app.env.get_domain("qapi")
+    assert isinstance(domain, QapiDomain)
+    files: set[str] = set()
+    for info in domain.docinfo.values():
+        for used in info.get("schemas", []):
+            files.update(used.get("stamps", {}))
+            files.add(used["path"])
+
+    def from_doc_comment(source: str | None) -> bool:
+        return source is not None and source in files
+
+    safety.neutralise_urls(doctree, docname in domain.docinfo, from_doc_comment, from_doc_comment)
+
+
 def _register_directive(app: Sphinx, name: str, cls: type[Any]) -> None:
     """Register a global directive unless another extension has it."""
     if name in docutils_directives._directives:
@@ -283,6 +303,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", _build_finished)
     app.connect("doctree-read", restore_smartquotes)
     app.connect("missing-reference", unresolved_reference)
+    # late: after Sphinx's and other extensions' handlers (todolist copies)
+    app.connect("doctree-resolved", _check_urls, priority=900)
     return {
         "version": __version__,
         "env_version": _env_version(),

@@ -563,10 +563,11 @@ def compile_rows(content: StringList) -> tuple[StringList, list[RowSpec]] | None
         kind = m.group(2)
         index = len(specs)
         specs.append(RowSpec(kind, head, options, branches[-1][1] if branches else None))
-        source, offset = content.info(i)
-        out.append("", source, offset)
-        out.append(f"qapi-row-{index}", source, offset)
-        out.append("", source, offset)
+        # (items kept as they are: they say which lines the extension wrote)
+        row_item = content.items[i]
+        for marker in ("", f"qapi-row-{index}", ""):
+            out.data.append(marker)
+            out.items.append(row_item)
         if kind == "branch":
             branches.append((indent, index))
             i = j
@@ -579,9 +580,9 @@ def compile_rows(content: StringList) -> tuple[StringList, list[RowSpec]] | None
             end += 1
         for k in range(j, end):
             text = content[k]
-            source, offset = content.info(k)
             cut = min(body_indent or 0, _indent(text))
-            out.append(text[cut:] if text.strip() else "", source, offset)
+            out.data.append(text[cut:] if text.strip() else "")
+            out.items.append(content.items[k])
         i = end
     return out, specs
 
