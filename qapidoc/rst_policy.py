@@ -33,11 +33,14 @@ import html
 import re
 from collections.abc import Iterable
 
+from . import rules
+from .rules import Rule
+
 __all__ = [
     "ALLOWED_DIRECTIVES", "ALLOWED_ROLES", "ALLOWED_ROLE_PREFIXES", "EXAMPLE_DIRECTIVES",
     "EXTENSION_DIRECTIVES", "FILE_DIRECTIVES", "KNOWN_DIRECTIVES", "KNOWN_ROLES", "NEVER_DIRECTIVES",
-    "OPTION_LIMITS", "SAFE_URI_SCHEMES", "Verdict", "directive_verdict", "option_problem", "role_verdict",
-    "uri_problem",
+    "OPTION_LIMITS", "SAFE_URI_SCHEMES", "Verdict", "directive_refusal", "directive_verdict", "link_refusal",
+    "option_problem", "option_refusal", "role_refusal", "role_verdict", "uri_problem",
 ]
 
 
@@ -234,3 +237,38 @@ def _problem(uri: str) -> str | None:
     if ":" in head:
         return f"'{_clip(head.split(':', 1)[0], 20)}:' looks like a scheme, and it is not http, https or mailto"
     return None
+
+
+# --- what lint and the manual say ---------------------------------------------------
+
+def directive_refusal(name: str, verdict: Verdict) -> tuple[Rule, str]:
+    """The rule and message for a doc comment's ``.. name::`` that is not
+    allowed (``verdict`` is not ALLOWED)."""
+    if verdict is Verdict.UNSAFE:
+        return rules.RST_UNSAFE, (f"'.. {name}::' reads files or inserts raw markup; doc comments may not "
+                                  "(the manual leaves it out)")
+    if verdict is Verdict.UNKNOWN:
+        return rules.RST_UNKNOWN_DIRECTIVE, f"unknown directive '{name}': the QMP manual does not know it"
+    key = name.lower()
+    whose = ("the Sphinx extension's own directive" if key in EXTENSION_DIRECTIVES or key.startswith("qapi:")
+             else "not a directive doc comments may use")
+    return rules.RST_DIRECTIVE_REFUSED, (f"'.. {name}::' is {whose}: the manual leaves it out "
+                                         "(qapidoc_allowed_directives adds directives)")
+
+
+_ROLE_REASONS = {"download": "it copies a file into the manual", "raw": "it inserts raw markup",
+                 "math": "MathJax turns its TeX into links and styles"}
+
+
+def role_refusal(name: str) -> str:
+    why = _ROLE_REASONS.get(name.lower(), "doc comments may not use it")
+    return f"role ':{name}:' refused: {why}; the manual shows its text"
+
+
+def option_refusal(problem: str) -> str:
+    return f"{problem}: the manual leaves the directive out"
+
+
+def link_refusal(uri: str, problem: str) -> str:
+    shown = uri if len(uri) <= 60 else uri[:57] + "..."
+    return f"link to '{shown}' refused: {problem}; the manual shows the link's text only"

@@ -146,9 +146,16 @@ def _config_inited(app: Sphinx, config: Config) -> None:
     except OSError as err:
         logger.warning("cannot write the split pages: %s", err, type="qapi", subtype="split")
     namespaces: list[str | None] = []
-    for ns in [*config.qapidoc_namespaces, *((u.options.get("namespace") or "").strip() or None
-                                            for u in state.uses)]:
-        if ns not in namespaces:
+    for ns in config.qapidoc_namespaces:
+        problem = safety.namespace_problem(str(ns))
+        if problem is not None:
+            logger.error("qapidoc_namespaces: %s", problem, type="qapi", subtype="namespace")
+        elif ns not in namespaces:
+            namespaces.append(ns)
+    for use in state.uses:
+        ns = (use.options.get("namespace") or "").strip() or None
+        # (the directive reports a namespace that is not one)
+        if ns not in namespaces and (ns is None or safety.namespace_problem(ns) is None):
             namespaces.append(ns)
     if not namespaces:
         namespaces.append(None)
@@ -229,12 +236,13 @@ def _write_files(app: Sphinx, exception: Exception | None) -> None:
         return
     domain = app.env.get_domain("qapi")
     assert isinstance(domain, QapiDomain)
-    wanted: dict[tuple[str, Any, Any], None] = {}
+    wanted: set[tuple[str, tuple[int, int] | None]] = set()
     for info in domain.docinfo.values():
         for used in info.get("schemas", []):
-            wanted[(used["path"], used.get("dialect"), used.get("namespace"))] = None
-    if wanted:
-        write_schema_files(str(app.outdir), list(wanted))
+            dialect = used.get("dialect")
+            wanted.add((used["path"], (int(dialect[0]), int(dialect[1])) if dialect else None))
+    for problem in write_schema_files(str(app.outdir), str(app.srcdir), sorted(wanted, key=repr)):
+        logger.error("%s", problem, type="qapi", subtype="jsonschema")
 
 
 def _check_urls(app: Sphinx, doctree: docutils_nodes.document, docname: str) -> None:

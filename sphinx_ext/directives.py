@@ -223,6 +223,16 @@ def _item_offset(item: rstgen.Item) -> int:
 
 # --- qapi-doc -------------------------------------------------------------------
 
+def namespace_option(text: str | None) -> str:
+    """The ``:namespace:`` option: an identifier (docutils reports a
+    ValueError as an error at the directive's line, and does not run it)."""
+    value = (text or "").strip()
+    problem = safety.namespace_problem(value) if value else None
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
 def _list(text: str | None) -> tuple[str, ...]:
     return tuple(w for w in re.split(r"[\s,]+", text or "") if w)
 
@@ -314,7 +324,7 @@ class QapiDocDirective(_SchemaDirective):
     required_arguments = 1
     has_content = False
     option_spec: ClassVar[dict[str, Any]] = {
-        "namespace": directives.unchanged,
+        "namespace": namespace_option,
         "split": lambda arg: directives.choice(arg, ("none", "module", "section")),
         "split-dir": directives.unchanged,
         "part": directives.unchanged,
@@ -347,7 +357,7 @@ class QapiDocDirective(_SchemaDirective):
             include=_list(self.options.get("include")),
             exclude=_list(self.options.get("exclude")),
             modules=_list(self.options.get("modules")),
-            schema_links=schema_links(self.env, entry, namespace),
+            schema_links=schema_links(self.env, entry),
             no_index="no-index" in self.options,
         )
 
@@ -410,8 +420,10 @@ class QapiDocDirective(_SchemaDirective):
         return self.parse(entry, rendered, titles=True)
 
     def run_front(self, path: str, entry: SchemaEntry, split: str, options: rstgen.RenderOptions) -> list[nodes.Node]:
-        from .pages import split_dir
+        from .pages import refused, split_dir
 
+        if refused(str(self.env.srcdir), self.env.docname) is not None:
+            return []       # said when the pages were to be written
         result = entry.result
         preamble, parts = entry.plan(split)
         found = self.diagnostics(entry)
@@ -454,7 +466,7 @@ class QapiDefinitionDirective(_SchemaDirective):
     required_arguments = 1
     option_spec: ClassVar[dict[str, Any]] = {
         "schema": directives.unchanged,
-        "namespace": directives.unchanged,
+        "namespace": namespace_option,
         "dialect": directives.unchanged,
         "no-index": directives.flag,
         "inline": lambda arg: directives.choice(arg, ("members", "pointer")),
@@ -479,7 +491,7 @@ class QapiDefinitionDirective(_SchemaDirective):
         namespace = (self.options.get("namespace") or "").strip() or None
         inline = self.options.get("inline") or self.config.qapidoc_inline
         options = rstgen.RenderOptions(namespace=namespace, inline=inline != "pointer",
-                                       schema_links=schema_links(self.env, entry, namespace),
+                                       schema_links=schema_links(self.env, entry),
                                        no_index="no-index" in self.options, partial=True)
         saved = self.save_context()
         self.env.ref_context["qapi:quiet"] = True

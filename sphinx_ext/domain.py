@@ -30,6 +30,7 @@ from sphinx.util.docutils import SphinxDirective, switch_source_input
 from sphinx.util.nodes import make_refnode
 
 from . import nodes as qnodes
+from . import safety
 from .rstgen import anchor, member_anchor
 
 __all__ = ["QapiDomain", "kind_label", "make_indices"]
@@ -320,6 +321,10 @@ class QapiNamespace(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         ns = self.arguments[0].strip() if self.arguments else ""
+        problem = safety.namespace_problem(ns) if ns else None
+        if problem is not None:
+            logger.error("%s", problem, location=self.get_location(), type="qapi", subtype="namespace")
+            return []
         if ns:
             self.env.ref_context["qapi:namespace"] = ns
         else:
@@ -1058,7 +1063,7 @@ class QapiDomain(Domain):
         # An object type per namespace and kind ("QMP event"), for Sphinx's
         # search to say "SHUTDOWN (QMP event)"; it has no role of its own.
         namespaces = {*getattr(env.config, "qapidoc_namespaces", ()), *KNOWN_NAMESPACES}
-        for ns in sorted(n for n in namespaces if n):
+        for ns in sorted(n for n in namespaces if n and safety.namespace_problem(str(n)) is None):
             for kind, (label, _prio) in _KINDS.items():
                 self.add_object_type(namespaced_type(ns, kind), ObjType(f"{ns} {label}"))
 

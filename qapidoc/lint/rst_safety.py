@@ -57,19 +57,11 @@ def directive_findings(file: SourceFile, line: DocLine, m: re.Match[str],
     finding (QD606 or QD608; the caller reports QD602 for an unknown one)."""
     name = m.group("name")
     verdict = rst_policy.directive_verdict(name, extra_allowed)
-    span = file.span(line.offset + m.start("name"), line.offset + m.end("name"))
-    if verdict is Verdict.UNSAFE:
-        return verdict, [Diagnostic(
-            rules.RST_UNSAFE, f"'.. {name}::' reads files or inserts raw markup; doc comments may not "
-            "(the manual leaves it out)", span)]
-    if verdict is Verdict.REFUSED:
-        whose = ("the Sphinx extension's own directive"
-                 if name.lower() in rst_policy.EXTENSION_DIRECTIVES or name.lower().startswith("qapi:")
-                 else "not a directive doc comments may use")
-        return verdict, [Diagnostic(
-            rules.RST_DIRECTIVE_REFUSED, f"'.. {name}::' is {whose}: the manual leaves it out "
-            "(qapidoc_allowed_directives adds directives)", span)]
-    return verdict, []
+    if verdict in (Verdict.ALLOWED, Verdict.UNKNOWN):
+        return verdict, []
+    rule, message = rst_policy.directive_refusal(name, verdict)
+    return verdict, [Diagnostic(rule, message, file.span(line.offset + m.start("name"),
+                                                         line.offset + m.end("name")))]
 
 
 def option_lines(lines: Sequence[DocLine], i: int, column: int) -> tuple[int, list[tuple[int, str, str]]]:
@@ -101,14 +93,12 @@ def option_findings(file: SourceFile, lines: Sequence[DocLine], directive: str,
         problem = rst_policy.option_problem(directive, name, value)
         if problem is not None:
             line = lines[index]
-            yield Diagnostic(rules.RST_OPTION_TOO_LARGE, f"{problem}: the manual leaves the directive out",
+            yield Diagnostic(rules.RST_OPTION_TOO_LARGE, rst_policy.option_refusal(problem),
                              file.span(line.offset + _indent(line.text), line.offset + len(line.text.rstrip())))
 
 
 def refused_role(file: SourceFile, line: DocLine, name: str, start: int, end: int) -> Diagnostic:
-    why = {"download": "it copies a file into the manual", "raw": "it inserts raw markup",
-           "math": "MathJax turns its TeX into links and styles"}.get(name.lower(), "doc comments may not use it")
-    return Diagnostic(rules.RST_ROLE_REFUSED, f"role ':{name}:' refused: {why}; the manual shows its text",
+    return Diagnostic(rules.RST_ROLE_REFUSED, rst_policy.role_refusal(name),
                       file.span(line.offset + start, line.offset + end))
 
 
@@ -145,7 +135,7 @@ def _targets(file: SourceFile, lines: Sequence[DocLine], start: int, end: int) -
         if uri and not (uri.endswith("_") and not uri.endswith("\\_")):
             problem = rst_policy.uri_problem(uri)
             if problem is not None:
-                yield Diagnostic(rules.RST_UNSAFE_LINK, _link_message(uri, problem),
+                yield Diagnostic(rules.RST_UNSAFE_LINK, rst_policy.link_refusal(uri, problem),
                                  file.span(line.offset + column, line.offset + len(line.text.rstrip())))
         i = j
 
@@ -165,10 +155,5 @@ def _embedded(file: SourceFile, paragraph: Sequence[DocLine]) -> Iterator[Diagno
         row = text.count("\n", 0, m.start("uri"))
         line = paragraph[row]
         column = m.start("uri") - (text.rfind("\n", 0, m.start("uri")) + 1)
-        yield Diagnostic(rules.RST_UNSAFE_LINK, _link_message(uri, problem),
+        yield Diagnostic(rules.RST_UNSAFE_LINK, rst_policy.link_refusal(uri, problem),
                          file.span(line.offset + column, line.offset + len(line.text.rstrip())))
-
-
-def _link_message(uri: str, problem: str) -> str:
-    shown = uri if len(uri) <= 60 else uri[:57] + "..."
-    return f"link to '{shown}' refused: {problem}; the manual shows the link's text only"
