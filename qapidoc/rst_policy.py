@@ -31,6 +31,7 @@ from __future__ import annotations
 import enum
 import html
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from . import rules
@@ -225,8 +226,8 @@ def uri_problem(uri: str) -> str | None:
 
 def _problem(uri: str) -> str | None:
     text = _TAB_OR_NEWLINE.sub("", uri.strip(_C0_OR_SPACE))
-    if any(ord(c) < 0x21 or 0x7F <= ord(c) <= 0x9F or c.isspace() for c in text):
-        return "it holds control characters or spaces"
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F or unicodedata.category(c) == "Cf" for c in text):
+        return "it holds control characters"
     m = _SCHEME.match(text)
     if m:
         scheme = m.group(1).lower()

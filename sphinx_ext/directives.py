@@ -154,7 +154,7 @@ def parse_generated(directive: SphinxDirective, rendered: rstgen.Rendered, *,
         finally:
             memo.title_styles, memo.section_level = styles, level
     if not lint.rst:
-        safety.report_links(container.children)
+        safety.report_links(container.children, content)
     for ref in container.findall(addnodes.pending_xref):
         if not ref.get("qapi:generated"):
             ref["qapi:doctext"] = True     # written by the schema's author

@@ -152,13 +152,21 @@ def _bounded(cls: type[Any], name: str, quiet: bool) -> type[Any]:
                 problem = rst_policy.option_problem(name, option, str(value))
                 if problem is not None:
                     if not quiet:
-                        source, line = self.state_machine.get_source_and_line(self.lineno)
+                        source, line = self.state_machine.get_source_and_line(self.lineno + _option_row(self, option))
                         _warn(rules_mod.RST_OPTION_TOO_LARGE, rst_policy.option_refusal(problem), f"{source}:{line}")
                     return []
             return cls.run(self)
 
         bounded = _BOUNDED[key] = type(f"Bounded_{cls.__name__}", (cls,), {"run": run})
     return bounded
+
+
+def _option_row(directive: Any, option: str) -> int:
+    """The line of ``:option:`` in the directive's text, counted from its first."""
+    for row, text in enumerate(str(directive.block_text).splitlines()):
+        if row and text.strip().startswith(f":{option}:"):
+            return row
+    return 0
 
 
 def _refused_role(quiet: bool) -> Callable[..., tuple[list[nodes.Node], list[nodes.system_message]]]:
@@ -229,12 +237,12 @@ def doc_comment_parsing(state: Any, extra_allowed: frozenset[str], default_role:
 
 # --- 2. links a doc comment defines -------------------------------------------------
 
-def report_links(parsed: Iterable[nodes.Node]) -> None:
-    """Report each link target and embedded URL in freshly parsed doc text
-    whose URL the policy refuses, at its line (the refusal itself happens
-    on the finished page: :func:`neutralise_urls`).  A URL written as
-    plain text, which docutils links by itself, is shown as the text it is
-    and not reported."""
+def report_links(parsed: Iterable[nodes.Node], content: StringList) -> None:
+    """Report each link target and embedded URL in ``parsed``, freshly
+    parsed doc text (from ``content``), whose URL the policy refuses, at
+    its line (the refusal itself happens on the finished page:
+    :func:`neutralise_urls`).  A URL written as plain text, which docutils
+    links by itself, is shown as the text it is and not reported."""
     for top in parsed:
         if not isinstance(top, nodes.Element):
             continue
@@ -246,9 +254,24 @@ def report_links(parsed: Iterable[nodes.Node]) -> None:
             if isinstance(node, nodes.target):
                 if isinstance(node.parent, nodes.TextElement):
                     continue            # made for an embedded URL: reported with its reference
+                location = _target_line(node, content)
             elif _standalone(node):
                 continue
-            _warn(rules_mod.RST_UNSAFE_LINK, rst_policy.link_refusal(uri, problem), _line_of(node))
+            else:
+                location = _line_of(node)
+            _warn(rules_mod.RST_UNSAFE_LINK, rst_policy.link_refusal(uri, problem), location)
+
+
+def _target_line(node: nodes.Element, content: StringList) -> str:
+    """``source:line`` of a link target (docutils gives targets no line:
+    found by its first line of text in the parsed lines)."""
+    first = str(node.rawsource).strip().split("\n", 1)[0].strip()
+    if first:
+        for index, text in enumerate(content):
+            if text.strip() == first:
+                source, offset = content.info(index)
+                return f"{source}:{(offset or 0) + 1}"
+    return _line_of(node)
 
 
 def _has_refuri(node: nodes.Node) -> bool:
