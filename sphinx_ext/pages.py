@@ -248,11 +248,15 @@ def _write_pages(app: Any, srcdir: str, directory: str, use: DirectiveUse, split
             if own.read(name) != data:
                 own.write(name, data)
             new.files[name] = digest(data)
-        for name, recorded in manifest.files.items():
-            if name not in pages and own.kind(name) == "file":
-                data = own.read(name) or b""
-                if digest(data) == recorded or data.startswith(MARKER.encode()):
-                    own.remove(name)
+        # what is no longer wanted goes, if provably the extension's: listed
+        # with this content, or a page that starts with the marker line
+        for name in own.names():
+            if name in pages or name in (MANIFEST, ".gitignore") or own.kind(name) != "file":
+                continue
+            data = own.read(name) or b""
+            if digest(data) == manifest.files.get(name) or (name.endswith(".rst")
+                                                             and data.startswith(MARKER.encode())):
+                own.remove(name)
         ignore = "\n".join([f"{_GITIGNORE_HEADER} for {use.docname}: the pages it writes.",
                             f"/{MANIFEST}", "/.gitignore", *(f"/{name}" for name in sorted(pages))]) + "\n"
         if own.read(".gitignore") != ignore.encode():
