@@ -23,14 +23,17 @@ from __future__ import annotations
 import html
 import html.parser
 import json
+import os
 import pathlib
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
 from dataclasses import dataclass
 
 import pytest
+from support.cdp import Browser
 from support.sphinx_projects import run_sphinx, small_project, warnings_of
 
 from qapidoc import rst_policy
@@ -279,7 +282,7 @@ def _build(base: pathlib.Path, registry: dict[str, object], lint: bool) -> Built
     extension = registry["extension"]
     assert isinstance(extension, list)
     expected = hostile_schema(schema, cases(secret, schema, extension))
-    page = "Reference\n=========\n\n.. qapi-doc:: schema/hostile.json\n   :dialect: 10.2\n"
+    page = "Reference\n=========\n\n.. qapi-doc:: schema/hostile.json\n   :dialect: 10.2\n   :builtins: hide\n"
     conf = "qapidoc_lint = False\n" if not lint else ""
     src = small_project(base / "src", {"ref": page}, conf + "nitpicky = False\n")
     before = _tree(base)
@@ -458,3 +461,44 @@ def test_lint_config_may_add_directives_but_never_the_unsafe(tmp_path: pathlib.P
     assert code == 1 and sorted((d.get("line"), d["code"]) for d in items) == [(8, "QD606")]
     code, items = lint('["only", "raw"]')      # a configuration mistake: said, and nothing checked
     assert code == 2 and [d["code"] for d in items] == ["QD902"] and "'raw'" in str(items[0]["message"])
+
+
+# --- a real browser clicks every link ---------------------------------------------------
+
+CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium") or "",
+                             shutil.which("chromium-browser") or "") if p and os.path.exists(p)), None)
+
+
+def click_every_link(browser: Browser, url: str) -> int:
+    """Load ``url`` and click each of its links in turn (the page stays:
+    loads of other pages are aborted).  Returns how many were clicked."""
+    browser.hold_navigation(False)
+    browser.load(url)
+    browser.hold_navigation(True)
+    count = int(browser.evaluate("document.querySelectorAll('a').length") or 0)
+    for index in range(count):
+        browser.evaluate(f"document.querySelectorAll('a')[{index}].click()")
+        browser.pump(0.05)
+    browser.pump(0.5)
+    assert str(browser.evaluate("location.href")).partition("#")[0] == url, "a click left the page"
+    return count
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_browser_clicking_every_link_runs_no_script(with_lint: Built, tmp_path: pathlib.Path) -> None:
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (Debian: apt-get install chromium)")
+    browser = Browser(CHROMIUM, str(tmp_path / "profile"))
+    try:
+        # the harness sees script that a click runs
+        control = tmp_path / "control.html"
+        control.write_text("<!DOCTYPE html><p><a href=\"#x\">here</a> <a href=\"https://example.invalid/\">"
+                           "away</a> <a href=\" JaVaScRiPt:alert('CONTROL')\">bad</a></p>")
+        assert click_every_link(browser, control.as_uri()) == 3
+        assert browser.dialogs() == ["CONTROL"]
+        clicked = click_every_link(browser, (with_lint.html / "ref.html").as_uri())
+        assert clicked >= 20
+        assert browser.dialogs() == ["CONTROL"]
+    finally:
+        browser.close()
