@@ -971,7 +971,13 @@ class QapiDomain(Domain):
         for table in ("objects", "members"):
             mine = self.data.setdefault(table, {})
             for key, entry in otherdata.get(table, {}).items():
-                if entry.docname in docnames:
+                if entry.docname not in docnames:
+                    continue
+                other = mine.get(key)
+                # A name defined on two pages (reported): the later page in
+                # reading order wins, as in a serial build, whatever order the
+                # parallel readers finish in.
+                if other is None or other.docname <= entry.docname:
                     mine[key] = entry
         for docname, info in otherdata.get("docs", {}).items():
             if docname in docnames:
