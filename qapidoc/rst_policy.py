@@ -261,9 +261,13 @@ _ROLE_REASONS = {"download": "it copies a file into the manual", "raw": "it inse
                  "math": "MathJax turns its TeX into links and styles"}
 
 
-def role_refusal(name: str) -> str:
+def role_refusal(name: str, verdict: Verdict = Verdict.REFUSED) -> tuple[Rule, str]:
+    """The rule and message for a doc comment's ``:name:`` that is not
+    allowed."""
+    if verdict is Verdict.UNKNOWN:
+        return rules.RST_UNKNOWN_ROLE, f"unknown role ':{name}:': the manual shows its text"
     why = _ROLE_REASONS.get(name.lower(), "doc comments may not use it")
-    return f"role ':{name}:' refused: {why}; the manual shows its text"
+    return rules.RST_ROLE_REFUSED, f"role ':{name}:' refused: {why}; the manual shows its text"
 
 
 def option_refusal(problem: str) -> str:

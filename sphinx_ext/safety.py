@@ -174,7 +174,8 @@ def _refused_role(quiet: bool) -> Callable[..., tuple[list[nodes.Node], list[nod
              content: Sequence[str] = ()) -> tuple[list[nodes.Node], list[nodes.system_message]]:
         if not quiet:
             source, line = inliner.reporter.get_source_and_line(lineno)
-            _warn(rules_mod.RST_ROLE_REFUSED, rst_policy.role_refusal(name), f"{source}:{line}")
+            rule, message = rst_policy.role_refusal(name, rst_policy.role_verdict(name))
+            _warn(rule, message, f"{source}:{line}")
         return [nodes.Text(text)], []
 
     return role
@@ -243,6 +244,7 @@ def report_links(parsed: Iterable[nodes.Node], content: StringList) -> None:
     its line (the refusal itself happens on the finished page:
     :func:`neutralise_urls`).  A URL written as plain text, which docutils
     links by itself, is shown as the text it is and not reported."""
+    after = 0       # targets are found in order: each is looked for after the last
     for top in parsed:
         if not isinstance(top, nodes.Element):
             continue
@@ -254,7 +256,7 @@ def report_links(parsed: Iterable[nodes.Node], content: StringList) -> None:
             if isinstance(node, nodes.target):
                 if isinstance(node.parent, nodes.TextElement):
                     continue            # made for an embedded URL: reported with its reference
-                location = _target_line(node, content)
+                location, after = _target_line(node, content, after)
             elif _standalone(node):
                 continue
             else:
@@ -262,16 +264,17 @@ def report_links(parsed: Iterable[nodes.Node], content: StringList) -> None:
             _warn(rules_mod.RST_UNSAFE_LINK, rst_policy.link_refusal(uri, problem), location)
 
 
-def _target_line(node: nodes.Element, content: StringList) -> str:
+def _target_line(node: nodes.Element, content: StringList, after: int) -> tuple[str, int]:
     """``source:line`` of a link target (docutils gives targets no line:
-    found by its first line of text in the parsed lines)."""
+    found by its first line of text in the parsed lines, from index
+    ``after`` on), and the index to go on from."""
     first = str(node.rawsource).strip().split("\n", 1)[0].strip()
     if first:
-        for index, text in enumerate(content):
-            if text.strip() == first:
+        for index in range(after, len(content)):
+            if content[index].strip().endswith(first):
                 source, offset = content.info(index)
-                return f"{source}:{(offset or 0) + 1}"
-    return _line_of(node)
+                return f"{source}:{(offset or 0) + 1}", index + 1
+    return _line_of(node), after
 
 
 def _has_refuri(node: nodes.Node) -> bool:

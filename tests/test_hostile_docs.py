@@ -181,6 +181,8 @@ class Case:
     name: str
     lines: tuple[str, ...]
     expected: tuple[tuple[int, str], ...] = ()
+    #: a free-form doc comment (with headings), not a definition's
+    freeform: bool = False
 
 
 def cases(secret: pathlib.Path, schema: pathlib.Path, extension_directives: list[str]) -> list[Case]:
@@ -209,6 +211,11 @@ def cases(secret: pathlib.Path, schema: pathlib.Path, extension_directives: list
         Case("fake", (".. qapi:command:: fake-command", "", "   Not a command."), ((0, "QD608"),)),
         Case("inlist", ("- .. qapi:command:: in-a-list",), ((0, "QD608"),)),
         Case("subst", (f".. |sub| qapi:schema:: {secret}", "", "Use |sub|."), ((0, "QD606"),)),
+        Case("heading", (f".. qapi:schema:: {secret}", "=" * 60, "", "Text under it."), ((0, "QD606"),),
+             freeform=True),
+        Case("annotated", (".. qmp-example::", "   :annotated:", "", "   Look:", "", "   .. raw:: html", "",
+                           "      <script>alert('annotated')</script>", "", "   .. qapi:command:: inside"),
+             ((5, "QD606"), (9, "QD608"))),
         # other directives that read files, insert markup or change the page
         Case("raw", (".. raw:: html", "", "   <script>alert('raw')</script>"), ((0, "QD606"),)),
         Case("include", (f".. include:: {secret}",), ((0, "QD606"),)),
@@ -243,10 +250,10 @@ def hostile_schema(path: pathlib.Path, all_cases: list[Case]) -> dict[tuple[int,
     lines: list[str] = []
     expected: dict[tuple[int, str], str] = {}
     for index, case in enumerate(all_cases):
-        lines += ["##", f"# @Hostile{index}:", "#"]
+        lines += ["##"] if case.freeform else ["##", f"# @Hostile{index}:", "#"]
         first = len(lines) + 1
         lines += [f"# {text}".rstrip() for text in case.lines]
-        lines += ["##", f"{{ 'struct': 'Hostile{index}', 'data': {{}} }}", ""]
+        lines += ["##", ""] if case.freeform else ["##", f"{{ 'struct': 'Hostile{index}', 'data': {{}} }}", ""]
         for offset, code in case.expected:
             expected[(first + offset, code)] = case.name
     path.write_text("\n".join(lines))

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 import tempfile
@@ -98,6 +99,24 @@ def test_generated_hostile_doc_comments(data: st.DataObject) -> None:
     assert attribute_problems(BASE / "html") == []
     output = [p for p in (BASE / "html").rglob("*") if p.is_file()]
     assert not any("TOP-SECRET-CONTENT" in p.read_text(errors="replace") for p in output)
+    # the extension (lint off here) refuses what qapidoc lint finds, at the same lines
+    assert refusals(proc.stderr, SCHEMA) == lint_refusals(SCHEMA)
+
+
+REFUSAL_CODES = ("QD606", "QD608", "QD609", "QD610", "QD611")
+
+
+def refusals(stderr: str, schema: pathlib.Path) -> list[tuple[int, str]]:
+    found = re.findall(rf"^{re.escape(str(schema))}:(\d+): WARNING: .*\[(QD6\d\d)\]", stderr, re.MULTILINE)
+    return sorted({(int(line), code) for line, code in found if code in REFUSAL_CODES})
+
+
+def lint_refusals(schema: pathlib.Path) -> list[tuple[int, str]]:
+    proc = subprocess.run([sys.executable, "-m", "qapidoc.cli", "lint", "--no-config", "--format", "json",
+                           str(schema)], capture_output=True, text=True, check=False)
+    data = json.loads(proc.stdout)
+    items = data.get("diagnostics", data) if isinstance(data, dict) else data
+    return sorted({(int(d["line"]), d["code"]) for d in items if d["code"] in REFUSAL_CODES})
 
 
 def test_the_audit_sees_a_read_outside(tmp_path: pathlib.Path) -> None:

@@ -42,6 +42,15 @@ _OPTION = re.compile(r"^(?P<indent>[ \t]+):(?P<name>[^:\s][^:]*):(?:[ \t]+(?P<va
 _EMBEDDED = re.compile(r"`(?:(?:[^`\\]|\\.)*?\s)?<(?P<uri>[^<>`]*)>`__?(?!\w)")
 
 
+# What docutils takes for an e-mail address, and links as ``mailto:``.
+_EMAIL = re.compile(r"[-_!~*'{|}/#?^`&=+$%a-zA-Z0-9.]+@[-a-zA-Z0-9]+(?:\.[-a-zA-Z0-9]+)*")
+
+
+def _problem(uri: str) -> str | None:
+    """rst_policy's verdict on a URI as docutils stores it."""
+    return None if _EMAIL.fullmatch(uri) else rst_policy.uri_problem(uri)
+
+
 def _indent(text: str) -> int:
     return len(text) - len(text.lstrip(" \t"))
 
@@ -98,8 +107,8 @@ def option_findings(file: SourceFile, lines: Sequence[DocLine], directive: str,
 
 
 def refused_role(file: SourceFile, line: DocLine, name: str, start: int, end: int) -> Diagnostic:
-    return Diagnostic(rules.RST_ROLE_REFUSED, rst_policy.role_refusal(name),
-                      file.span(line.offset + start, line.offset + end))
+    rule, message = rst_policy.role_refusal(name)
+    return Diagnostic(rule, message, file.span(line.offset + start, line.offset + end))
 
 
 def link_findings(file: SourceFile, lines: Sequence[DocLine], prose: Sequence[bool]) -> Iterator[Diagnostic]:
@@ -133,7 +142,7 @@ def _targets(file: SourceFile, lines: Sequence[DocLine], start: int, end: int) -
             j += 1
         uri = _unescape(" ".join(parts))
         if uri and not (uri.endswith("_") and not uri.endswith("\\_")):
-            problem = rst_policy.uri_problem(uri)
+            problem = _problem(uri)
             if problem is not None:
                 yield Diagnostic(rules.RST_UNSAFE_LINK, rst_policy.link_refusal(uri, problem),
                                  file.span(line.offset + column, line.offset + len(line.text.rstrip())))
@@ -149,7 +158,7 @@ def _embedded(file: SourceFile, paragraph: Sequence[DocLine]) -> Iterator[Diagno
         uri = _unescape(raw)
         if not uri or (raw.rstrip().endswith("_") and not raw.rstrip().endswith("\\_")):
             continue            # a reference to a target by name
-        problem = rst_policy.uri_problem(uri)
+        problem = _problem(uri)
         if problem is None:
             continue
         row = text.count("\n", 0, m.start("uri"))
