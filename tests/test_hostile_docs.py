@@ -422,6 +422,29 @@ def test_the_manual_warns_exactly_what_lint_finds(with_lint: Built, without_lint
     assert sorted(refusals(without_lint.warnings, without_lint.schema)) == lint_findings(without_lint.schema)
 
 
+@pytest.mark.skipif(not os.environ.get("QAPIDOC_OLD_SPHINX_PYTHON"),
+                    reason="set QAPIDOC_OLD_SPHINX_PYTHON to a Python with Sphinx 6.2 (and qapidoc installed) "
+                           "to test the oldest Sphinx supported")
+def test_the_oldest_sphinx_refuses_the_same(tmp_path: pathlib.Path, registry: dict[str, object]) -> None:
+    """Sphinx 6.2 with docutils 0.19: the same refusals, at the same lines,
+    and no script URL."""
+    base = tmp_path
+    secret = base / "outside" / "secret.txt"
+    secret.parent.mkdir(parents=True)
+    secret.write_text("TOP-SECRET-CONTENT\n")
+    schema = base / "src" / "schema" / "hostile.json"
+    schema.parent.mkdir(parents=True)
+    extension = registry["extension"]
+    assert isinstance(extension, list)
+    expected = hostile_schema(schema, cases(secret, schema, extension))
+    page = "Reference\n=========\n\n.. qapi-doc:: schema/hostile.json\n   :dialect: 10.2\n   :builtins: hide\n"
+    src = small_project(base / "src", {"ref": page}, "qapidoc_lint = False\n")
+    proc = run_sphinx(src, base / "html", "-b", "html", "-q", python=os.environ["QAPIDOC_OLD_SPHINX_PYTHON"])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert sorted(refusals(tuple(warnings_of(proc)), schema)) == sorted(expected)
+    assert attribute_problems(base / "html") == []
+
+
 # --- namespaces -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("namespace", ["<script>alert('ns')</script>", "../../outside", "QMP/x", "a b"])
