@@ -43,12 +43,13 @@ from sphinx.util import logging
 
 from . import nodes as qnodes
 from . import safety
-from ._core import core
+from ._core import core, rst_policy
 from .cache import get_schema
 from .directives import (
     QapiDefinitionDirective,
     QapiDocDirective,
     QmpExampleDirective,
+    extra_allowed_directives,
     resolve_schema_path,
     restore_smartquotes,
     unresolved_reference,
@@ -139,6 +140,10 @@ def _config_inited(app: Sphinx, config: Config) -> None:
     if static not in config.html_static_path:
         config.html_static_path = [*config.html_static_path, static]
     state = _state(app)
+    never = sorted({str(n).lower() for n in config.qapidoc_allowed_directives} & rst_policy.NEVER_DIRECTIVES)
+    if never:
+        logger.warning("qapidoc_allowed_directives: %s read files or are the extension's own; doc comments may "
+                       "never use them", ", ".join(never), type="qapi", subtype="config")
     _tune_gc(app)
     state.uses = scan_sources(app)
     try:
@@ -184,7 +189,8 @@ def _before_read(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> Non
             for path, dialect in _schemas_of(app, use.docname):
                 entry = get_schema(path, dialect)
                 entry.items()
-                entry.diagnostics(app.config.qapidoc_lint, app.config.qapidoc_lint_config)
+                entry.diagnostics(app.config.qapidoc_lint, app.config.qapidoc_lint_config,
+                                  extra_allowed_directives(app.config))
                 split = use.options.get("split")
                 if split in ("module", "section"):
                     entry.plan(split)

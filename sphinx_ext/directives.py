@@ -293,7 +293,8 @@ class _SchemaDirective(SphinxDirective):
         return parse_generated(self, rendered, titles=titles, lint=lint)
 
     def diagnostics(self, entry: SchemaEntry) -> list[diag_mod.Diagnostic]:
-        return entry.diagnostics(self.config.qapidoc_lint, self.config.qapidoc_lint_config)
+        return entry.diagnostics(self.config.qapidoc_lint, self.config.qapidoc_lint_config,
+                                 extra_allowed_directives(self.config))
 
     def save_context(self) -> dict[str, Any]:
         return {k: self.env.ref_context[k] for k in _CONTEXT_KEYS if k in self.env.ref_context}

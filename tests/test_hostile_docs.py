@@ -532,3 +532,31 @@ def test_a_browser_clicking_every_link_runs_no_script(with_lint: Built, tmp_path
         assert browser.dialogs() == ["CONTROL"]
     finally:
         browser.close()
+
+
+def test_conf_py_may_add_directives_but_never_the_unsafe(tmp_path: pathlib.Path) -> None:
+    schema = tmp_path / "src" / "s.json"
+    schema.parent.mkdir()
+    schema.write_text(textwrap.dedent("""\
+        ##
+        # @Thing:
+        #
+        # .. only:: html
+        #
+        #    ONLY-IN-HTML
+        #
+        # .. raw:: html
+        #
+        #    <b>RAW-HTML</b>
+        ##
+        { 'struct': 'Thing', 'data': {} }
+        """))
+    src = small_project(tmp_path / "src", {"ref": "Ref\n===\n\n.. qapi-doc:: s.json\n   :builtins: hide\n"},
+                        'qapidoc_allowed_directives = ["only", "raw", "qapi:command"]\n')
+    proc = run_sphinx(src, tmp_path / "html", "-b", "html", "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert "WARNING: qapidoc_allowed_directives: qapi:command, raw read files" in proc.stderr
+    found = warnings_of(proc)
+    assert len(found) == 1 and found[0].startswith(f"{schema}:8: WARNING:") and "[QD606]" in found[0], found
+    ref = (tmp_path / "html" / "ref.html").read_text()
+    assert "ONLY-IN-HTML" in ref and "RAW-HTML" not in ref
