@@ -183,6 +183,8 @@ class Case:
     expected: tuple[tuple[int, str], ...] = ()
     #: a free-form doc comment (with headings), not a definition's
     freeform: bool = False
+    #: the description of the definition's member ``a``
+    member: bool = False
 
 
 def cases(secret: pathlib.Path, schema: pathlib.Path, extension_directives: list[str]) -> list[Case]:
@@ -213,6 +215,8 @@ def cases(secret: pathlib.Path, schema: pathlib.Path, extension_directives: list
         Case("subst", (f".. |sub| qapi:schema:: {secret}", "", "Use |sub|."), ((0, "QD606"),)),
         Case("heading", (f".. qapi:schema:: {secret}", "=" * 60, "", "Text under it."), ((0, "QD606"),),
              freeform=True),
+        Case("row", ("A member.", "", ".. qapi:member:: injected", "   :type: str", "",
+                     f".. qapi:schema:: {secret}"), ((2, "QD608"), (5, "QD606")), member=True),
         Case("annotated", (".. qmp-example::", "   :annotated:", "", "   Look:", "", "   .. raw:: html", "",
                            "      <script>alert('annotated')</script>", "", "   .. qapi:command:: inside"),
              ((5, "QD606"), (9, "QD608"))),
@@ -251,9 +255,15 @@ def hostile_schema(path: pathlib.Path, all_cases: list[Case]) -> dict[tuple[int,
     expected: dict[tuple[int, str], str] = {}
     for index, case in enumerate(all_cases):
         lines += ["##"] if case.freeform else ["##", f"# @Hostile{index}:", "#"]
-        first = len(lines) + 1
-        lines += [f"# {text}".rstrip() for text in case.lines]
-        lines += ["##", ""] if case.freeform else ["##", f"{{ 'struct': 'Hostile{index}', 'data': {{}} }}", ""]
+        if case.member:
+            lines += ["# A struct.", "#", f"# @a: {case.lines[0]}"]
+            first = len(lines)
+            lines += [f"#     {text}".rstrip() if text else "#" for text in case.lines[1:]]
+        else:
+            first = len(lines) + 1
+            lines += [f"# {text}".rstrip() for text in case.lines]
+        data = "{ 'a': 'int' }" if case.member else "{}"
+        lines += ["##", ""] if case.freeform else ["##", f"{{ 'struct': 'Hostile{index}', 'data': {data} }}", ""]
         for offset, code in case.expected:
             expected[(first + offset, code)] = case.name
     path.write_text("\n".join(lines))
@@ -385,7 +395,9 @@ def test_nothing_outside_the_project_is_read_or_written(built: Built) -> None:
     outside = [p for p in new if not p.startswith(("html", "doctrees"))]
     assert outside == [], outside          # ':namespace: ../../escaped' wrote nothing anywhere
     assert not (built.base.parent / "escaped").exists()
-    assert "<script>alert" not in (built.html / "ref.html").read_text()
+    ref = (built.html / "ref.html").read_text()
+    assert "<script>alert" not in ref
+    assert ".injected" not in ref and "fake-command" not in ref and "in-a-list" not in ref   # no forged rows
 
 
 def test_what_doc_comments_may_use_still_renders(built: Built) -> None:
