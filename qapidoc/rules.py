@@ -400,7 +400,8 @@ RST_EXAMPLE_AS_PROSE = _rule(
 )
 RST_UNSAFE = _rule(
     "QD606", "rst-unsafe", "error",
-    "A doc comment uses 'raw', 'include' or another directive that inserts files or markup.",
+    "A doc comment uses 'raw', 'include' or another directive that reads files or inserts markup "
+    "(among them the Sphinx extension's 'qapi-doc' and 'qapi-definition').",
     "Doc comments are schema text; they must not read files or inject HTML at build time.",
     "# .. raw:: html",
 )
@@ -411,6 +412,38 @@ RST_LEGACY_HEADING = _rule(
     "Since QEMU 10.0 headings are rST section titles; the old markup renders as a paragraph "
     "that starts with '=='.",
     "# == GHESv2 CPER Error Injection",
+)
+RST_DIRECTIVE_REFUSED = _rule(
+    "QD608", "rst-directive-refused", "error",
+    "A doc comment uses a directive that doc comments may not use: one of the Sphinx extension's own "
+    "('qapi:command', 'qapi:namespace'...), 'toctree', 'only', 'math', another domain's description...",
+    "The manual leaves it out (with this warning): its directives write the reference's structure, "
+    "and the others change the whole page or run code in the reader's browser.  The list is "
+    "qapidoc.rst_policy; a project adds to it with qapidoc_allowed_directives.",
+    "# .. qapi:command:: fake-command",
+)
+RST_ROLE_REFUSED = _rule(
+    "QD609", "rst-role-refused", "error",
+    "A doc comment uses a role that doc comments may not use: 'download' (copies a file into the "
+    "output), 'raw', 'math'.",
+    "The manual shows the role's text as plain text (with this warning).",
+    "# See :download:`the key </etc/ssh/ssh_host_rsa_key>`.",
+)
+RST_OPTION_TOO_LARGE = _rule(
+    "QD610", "rst-option-too-large", "error",
+    "A directive option asks for more than the manual allows (':emphasize-lines:' beyond line 10,000, "
+    "':columns:' of 'hlist' beyond 12).",
+    "The build would allocate in proportion to the number, not to the text: a few characters could "
+    "exhaust its memory.  The manual leaves the directive out (with this warning).",
+    "# .. code-block:: text\n#    :emphasize-lines: 1-300000000",
+)
+RST_UNSAFE_LINK = _rule(
+    "QD611", "rst-unsafe-link", "error",
+    "A doc comment links to a URL that is not http, https, mailto or a relative reference "
+    "('javascript:', 'data:', 'file:', '//host'...), directly or through a link target.",
+    "A click on it could run script in the reader's browser or open local files.  The manual shows "
+    "the link's text without the link (with this warning).",
+    "# Click `here`_.\n#\n# .. _here: javascript:alert(1)",
 )
 
 # --- QD9xx: engine -----------------------------------------------------------

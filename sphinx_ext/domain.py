@@ -30,6 +30,7 @@ from sphinx.util.docutils import SphinxDirective, switch_source_input
 from sphinx.util.nodes import make_refnode
 
 from . import nodes as qnodes
+from . import safety
 from .rstgen import anchor, member_anchor
 
 __all__ = ["QapiDomain", "kind_label", "make_indices"]
@@ -320,6 +321,10 @@ class QapiNamespace(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         ns = self.arguments[0].strip() if self.arguments else ""
+        problem = safety.namespace_problem(ns) if ns else None
+        if problem is not None:
+            logger.error("%s", problem, location=self.get_location(), type="qapi", subtype="namespace")
+            return []
         if ns:
             self.env.ref_context["qapi:namespace"] = ns
         else:
@@ -563,10 +568,11 @@ def compile_rows(content: StringList) -> tuple[StringList, list[RowSpec]] | None
         kind = m.group(2)
         index = len(specs)
         specs.append(RowSpec(kind, head, options, branches[-1][1] if branches else None))
-        source, offset = content.info(i)
-        out.append("", source, offset)
-        out.append(f"qapi-row-{index}", source, offset)
-        out.append("", source, offset)
+        # (items kept as they are: they say which lines the extension wrote)
+        row_item = content.items[i]
+        for marker in ("", f"qapi-row-{index}", ""):
+            out.data.append(marker)
+            out.items.append(row_item)
         if kind == "branch":
             branches.append((indent, index))
             i = j
@@ -579,9 +585,9 @@ def compile_rows(content: StringList) -> tuple[StringList, list[RowSpec]] | None
             end += 1
         for k in range(j, end):
             text = content[k]
-            source, offset = content.info(k)
             cut = min(body_indent or 0, _indent(text))
-            out.append(text[cut:] if text.strip() else "", source, offset)
+            out.data.append(text[cut:] if text.strip() else "")
+            out.items.append(content.items[k])
         i = end
     return out, specs
 
@@ -965,7 +971,13 @@ class QapiDomain(Domain):
         for table in ("objects", "members"):
             mine = self.data.setdefault(table, {})
             for key, entry in otherdata.get(table, {}).items():
-                if entry.docname in docnames:
+                if entry.docname not in docnames:
+                    continue
+                other = mine.get(key)
+                # A name defined on two pages (reported): the later page in
+                # reading order wins, as in a serial build, whatever order the
+                # parallel readers finish in.
+                if other is None or other.docname <= entry.docname:
                     mine[key] = entry
         for docname, info in otherdata.get("docs", {}).items():
             if docname in docnames:
@@ -1057,7 +1069,7 @@ class QapiDomain(Domain):
         # An object type per namespace and kind ("QMP event"), for Sphinx's
         # search to say "SHUTDOWN (QMP event)"; it has no role of its own.
         namespaces = {*getattr(env.config, "qapidoc_namespaces", ()), *KNOWN_NAMESPACES}
-        for ns in sorted(n for n in namespaces if n):
+        for ns in sorted(n for n in namespaces if n and safety.namespace_problem(str(n)) is None):
             for kind, (label, _prio) in _KINDS.items():
                 self.add_object_type(namespaced_type(ns, kind), ObjType(f"{ns} {label}"))
 

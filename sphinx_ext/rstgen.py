@@ -60,11 +60,16 @@ SourceFile = source_mod.SourceFile
 # --- output lines ---------------------------------------------------------------------
 
 class RstLine(NamedTuple):
-    """One generated line and where it came from (``line`` is 1-based)."""
+    """One line and where it came from (``line`` is 1-based).
+
+    ``generated`` lines are the extension's own (the ``qapi:`` directives
+    and their options); the others hold doc text, which may use only what
+    :mod:`qapidoc.rst_policy` allows (see :mod:`.safety`)."""
 
     text: str
     source: str
     line: int
+    generated: bool = False
 
 
 class _Out:
@@ -78,11 +83,16 @@ class _Out:
         self.deps: set[str] = set()
 
     def add(self, text: str, source: str, line: int) -> None:
-        self.lines.append(RstLine(self.indent + text if text else "", source, line))
+        """A line of the extension's own."""
+        self.lines.append(RstLine(self.indent + text if text else "", source, line, True))
+
+    def add_doc(self, text: str, source: str, line: int) -> None:
+        """A line of doc text (or holding some)."""
+        self.lines.append(RstLine(self.indent + text if text else "", source, line, False))
 
     def blank(self, source: str = "", line: int = 0) -> None:
         if self.lines and self.lines[-1].text:
-            self.lines.append(RstLine("", source or self.lines[-1].source, line or self.lines[-1].line))
+            self.lines.append(RstLine("", source or self.lines[-1].source, line or self.lines[-1].line, True))
 
     def push(self, by: str = "   ") -> str:
         old = self.indent
@@ -627,7 +637,7 @@ def _render_heading(ctx: _Context, out: _Out, item: Heading) -> None:
     ctx.heading_depth = level
     out.blank()
     title = item.title
-    out.add(_escape_title(title), item.source, item.line)
+    out.add_doc(_escape_title(title), item.source, item.line)
     out.add(_TITLE_CHARS[level - 1] * max(len(title), 3), item.source, item.line)
     out.blank()
 
@@ -796,7 +806,7 @@ def _emit_text(ctx: _Context, out: _Out, file: SourceFile, lines: Sequence[DocLi
                 text = f"{m.group(1)}.. qapi:example::{m.group(2)}"
             else:
                 text = _subst_refs(text, rows, error_classes)
-        out.add(text.rstrip(), source, lineno)
+        out.add_doc(text.rstrip(), source, lineno)
 
 
 # --- legacy (texinfo-era, before QEMU 5.2) doc markup -----------------------------------
@@ -1206,5 +1216,5 @@ def _legacy_example(ctx: _Context, out: _Out, file: SourceFile, section: docs_mo
     out.blank()
     for i, x in enumerate(lines):
         text = x.text.strip() if (i == 0 and first_on_tag) else x.text[min(indent, _indent_of(x.text)):]
-        out.add(("   " + text.rstrip()) if text.strip() else "", file.path, file.line_of(x.hash_offset))
+        out.add_doc(("   " + text.rstrip()) if text.strip() else "", file.path, file.line_of(x.hash_offset))
     out.blank()

@@ -24,8 +24,9 @@ import tempfile
 from pathlib import Path, PurePosixPath
 from typing import TextIO
 
-from ..backends.jsonschema import DEFAULT_BASE_URI, DRAFTS, GenerateOptions, dump_json, generate
-from ..frontend.loader import LoadResult, load_schema
+from ..backends.jsonschema import DEFAULT_BASE_URI, DRAFTS, PROFILES, GenerateOptions, dump_json, generate
+from ..backends.jsonschema_codegen import generate_codegen
+from ..frontend.loader import LoadResult, find_qemu_release, load_schema
 from ..report import format_diagnostics
 from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_schema_options, exit_code, load_options
 
@@ -47,10 +48,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", metavar="DIR", required=True,
                         help="directory to write into (created if needed)")
     add_schema_options(parser)
+    parser.add_argument("--profile", choices=PROFILES, default="validation",
+                        help="validation: the file tree for validators (default); codegen: one "
+                             "self-contained qmp.json that code generators turn into types")
     parser.add_argument("--draft", choices=sorted(DRAFTS), default="2020-12",
                         help="JSON Schema draft (default: 2020-12)")
     parser.add_argument("--base-uri", metavar="URI", default=DEFAULT_BASE_URI,
-                        help=f"absolute URI every $id starts with (default: {DEFAULT_BASE_URI})")
+                        help=f"absolute URI every $id starts with (default: {DEFAULT_BASE_URI}, "
+                             "followed by the QEMU release and ':' when known)")
+    parser.add_argument("--qemu-release", metavar="X.Y.Z",
+                        help="the QEMU release the schema comes from, for the $id and index.json "
+                             "(default: the VERSION file of the QEMU tree the schema is in)")
     parser.add_argument("--inline", action="store_true",
                         help="the wire view: no type names, every message schema stands alone")
     parser.add_argument("--define", metavar="NAME", action="append",
@@ -83,17 +91,25 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             sys.stderr.write(f"qapidoc jsonschema: --define needs a symbol name, not {bad[0]!r}\n")
             return EXIT_USAGE
         defines = frozenset(args.define)
+    release = args.qemu_release if args.qemu_release is not None else find_qemu_release(args.schema)
     try:
         options = GenerateOptions(draft=args.draft, base_uri=args.base_uri, inline=args.inline,
                                   defines=defines, descriptions=not args.no_descriptions,
-                                  features=not args.no_features)
+                                  features=not args.no_features, release=release, profile=args.profile)
     except ValueError as err:
         sys.stderr.write(f"qapidoc jsonschema: {err}\n")
         return EXIT_USAGE
     if args.examples:
+        if options.profile == "codegen":
+            sys.stderr.write("qapidoc jsonschema: --examples adds to the validation profile's message files; "
+                             "the codegen profile has none\n")
+            return EXIT_USAGE
         options = dataclasses.replace(options, examples=_valid_examples(result))
-    generated = generate(result.schema, options, result.doc_for)
-    files = {name: dump_json(doc) for name, doc in generated.files().items()}
+    if options.profile == "codegen":
+        documents = generate_codegen(result.schema, options, result.doc_for).files()
+    else:
+        documents = generate(result.schema, options, result.doc_for).files()
+    files = {name: dump_json(doc) for name, doc in documents.items()}
     try:
         written = write_tree(Path(args.output), files, force=args.force)
     except OutputError as err:
@@ -102,8 +118,9 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     except OSError as err:
         sys.stderr.write(f"qapidoc jsonschema: cannot write {args.output}: {err.strerror or err}\n")
         return EXIT_USAGE
-    view = "inline" if options.inline else "named"
-    out.write(f"{args.output}: {len(files)} files ({written} changed), draft {options.draft}, {view} view\n")
+    view = "codegen profile" if options.profile == "codegen" else "inline view" if options.inline else "named view"
+    origin = f", QEMU {options.release}" if options.release is not None else ""
+    out.write(f"{args.output}: {len(files)} files ({written} changed), draft {options.draft}, {view}{origin}\n")
     return EXIT_OK
 
 

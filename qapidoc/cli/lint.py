@@ -127,7 +127,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
                          "in [tool.qapidoc] of pyproject.toml\n")
         return EXIT_USAGE
     load = LoadOptions(dialect=args.dialect or config.dialect, module_alone=args.module or config.module)
-    settings = LintSettings(selected, load, args.rst_docutils or config.rst_docutils, only)
+    settings = LintSettings(selected, load, args.rst_docutils or config.rst_docutils, only,
+                            allowed_directives=frozenset(config.allowed_directives))
     result = lint(roots, settings)
     if only is not None:
         covered = {os.path.abspath(f.path) for r in result.loaded for f in r.files()}
@@ -137,7 +138,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 sys.stderr.write(f"qapidoc lint: {path} is not part of the configured schema; "
                                  "checking it on its own, as a module\n")
             extra = lint(alone, LintSettings(selected, LoadOptions(load.dialect, True),
-                                             settings.rst_docutils, None))
+                                             settings.rst_docutils, None,
+                                             allowed_directives=settings.allowed_directives))
             result.diagnostics.extend(extra.diagnostics)
     diagnostics = result.diagnostics
     fmt = args.format

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 from typing import NamedTuple
 
 from .. import rules
@@ -29,7 +30,7 @@ from .expressions import Definition, Pragmas, check_definition, gather_evidence,
 from .model import Schema, build_model
 from .parser import Node, ParsedFile, RawDoc, SynBool, SynList, SynObject, SynString, TopExpr, parse
 
-__all__ = ["LoadOptions", "LoadResult", "Module", "load_schema", "load_text"]
+__all__ = ["LoadOptions", "LoadResult", "Module", "find_qemu_release", "load_schema", "load_text"]
 
 
 class LoadOptions(NamedTuple):
@@ -89,6 +90,33 @@ class _Loading:
 def _read(path: str) -> str:
     with open(path, encoding="utf-8", errors="surrogateescape", newline="") as f:
         return f.read()
+
+
+_RELEASE_LINE = re.compile(r"\s*([0-9]+\.[0-9]+\.[0-9]+)\s*")
+#: how many folders above the root schema's own a QEMU tree's VERSION may be
+#: (qapi/qapi-schema.json, qga/..., storage-daemon/qapi/...)
+_VERSION_DEPTH = 3
+
+
+def find_qemu_release(root: str) -> str | None:
+    """The QEMU release of the tree a root schema file belongs to: the
+    ``VERSION`` file (``10.2.0``) in the root's folder or one of the next
+    folders up; None when there is none, or it holds no version."""
+    folder = os.path.dirname(os.path.abspath(root))
+    for _ in range(_VERSION_DEPTH):
+        try:
+            with open(os.path.join(folder, "VERSION"), encoding="utf-8") as handle:
+                first = handle.readline(100)
+        except (OSError, UnicodeDecodeError):
+            first = None
+        if first is not None:
+            match = _RELEASE_LINE.fullmatch(first)
+            return match.group(1) if match else None
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return None
 
 
 def load_schema(path: str, options: LoadOptions | None = None) -> LoadResult:

@@ -9,6 +9,7 @@
     select = ["QD"]                        # codes, code prefixes or rule names
     ignore = ["QD512"]
     fail-on = "error"                      # lowest severity that fails the run
+    allowed-directives = ["only"]          # more directives doc comments may use
 
     [tool.qapidoc.severity]
     QD508 = "error"                        # or "warning", "info"
@@ -27,13 +28,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import rules
+from .. import rst_policy, rules
 from ..frontend.dialect import Version, parse_dialect
 from ..rules import ALL_RULES, Rule, Severity
 
 __all__ = ["Config", "ConfigError", "find_pyproject", "load_config", "resolve_rules"]
 
-_KEYS = {"schema", "dialect", "module", "select", "ignore", "severity", "fail-on", "rst-docutils"}
+_KEYS = {"schema", "dialect", "module", "select", "ignore", "severity", "fail-on", "rst-docutils",
+         "allowed-directives"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,8 @@ class Config:
     fail_on: str = "error"
     rst_docutils: bool = False
     errors: tuple[ConfigError, ...] = ()
+    #: directives doc comments may use beyond qapidoc.rst_policy's list
+    allowed_directives: tuple[str, ...] = ()
 
 
 def find_pyproject(start: str) -> str | None:
@@ -163,7 +167,18 @@ def _from_table(table: dict[str, Any], path: str) -> Config:
     if fail_on not in ("error", "warning", "info"):
         errors.append(ConfigError(f"'fail-on' must be \"error\", \"warning\" or \"info\", not {fail_on!r}", path))
         fail_on = "error"
-    return Config(path, schema, dialect, module, select, ignore, severity, fail_on, docutils, tuple(errors))
+    allowed = _allowed_directives(table, errors, path)
+    return Config(path, schema, dialect, module, select, ignore, severity, fail_on, docutils, tuple(errors),
+                  allowed)
+
+
+def _allowed_directives(table: dict[str, Any], errors: list[ConfigError], path: str) -> tuple[str, ...]:
+    names = _strings(table, "allowed-directives", errors, path) or ()
+    for name in names:
+        if name.lower() in rst_policy.NEVER_DIRECTIVES:
+            errors.append(ConfigError(f"'allowed-directives': '{name}' reads files or is the Sphinx extension's "
+                                      "own; doc comments may never use it", path))
+    return tuple(n.lower() for n in names if n.lower() not in rst_policy.NEVER_DIRECTIVES)
 
 
 def _matching(pattern: str) -> list[Rule]:

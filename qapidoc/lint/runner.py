@@ -40,6 +40,8 @@ class LintSettings:
     only_files: frozenset[str] | None = None
     #: validate messages against the JSON Schema (needs qapidoc.validate)
     validate: bool = True
+    #: directives doc comments may use beyond qapidoc.rst_policy's list
+    allowed_directives: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -82,7 +84,7 @@ def _examples(result: LoadResult, settings: LintSettings, out: LintResult) -> li
 
 
 def _rst(result: LoadResult, settings: LintSettings, out: LintResult) -> list[Diagnostic]:
-    found = rst_checks.check_rst(result.docs, result.dialect)
+    found = rst_checks.check_rst(result.docs, result.dialect, settings.allowed_directives)
     if settings.rst_docutils and rules.RST_ERROR.code in settings.selected:
         found += rst_checks.check_rst_docutils(result.docs, result.dialect)
     return found
