@@ -19,7 +19,11 @@ Every line of every section keeps the file offset of its first character,
 so an error on line 7 of an example points at that line of the ``.json``.
 """
 
-from __future__ import annotations
+# Annotations are evaluated here (no ``from __future__ import annotations``):
+# typing.NamedTuple compiles every field annotation given as a string, at
+# import, and this module's named tuples would make that a noticeable part
+# of ``qapidoc check``'s start-up.  Names used before their definition are
+# quoted.
 
 import re
 from typing import NamedTuple
@@ -113,7 +117,7 @@ class DocComment(NamedTuple):
         return section.text.strip() if section is not None else None
 
     @property
-    def headings(self) -> tuple[DocHeading, ...]:
+    def headings(self) -> tuple["DocHeading", ...]:
         """The ``= Title`` headings of a free-form block (the markup of
         QEMU 2.10 to 9.x; today's schemas use rST section titles instead,
         which stay in the text)."""

@@ -11,7 +11,11 @@ model knows its name exists and does not report references to it as
 unknown; it takes no part in further checks.
 """
 
-from __future__ import annotations
+# Annotations are evaluated here (no ``from __future__ import annotations``):
+# typing.NamedTuple compiles every field annotation given as a string, at
+# import, and this module's named tuples would make that a noticeable part
+# of ``qapidoc check``'s start-up.  Names used before their definition are
+# quoted.
 
 import re
 from collections.abc import Callable, Collection, Iterable
@@ -73,21 +77,21 @@ class CondText(NamedTuple):
 
 
 class CondNot(NamedTuple):
-    operand: Cond
+    operand: "Cond"
 
     def raw(self) -> object:
         return {"not": self.operand.raw()}
 
 
 class CondAll(NamedTuple):
-    operands: tuple[Cond, ...]
+    operands: tuple["Cond", ...]
 
     def raw(self) -> object:
         return {"all": [c.raw() for c in self.operands]}
 
 
 class CondAny(NamedTuple):
-    operands: tuple[Cond, ...]
+    operands: tuple["Cond", ...]
 
     def raw(self) -> object:
         return {"any": [c.raw() for c in self.operands]}

@@ -10,7 +10,11 @@ After a syntax error the parser resynchronises at the next line that starts
 with ``{`` or ``##``, so one typo does not hide the rest of the file.
 """
 
-from __future__ import annotations
+# Annotations are evaluated here (no ``from __future__ import annotations``):
+# typing.NamedTuple compiles every field annotation given as a string, at
+# import, and this module's named tuples would make that a noticeable part
+# of ``qapidoc check``'s start-up.  Names used before their definition are
+# quoted.
 
 import re
 from typing import NamedTuple
@@ -45,7 +49,7 @@ class SynNull(NamedTuple):
 
 
 class SynList(NamedTuple):
-    items: list[Node]
+    items: list["Node"]
     start: int
     end: int
 
@@ -53,11 +57,11 @@ class SynList(NamedTuple):
 class SynObject(NamedTuple):
     """A JSON object; ``members`` maps each key to (key node, value node)."""
 
-    members: dict[str, tuple[SynString, Node]]
+    members: dict[str, tuple[SynString, "Node"]]
     start: int
     end: int
 
-    def get(self, key: str) -> Node | None:
+    def get(self, key: str) -> "Node | None":
         pair = self.members.get(key)
         return pair[1] if pair is not None else None
 
