@@ -1,0 +1,130 @@
+"""What keeps ``qapidoc check`` fast as a whole process.
+
+Timing is too noisy on shared machines to pin here (benchmarks/bench_check.py
+measures it beside QEMU's own front end); these tests pin what the speed
+rests on instead:
+
+* the modules ``qapidoc check`` imports: none of the costly ones it does
+  not need (``dataclasses`` alone, with the classes it builds, was half of
+  the start-up);
+* the entry point's fast exit (os._exit after a check): everything written
+  still comes out, with the right exit code, also through a pipe;
+* the benchmark itself runs and reports a ratio.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+
+from qapidoc.cli import main
+
+SCHEMA = """\
+##
+# @Colour:
+#
+# A colour.
+#
+# @red: Red.
+#
+# @blue: Blue.
+#
+# Since: 1.0
+##
+{ 'enum': 'Colour', 'data': [ 'red', 'blue' ] }
+
+##
+# @paint:
+#
+# Paint something.
+#
+# @colour: Which colour.
+#
+# Since: 1.0
+##
+{ 'command': 'paint', 'data': { 'colour': 'Colour' } }
+"""
+
+BROKEN = SCHEMA.replace("'data': { 'colour': 'Colour' }", "'data': { 'colour': 'Color' }")
+
+#: modules ``qapidoc check`` must not import: the costly ones it has no use for
+NOT_IMPORTED = {"dataclasses", "inspect", "ast", "json", "traceback", "docutils", "sphinx", "jsonschema",
+                "jsonschema_rs", "pygments", "tomllib", "tomli"}
+
+
+def _env() -> dict[str, str]:
+    return dict(os.environ, PYTHONPATH=str(ROOT))
+
+
+def _run(*args: str, cwd: pathlib.Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=cwd, env=_env(),
+                          check=False, timeout=120)
+
+
+def test_check_imports_only_what_it_needs(tmp_path: pathlib.Path) -> None:
+    (tmp_path / "s.json").write_text(SCHEMA, encoding="utf-8")
+    proc = _run("-X", "importtime", "-m", "qapidoc.cli", "check", "s.json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    imported = {m.group(1) for m in re.finditer(r"^import time:.*\|\s*(\S+)$", proc.stderr, re.MULTILINE)}
+    assert "qapidoc.frontend.loader" in imported        # the measurement works
+    assert not imported & NOT_IMPORTED, sorted(imported & NOT_IMPORTED)
+
+
+@pytest.mark.parametrize(("text", "code"), [(SCHEMA, 0), (BROKEN, 1)])
+def test_fast_exit_writes_everything(tmp_path: pathlib.Path, text: str, code: int) -> None:
+    """``python -m qapidoc.cli`` ends check and dump with os._exit: what
+    main() writes in process comes out whole, through a pipe, with the same
+    exit code."""
+    (tmp_path / "s.json").write_text(text, encoding="utf-8")
+    for argv in (["check", "s.json"], ["check", "--format", "json", "s.json"], ["dump", "--docs", "s.json"]):
+        out, err = io.StringIO(), io.StringIO()
+        saved = sys.stdout, sys.stderr
+        cwd = os.getcwd()
+        try:
+            sys.stdout, sys.stderr = out, err
+            os.chdir(tmp_path)
+            expected_code = main(argv)
+        finally:
+            sys.stdout, sys.stderr = saved
+            os.chdir(cwd)
+        proc = _run("-m", "qapidoc.cli", *argv, cwd=tmp_path)
+        assert (proc.returncode, proc.stdout, proc.stderr) == (expected_code, out.getvalue(), err.getvalue())
+        if argv[0] == "check":
+            assert expected_code == code
+        # A clean check in text prints nothing; everything else something.
+        assert bool(out.getvalue()) == (argv != ["check", "s.json"] or code != 0)
+
+
+def test_fast_exit_into_a_closed_pipe(tmp_path: pathlib.Path) -> None:
+    """A reader that stops early (``| head -1``) ends nothing badly."""
+    (tmp_path / "s.json").write_text(SCHEMA, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "qapidoc.cli", "dump", "--docs", "s.json"], cwd=tmp_path,
+                            env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    errors = proc.stderr.read()
+    proc.stderr.close()
+    assert proc.wait(timeout=120) == 0
+    assert first.startswith(b"module ")
+    assert b"Traceback" not in errors
+
+
+@pytest.mark.slow
+def test_benchmark_reports_a_ratio(shared_dir: pathlib.Path) -> None:
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_check.py"), "--runs", "1",
+                           "--no-scaling", "--shared", str(shared_dir)],
+                          capture_output=True, text=True, check=False, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    for name in ("python -c pass", "qapidoc check", "QEMU's QAPISchema()"):
+        assert f"| `{name}` |" in proc.stdout
+    ratios = re.findall(r"qapidoc check / QEMU's QAPISchema\(\), (wall|CPU|peak RSS): (\d+\.\d+)", proc.stdout)
+    assert [what for what, _ in ratios] == ["wall", "CPU", "peak RSS"]
+    assert all(float(value) > 0 for _, value in ratios)
