@@ -72,6 +72,9 @@ def commands(shared: pathlib.Path) -> dict[str, list[str]]:
 
 
 def _env(pycache: pathlib.Path) -> dict[str, str]:
+    """Byte-compiled code from one cache for both programs, and this
+    checkout's package (every process runs in ROOT: ``-m`` puts the working
+    directory first on sys.path)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = str(pycache)
     env["PYTHONPATH"] = str(ROOT)
@@ -81,7 +84,7 @@ def _env(pycache: pathlib.Path) -> dict[str, str]:
 def run_once(argv: list[str], env: dict[str, str]) -> Run:
     """One whole process: its wall clock, CPU time and peak RSS."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=ROOT)
     assert proc.stderr is not None
     errors = proc.stderr.read()
     _pid, status, usage = os.wait4(proc.pid, 0)
