@@ -352,15 +352,16 @@ def c_name(name: str) -> str:
     return cached
 
 
-_STEMS: dict[tuple[str, bool], str | None] = {}
+#: the stems found so far, by the old rules and by the new ones
+_STEMS: tuple[dict[str, str | None], dict[str, str | None]] = ({}, {})
 _UNKNOWN = "\0"        # not a stem: marks a name not looked at yet
 
 
 def _stem(name: str, new_rules: bool) -> str | None:
     """The part of ``name`` the case rules look at, or None if the name is
     not a valid QAPI name."""
-    key = (name, new_rules)
-    stem = _STEMS.get(key, _UNKNOWN)
+    found = _STEMS[new_rules]
+    stem = found.get(name, _UNKNOWN)
     if stem is not _UNKNOWN:
         return stem
     if new_rules:
@@ -371,7 +372,7 @@ def _stem(name: str, new_rules: bool) -> str | None:
         stem = m.group(2) if m else None
     if stem is not None and c_name(name).startswith("q_"):
         stem = None
-    _STEMS[key] = stem
+    found[name] = stem
     return stem
 
 
@@ -744,24 +745,30 @@ def _build_enum(checker: _Checker, node: SynObject, name: str, name_span: Span, 
     value_keys = (["if"] if checker.dialect.has("if-inner") else []) + (
         ["features"] if checker.dialect.has("enum-value-features") else [])
     values = []
+    file = checker.file
     for item in data.items:
         source = "'data' member"
         if isinstance(item, SynObject):
-            checker.check_keys(item, source, ["name"], value_keys)
+            checker.check_keys(item, source, ("name",), value_keys)
             name_node = item.get("name")
         else:
             name_node = item
-        vname = checker.name_str(name_node, source, checker.span(item))
-        assert name_node is not None
-        vspan = checker.span(name_node)
+        if not isinstance(name_node, SynString):
+            checker.name_str(name_node, source, checker.span(item))     # reports it
+        assert isinstance(name_node, SynString)
+        vname = name_node.value
+        vspan = _new(Span, (file, name_node.start, name_node.end))
         source = f"{source} '{vname}'"
         # Enum values may start with a digit: hide it from the name rules.
         checked = "d" + vname if vname[:1].isdigit() else vname
         checker.check_name_lower(checked, vspan, source, permit_upper=permissive,
                                  lifted_by="member-name-exceptions",
                                  permit_underscore=permissive)
-        cond = checker.cond(item, source) if isinstance(item, SynObject) else None
-        features = checker.features(item) if isinstance(item, SynObject) else ()
+        if isinstance(item, SynObject):
+            cond = checker.cond(item, source)
+            features = checker.features(item)
+        else:
+            cond, features = None, ()
         values.append(_new(EnumValue, (vname, cond, features, vspan)))
     cond, features = _common(checker, node, "enum")
     return Enum(name, name_span, span, doc, cond, features, False, tuple(values),
