@@ -5,7 +5,10 @@ A stage never prints and never raises for bad input; it returns
 :mod:`qapidoc.report`.
 """
 
-from __future__ import annotations
+# Annotations are evaluated at import (no ``from __future__ import
+# annotations``): typing.NamedTuple compiles every field annotation given as
+# a string, and the first compile() of a process alone costs as much as
+# checking a small schema.  Names used before their definition are quoted.
 
 from typing import NamedTuple
 
@@ -53,7 +56,7 @@ class Diagnostic(_DiagnosticFields):
 
     def __new__(cls, rule: Rule, message: str, span: Span | None, context: Context | None = None,
                 notes: tuple[Note, ...] = (), severity: Severity | None = None,
-                path: str | None = None) -> Diagnostic:
+                path: str | None = None) -> "Diagnostic":
         return tuple.__new__(cls, (rule, message, span, context, notes, severity or rule.severity, path))
 
     @property
@@ -73,7 +76,7 @@ class Diagnostic(_DiagnosticFields):
         assert self.severity is not None
         return self.severity
 
-    def with_severity(self, severity: Severity) -> Diagnostic:
+    def with_severity(self, severity: Severity) -> "Diagnostic":
         return self._replace(severity=severity)
 
 

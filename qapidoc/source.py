@@ -7,7 +7,10 @@ once per file, when first needed.  Nothing converts positions except at the edge
 formatter, SARIF, docutils).
 """
 
-from __future__ import annotations
+# Annotations are evaluated at import (no ``from __future__ import
+# annotations``): typing.NamedTuple compiles every field annotation given as
+# a string, and the first compile() of a process alone costs as much as
+# checking a small schema.  Names used before their definition are quoted.
 
 import bisect
 from typing import NamedTuple
@@ -31,10 +34,10 @@ class SourceFile:
 
     path: str
     text: str
-    included_from: Span | None
+    included_from: "Span | None"
     _line_starts: tuple[int, ...] | None
 
-    def __init__(self, path: str, text: str, included_from: Span | None = None) -> None:
+    def __init__(self, path: str, text: str, included_from: "Span | None" = None) -> None:
         set_field = object.__setattr__
         set_field(self, "path", path)
         set_field(self, "text", text)
@@ -47,7 +50,7 @@ class SourceFile:
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"SourceFile is read-only: cannot delete {name!r}")
 
-    def __reduce__(self) -> tuple[type[SourceFile], tuple[str, str, Span | None]]:
+    def __reduce__(self) -> "tuple[type[SourceFile], tuple[str, str, Span | None]]":
         return (SourceFile, (self.path, self.text, self.included_from))
 
     def __repr__(self) -> str:
@@ -92,10 +95,10 @@ class SourceFile:
     def line_count(self) -> int:
         return len(self.line_starts)
 
-    def span(self, start: int, end: int | None = None) -> Span:
+    def span(self, start: int, end: int | None = None) -> "Span":
         return _new_span(Span, (self, start, start if end is None else end))
 
-    def include_chain(self) -> list[Span]:
+    def include_chain(self) -> "list[Span]":
         """The include directives that led here, outermost first."""
         chain: list[Span] = []
         where = self.included_from
@@ -129,7 +132,7 @@ class Span(NamedTuple):
     def path(self) -> str:
         return self.file.path
 
-    def contains(self, other: Span) -> bool:
+    def contains(self, other: "Span") -> bool:
         return other.file is self.file and self.start <= other.start and other.end <= self.end
 
     def __str__(self) -> str:

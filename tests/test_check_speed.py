@@ -7,6 +7,8 @@ rests on instead:
 * the modules ``qapidoc check`` imports: none of the costly ones it does
   not need (``dataclasses`` alone, with the classes it builds, was half of
   the start-up);
+* no Python source is compiled while it runs (typing.NamedTuple compiles
+  string annotations; the first compile() of a process is costly);
 * the entry point's fast exit (os._exit after a check): everything written
   still comes out, with the right exit code, also through a pipe;
 * the benchmark itself runs and reports a ratio.
@@ -75,6 +77,33 @@ def test_check_imports_only_what_it_needs(tmp_path: pathlib.Path) -> None:
     imported = {m.group(1) for m in re.finditer(r"^import time:.*\|\s*(\S+)$", proc.stderr, re.MULTILINE)}
     assert "qapidoc.frontend.loader" in imported        # the measurement works
     assert not imported & NOT_IMPORTED, sorted(imported & NOT_IMPORTED)
+
+
+_SPY = """\
+import builtins, sys
+compiled = []
+real = builtins.compile
+def spy(source, *args, **kwargs):
+    compiled.append(repr(source)[:80])
+    return real(source, *args, **kwargs)
+builtins.compile = spy
+from qapidoc.cli.main import main
+code = main(["check", "s.json"])
+print(code, compiled)
+"""
+
+
+def test_check_compiles_no_source(tmp_path: pathlib.Path) -> None:
+    (tmp_path / "s.json").write_text(SCHEMA, encoding="utf-8")
+    (tmp_path / "spy.py").write_text(_SPY, encoding="utf-8")
+    env = {k: v for k, v in _env().items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pycache")
+    runs = [subprocess.run([sys.executable, "spy.py"], capture_output=True, text=True, cwd=tmp_path, env=env,
+                           check=False, timeout=120) for _ in range(2)]
+    assert runs[0].returncode == 0, runs[0].stderr
+    # The first run byte-compiles the package; the second only runs it.
+    assert runs[0].stdout.startswith("0 ") and runs[0].stdout.strip() != "0 []"
+    assert runs[1].stdout.strip() == "0 []", runs[1].stdout
 
 
 @pytest.mark.parametrize(("text", "code"), [(SCHEMA, 0), (BROKEN, 1)])

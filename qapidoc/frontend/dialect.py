@@ -11,7 +11,10 @@ Releases are given as ``(major, minor)``; the dates are approximate for
 changes after 2021 (see docs/dialects.rst).
 """
 
-from __future__ import annotations
+# Annotations are evaluated at import (no ``from __future__ import
+# annotations``): typing.NamedTuple compiles every field annotation given as
+# a string, and the first compile() of a process alone costs as much as
+# checking a small schema.  Names used before their definition are quoted.
 
 import re
 from typing import NamedTuple

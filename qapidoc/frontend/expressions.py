@@ -11,15 +11,14 @@ model knows its name exists and does not report references to it as
 unknown; it takes no part in further checks.
 """
 
-# Annotations are evaluated here (no ``from __future__ import annotations``):
-# typing.NamedTuple compiles every field annotation given as a string, at
-# import, and this module's named tuples would make that a noticeable part
-# of ``qapidoc check``'s start-up.  Names used before their definition are
-# quoted.
+# Annotations are evaluated at import (no ``from __future__ import
+# annotations``): typing.NamedTuple compiles every field annotation given as
+# a string, and the first compile() of a process alone costs as much as
+# checking a small schema.  Names used before their definition are quoted.
 
 import re
 from collections.abc import Callable, Collection, Iterable
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from .. import rules
 from ..diagnostics import Context, Diagnostic, StageError
@@ -76,8 +75,14 @@ class CondText(NamedTuple):
         return self.text
 
 
+if not TYPE_CHECKING:
+    # What CondNot.operand's annotation names until the union below exists
+    # (as a string, typing.NamedTuple would compile it at import).
+    Cond = object
+
+
 class CondNot(NamedTuple):
-    operand: "Cond"
+    operand: Cond
 
     def raw(self) -> object:
         return {"not": self.operand.raw()}

@@ -10,7 +10,10 @@ Tokens are tuples ``(kind, start, end, value)``: the hot path of the whole
 tool, so no objects per token.
 """
 
-from __future__ import annotations
+# Annotations are evaluated at import (no ``from __future__ import
+# annotations``): typing.NamedTuple compiles every field annotation given as
+# a string, and the first compile() of a process alone costs as much as
+# checking a small schema.  Names used before their definition are quoted.
 
 import re
 from typing import NamedTuple

@@ -12,7 +12,10 @@ Diagnostics come back in that stage order (within the parse stage, in
 include order and by position), which is also the order QEMU finds them.
 """
 
-from __future__ import annotations
+# Annotations are evaluated at import (no ``from __future__ import
+# annotations``): typing.NamedTuple compiles every field annotation given as
+# a string, and the first compile() of a process alone costs as much as
+# checking a small schema.  Names used before their definition are quoted.
 
 import gc
 import os

@@ -13,11 +13,10 @@ rules.  An entity that fails a check is left out of ``schema.types`` and
 recorded in ``schema.broken``, so what depends on it is not reported again.
 """
 
-# Annotations are evaluated here (no ``from __future__ import annotations``):
-# typing.NamedTuple compiles every field annotation given as a string, at
-# import, and this module's named tuples would make that a noticeable part
-# of ``qapidoc check``'s start-up.  Names used before their definition are
-# quoted.
+# Annotations are evaluated at import (no ``from __future__ import
+# annotations``): typing.NamedTuple compiles every field annotation given as
+# a string, and the first compile() of a process alone costs as much as
+# checking a small schema.  Names used before their definition are quoted.
 
 import re
 from collections.abc import Iterator
