@@ -16,6 +16,7 @@ rests on instead:
 
 from __future__ import annotations
 
+import importlib
 import io
 import os
 import pathlib
@@ -56,9 +57,10 @@ SCHEMA = """\
 
 BROKEN = SCHEMA.replace("'data': { 'colour': 'Colour' }", "'data': { 'colour': 'Color' }")
 
-#: modules ``qapidoc check`` must not import: the costly ones it has no use for
-NOT_IMPORTED = {"dataclasses", "inspect", "ast", "json", "traceback", "docutils", "sphinx", "jsonschema",
-                "jsonschema_rs", "pygments", "tomllib", "tomli"}
+#: modules ``qapidoc check SCHEMA`` must not import: the costly ones it has
+#: no use for (argparse is for command lines with options)
+NOT_IMPORTED = {"dataclasses", "inspect", "ast", "json", "traceback", "argparse", "shutil", "locale", "gettext",
+                "docutils", "sphinx", "jsonschema", "jsonschema_rs", "pygments", "tomllib", "tomli"}
 
 
 def _env() -> dict[str, str]:
@@ -77,6 +79,21 @@ def test_check_imports_only_what_it_needs(tmp_path: pathlib.Path) -> None:
     imported = {m.group(1) for m in re.finditer(r"^import time:.*\|\s*(\S+)$", proc.stderr, re.MULTILINE)}
     assert "qapidoc.frontend.loader" in imported        # the measurement works
     assert not imported & NOT_IMPORTED, sorted(imported & NOT_IMPORTED)
+
+
+@pytest.mark.parametrize("command", ["check", "dump"])
+def test_plain_command_lines_read_as_argparse_would(command: str) -> None:
+    """A subcommand and paths alone are read without argparse, to the same
+    arguments; anything with an option is left to argparse."""
+    cli = importlib.import_module("qapidoc.cli.main")    # the module (the package exports main())
+    paths = ["a.json", "with space.json", "b"]
+    plain = cli._plain_arguments(command, paths)
+    full = cli._subcommand_parser(command).parse_intermixed_args(paths)
+    full.command = command
+    assert plain is not None and vars(plain) == vars(full)
+    for rest in ([], ["a.json", "--module"], ["-"], ["--", "a.json"]):
+        assert cli._plain_arguments(command, rest) is None
+    assert cli._plain_arguments("lint", paths) is None       # lint has no plain reading
 
 
 _SPY = """\

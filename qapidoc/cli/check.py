@@ -3,14 +3,24 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ..report import format_diagnostics
 from .common import add_output_options, add_schema_options, exit_code, leave_to_exit, load_all, load_options
 
-__all__ = ["add_arguments", "run"]
+if TYPE_CHECKING:
+    import argparse
+
+__all__ = ["PLAIN_ARGUMENTS", "add_arguments", "run"]
+
+#: What ``add_arguments`` gives a command line of SCHEMA paths alone, by
+#: subcommand: main.py reads such a line without argparse (the tests hold
+#: the two to each other).
+PLAIN_ARGUMENTS: dict[str, dict[str, object]] = {
+    "check": {"dialect": None, "module": False, "format": "text", "fail_on": "error", "show_dialect": False},
+    "dump": {"dialect": None, "module": False, "docs": False},
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

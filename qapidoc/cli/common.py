@@ -3,14 +3,17 @@ loading the roots, and the exit code for a list of diagnostics."""
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic
 from ..frontend.dialect import parse_dialect
 from ..frontend.loader import LoadOptions, LoadResult, load_schema
 from ..report import FORMATS
 from ..rules import Severity
+
+if TYPE_CHECKING:
+    import argparse
 
 __all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "add_output_options", "add_schema_options",
            "exit_code", "leave_to_exit", "left_to_exit", "load_all", "load_options"]
@@ -62,6 +65,8 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
 def _dialect_arg(text: str) -> tuple[int, int]:
     version = parse_dialect(text)
     if version is None:
+        import argparse  # only here: argparse calls this, so it is loaded
+
         raise argparse.ArgumentTypeError(f"not a QEMU release: {text!r} (expected e.g. 7.2 or 10.2)")
     return version
 

@@ -10,16 +10,19 @@ Subcommands live in their own modules and are imported only when chosen, so
 
 from __future__ import annotations
 
-import argparse
 import gc
 import importlib
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, NoReturn, cast
 
 from .. import __version__
 from .common import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, left_to_exit
+
+if TYPE_CHECKING:
+    import argparse
 
 __all__ = ["SUBCOMMANDS", "entry_point", "main"]
 
@@ -42,6 +45,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 def _build_parser(chosen: str | None) -> argparse.ArgumentParser:
     """The top-level parser, with every subcommand (only the chosen one
     with its arguments)."""
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="qapidoc", description="A toolkit for QEMU's QAPI schema language.",
         epilog="Exit codes: 0 clean, 1 findings, 2 usage or I/O error, 3 internal error.")
@@ -58,10 +63,26 @@ def _subcommand_parser(chosen: str) -> argparse.ArgumentParser:
     """The parser of one subcommand alone, all that ``qapidoc CHOSEN ...``
     needs (its usage and help read as in the full parser; building the
     other six costs more than checking a small schema)."""
+    import argparse
+
     module, help_text = SUBCOMMANDS[chosen]
     parser = argparse.ArgumentParser(prog=f"qapidoc {chosen}", description=help_text)
     importlib.import_module(module).add_arguments(parser)
     return parser
+
+
+def _plain_arguments(chosen: str, rest: list[str]) -> argparse.Namespace | None:
+    """``qapidoc check a.json b.json``: a subcommand and schema paths alone,
+    read without argparse (importing and building it costs as much as
+    checking a small schema), where the subcommand says what its arguments
+    are then (``PLAIN_ARGUMENTS``).  Anything else is argparse's."""
+    if not rest or any(arg.startswith("-") for arg in rest):
+        return None
+    plain: dict[str, dict[str, object]] = getattr(
+        importlib.import_module(SUBCOMMANDS[chosen][0]), "PLAIN_ARGUMENTS", {})
+    if chosen not in plain:
+        return None
+    return cast("argparse.Namespace", SimpleNamespace(**plain[chosen], schemas=list(rest), command=chosen))
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -74,6 +95,9 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         # No subcommand, or top-level options before it (--version, --help):
         # the full parser reports or answers.
         return _build_parser(chosen).parse_args(argv)
+    plain = _plain_arguments(chosen, argv[1:])
+    if plain is not None:
+        return plain
     args = _subcommand_parser(chosen).parse_intermixed_args(argv[1:])
     args.command = chosen
     return args
