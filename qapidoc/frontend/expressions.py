@@ -384,16 +384,25 @@ def _stem(name: str, new_rules: bool) -> str | None:
 class _Checker:
     """The shape check of one definition: its file, rules and findings."""
 
-    __slots__ = ("context", "diagnostics", "dialect", "file", "module_alone", "new_names", "pragmas")
+    __slots__ = ("diagnostics", "dialect", "file", "module_alone", "new_names", "pragmas", "where")
 
     def __init__(self, file: SourceFile, dialect: Dialect, pragmas: Pragmas, *, module_alone: bool = False) -> None:
         self.file = file
         self.dialect = dialect
         self.pragmas = pragmas
-        self.context: Context | None = None
+        #: the definition being checked (meta, name, whole span), once known
+        self.where: tuple[Meta, str, Span] | None = None
         self.diagnostics: list[Diagnostic] = []
         self.new_names = dialect.has("name-case-rules")
         self.module_alone = module_alone
+
+    @property
+    def context(self) -> Context | None:
+        """``In struct 'Foo':`` for a finding (made only when there is one)."""
+        if self.where is None:
+            return None
+        meta, name, span = self.where
+        return Context(meta, name, span.file.span(span.start, span.start + 1))
 
     def span(self, node: Node | SynString) -> Span:
         return _new(Span, (self.file, node.start, node.end))
@@ -647,27 +656,29 @@ def check_definition(
     With ``module_alone``, what a pragma of another module could allow is a
     warning, not an error."""
     checker = _Checker(file, dialect, pragmas, module_alone=module_alone)
-    metas = [m for m in META_KINDS if m in node.members]
-    head = file.span(node.start, node.start + 1)
+    members = node.members
+    metas = [m for m in META_KINDS if m in members]
     if len(metas) != 1 and (dialect.has("name-case-rules") or not metas):
         listed = ", ".join(f"'{m}'" for m in META_KINDS)
         checker.diagnostics.append(Diagnostic(
-            rules.EXPR_KEYS, f"expression must have exactly one key {listed}", head))
+            rules.EXPR_KEYS, f"expression must have exactly one key {listed}", file.span(node.start, node.start + 1)))
         return None, checker.diagnostics
     meta = metas[0]
-    try:
-        name = checker.name_str(node.get(meta), f"'{meta}'", head)
-    except StageError as err:
-        checker.report(err)
+    name_node = members[meta][1]
+    if not isinstance(name_node, SynString):
+        try:
+            checker.name_str(name_node, f"'{meta}'", file.span(node.start, node.start + 1))
+        except StageError as err:
+            checker.report(err)
         return None, checker.diagnostics
-    name_node = node.members[meta][1]
+    name = name_node.value
     name_span = checker.span(name_node)
-    checker.context = Context(meta, name, head)
-    span = file.span(node.start, node.end)
+    span = _new(Span, (file, node.start, node.end))
+    checker.where = (meta, name, span)
     definition: Definition | None = None
     try:
         _check_defn_name(checker, meta, name, name_span)
-        _check_doc_binding(checker, doc, name, head)
+        _check_doc_binding(checker, doc, name, span)
         definition = _BUILDERS[meta](checker, node, name, name_span, span, doc)
     except StageError as err:
         checker.report(err)
@@ -692,13 +703,16 @@ def _check_defn_name(checker: _Checker, meta: Meta, name: str, span: Span) -> No
             raise StageError(rules.RESERVED_NAME, f"{meta} name should not end in 'Kind'", span)
 
 
-def _check_doc_binding(checker: _Checker, doc: RawDoc | None, name: str, head: Span) -> None:
+def _check_doc_binding(checker: _Checker, doc: RawDoc | None, name: str, span: Span) -> None:
+    """Whether the doc comment before the definition (``span``) is its own."""
     if doc is not None:
         symbol = doc.symbol
         if symbol not in (None, "", name):
+            head = span.file.span(span.start, span.start + 1)
             checker.diagnostics.append(Diagnostic(
                 rules.DOC_BINDING, f"documentation comment is for '{symbol}'", head, checker.context))
     elif checker.pragmas.doc_required:
+        head = span.file.span(span.start, span.start + 1)
         checker.diagnostics.append(Diagnostic(
             rules.DOC_MISSING, "documentation comment required", head, checker.context))
 
