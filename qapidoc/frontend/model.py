@@ -34,6 +34,7 @@ from .expressions import (
     Cond,
     Definition,
     Enum,
+    EnumValue,
     Event,
     Feature,
     Member,
@@ -276,6 +277,11 @@ class Schema(NamedTuple):
 _new = tuple.__new__     # a named tuple without its Python-level __new__
 
 
+def _head(span: Span) -> Span:
+    """The first character of a definition: where QEMU reports it."""
+    return span.file.span(span.start, span.start + 1)
+
+
 class _DependencyError(Exception):
     """A check that depends on a broken entity: nothing new to report."""
 
@@ -323,6 +329,7 @@ class _Builder:
         self.diagnostics: list[Diagnostic] = []
         self.entities: dict[str, Entity] = {}
         self.order: list[str] = []
+        #: where each definition is (its whole span; its head is reported)
         self.defined_at: dict[str, Span | None] = {}
         self.meta_of: dict[str, str] = {}
         self.owner: dict[str, Definition] = {}          # entity -> definition it came from
@@ -351,14 +358,13 @@ class _Builder:
             if definition is None:
                 return False       # an implicit type defined twice: reported with its owner
             previous = self.defined_at.get(name)
+            where = _head(span) if span is not None else definition.name_span
             if previous is not None:
-                self.report(definition, rules.REDEFINITION, f"'{name}' is already defined",
-                            span or definition.name_span,
-                            (Note("previous definition", previous),))
+                self.report(definition, rules.REDEFINITION, f"'{name}' is already defined", where,
+                            (Note("previous definition", _head(previous)),))
             else:
                 self.report(definition, rules.REDEFINITION,
-                            f"{self.meta_of[name]} type '{name}' is already defined",
-                            span or definition.name_span)
+                            f"{self.meta_of[name]} type '{name}' is already defined", where)
             return False
         self.meta_of[name] = meta
         self.defined_at[name] = span
@@ -404,23 +410,22 @@ class _Builder:
             self.broken.add(definition.name)
             if definition.name not in self.meta_of:
                 self.meta_of[definition.name] = definition.meta
-                self.defined_at[definition.name] = definition.span.file.span(
-                    definition.span.start, definition.span.start + 1)
+                self.defined_at[definition.name] = definition.span
             return
-        head = definition.span.file.span(definition.span.start, definition.span.start + 1)
+        span = definition.span
         if isinstance(definition, Enum):
-            if self._add(definition.name, "enum", head, definition):
+            if self._add(definition.name, "enum", span, definition):
                 self.pending[definition.name] = definition
         elif isinstance(definition, Struct):
             local = self._members(definition.members, definition)
-            if self._add(definition.name, "struct", head, definition):
+            if self._add(definition.name, "struct", span, definition):
                 self.objects[definition.name] = _ObjRec(
                     definition.name, definition, definition.base, local, None, None, None, False)
         elif isinstance(definition, Union_):
-            self._define_union(definition, head)
+            self._define_union(definition, span)
         elif isinstance(definition, Alternate):
             branches = [(b, self._type_name(b.type, definition)) for b in definition.branches]
-            if self._add(definition.name, "alternate", head, definition):
+            if self._add(definition.name, "alternate", span, definition):
                 self.pending[definition.name] = definition
                 self.objects[definition.name] = _ObjRec(
                     definition.name, definition, None, [], branches, None, None, False)
@@ -431,12 +436,12 @@ class _Builder:
                                       self._members(inline, definition))
             if isinstance(definition, Command) and definition.returns is not None:
                 self._type_name(definition.returns, definition)
-            if self._add(definition.name, definition.meta, head, definition):
+            if self._add(definition.name, definition.meta, span, definition):
                 self.pending[definition.name] = definition
 
-    def _define_union(self, definition: Union_, head: Span) -> None:
+    def _define_union(self, definition: Union_, span: Span) -> None:
         if definition.is_simple:
-            self._define_simple_union(definition, head)
+            self._define_simple_union(definition, span)
             return
         base: TypeRef | None
         inline = inline_members(definition.base)
@@ -447,7 +452,7 @@ class _Builder:
         else:
             base = definition.base if isinstance(definition.base, TypeRef) else None
         branches = [(b, self._type_name(b.type, definition)) for b in definition.branches]
-        if self._add(definition.name, "union", head, definition):
+        if self._add(definition.name, "union", span, definition):
             self.objects[definition.name] = _ObjRec(
                 definition.name, definition, base, [], branches, definition.discriminator,
                 definition.discriminator_span, False)
@@ -455,7 +460,7 @@ class _Builder:
                 # An empty inline base: the discriminator cannot be in it.
                 self.objects[definition.name].base = None
 
-    def _define_simple_union(self, definition: Union_, head: Span) -> None:
+    def _define_simple_union(self, definition: Union_, span: Span) -> None:
         """A pre-6.2 simple union: wire form ``{"type": BRANCH, "data": VALUE}``."""
         kind = definition.name + "Kind"
         values = tuple(EnumMember(b.name, b.cond, (), b.span) for b in definition.branches)
@@ -475,7 +480,7 @@ class _Builder:
                 self.objects[wrapper] = _ObjRec(wrapper, definition, None, [(data, type_name)], None,
                                                 None, None, True)
             branches.append((branch, wrapper))
-        if self._add(definition.name, "union", head, definition):
+        if self._add(definition.name, "union", span, definition):
             tag = Member("type", False, TypeRef(kind, False, definition.name_span), None, (),
                          definition.name_span)
             self.objects[definition.name] = _ObjRec(
@@ -575,6 +580,8 @@ class _Builder:
             seen[c_name(feature.name)] = feature
 
     def _check_type_features(self, definition: Definition) -> None:
+        if not definition.features:
+            return
         self._check_features(definition.features, definition.name)
         special = ("deprecated", "unstable") if self.dialect.has("special-features-not-on-types") else (
             "deprecated",)
@@ -981,20 +988,23 @@ class _Builder:
                         return
 
 
-def _all_features(definition: Definition) -> Iterator[Feature]:
-    yield from definition.features
+def _all_features(definition: Definition) -> list[Feature]:
+    """The features of a definition, of its members and of its values, in
+    source order."""
+    found = list(definition.features)
+    parts: tuple[EnumValue | Member, ...] = ()
     if isinstance(definition, Enum):
-        for value in definition.values:
-            yield from value.features
-    members: tuple[Member, ...] = ()
-    if isinstance(definition, Struct):
-        members = definition.members
+        parts = definition.values
+    elif isinstance(definition, Struct):
+        parts = definition.members
     elif isinstance(definition, (Command, Event)):
-        members = inline_members(definition.data) or ()
+        parts = inline_members(definition.data) or ()
     elif isinstance(definition, Union_):
-        members = inline_members(definition.base) or ()
-    for member in members:
-        yield from member.features
+        parts = inline_members(definition.base) or ()
+    for part in parts:
+        if part.features:
+            found.extend(part.features)
+    return found
 
 
 def build_model(definitions: list[Definition], pragmas: Pragmas, dialect: Dialect, *,
