@@ -52,13 +52,15 @@ _new = tuple.__new__     # a named tuple without its Python-level __new__
 def documented_items(definition: Definition) -> tuple[list[DocItem], list[DocItem]]:
     """The members (values, branches, arguments) and the features that the
     doc comment of ``definition`` describes, in the order QEMU connects them."""
-    features: list[DocItem] = []
+    role, parts, features = _documented(definition)
+    return ([_new(DocItem, (role, part.name, part.span)) for part in parts],
+            [_new(DocItem, ("feature", f.name, f.span)) for f in features])
 
-    def add_features(feats: tuple[Feature, ...]) -> None:
-        features.extend([_new(DocItem, ("feature", f.name, f.span)) for f in feats])
 
-    if definition.features:
-        add_features(definition.features)
+def _documented(definition: Definition) -> tuple[str, tuple[EnumValue | Member | Branch, ...], list[Feature]]:
+    """What ``documented_items`` gives, without making the items: the role
+    of the parts, the parts, and the features."""
+    features = list(definition.features)
     parts: tuple[EnumValue | Member | Branch, ...] = ()
     role = "member"
     if isinstance(definition, Enum):
@@ -71,11 +73,10 @@ def documented_items(definition: Definition) -> tuple[list[DocItem], list[DocIte
         parts, role = definition.branches, "branch"
     elif isinstance(definition, (Command, Event)) and not definition.boxed:
         parts = inline_members(definition.data) or ()
-    members = [_new(DocItem, (role, part.name, part.span)) for part in parts]
     for part in parts:
         if not isinstance(part, Branch) and part.features:
-            add_features(part.features)
-    return members, features
+            features.extend(part.features)
+    return role, parts, features
 
 
 def _old_extra_names(definition: Definition) -> set[str]:
@@ -119,22 +120,24 @@ def bind_docs(schema: Schema, definitions: list[Definition], docs: list[DocComme
     connected: dict[int, set[str]] = {}
     connected_features: dict[int, set[str]] = {}
     for definition, doc in bound:
-        members, features = documented_items(definition)
-        names = {s.name for s in doc.args}
+        role, parts, features = _documented(definition)
+        part_names = {part.name for part in parts}
         if members_documented and definition.name not in exceptions:
-            for item in members:
-                if item.name not in names:
-                    diagnostics.append(Diagnostic(
-                        rules.UNDOCUMENTED, f"{item.role} '{item.name}' lacks documentation", item.span,
-                        definition.context, severity=rules.Severity.WARNING if module_alone else None))
+            described = {s.name for s in doc.args}
+            if not part_names <= described:
+                for part in parts:
+                    if part.name not in described:
+                        diagnostics.append(Diagnostic(
+                            rules.UNDOCUMENTED, f"{role} '{part.name}' lacks documentation", part.span,
+                            definition.context, severity=rules.Severity.WARNING if module_alone else None))
         if features and features_documented:
             feature_names = {s.name for s in doc.features}
-            for item in features:
-                if item.name not in feature_names:
+            for feature in features:
+                if feature.name not in feature_names:
                     diagnostics.append(Diagnostic(
-                        rules.UNDOCUMENTED, f"feature '{item.name}' lacks documentation", item.span,
+                        rules.UNDOCUMENTED, f"feature '{feature.name}' lacks documentation", feature.span,
                         definition.context))
-        connected[id(doc)] = {m.name for m in members}
+        connected[id(doc)] = part_names
         connected_features[id(doc)] = {f.name for f in features}
         if not has_features:
             connected[id(doc)] |= _old_extra_names(definition)
@@ -162,8 +165,14 @@ def _bogus(sections: tuple[DocSection, ...], known: set[str], what: str) -> Iter
 
 def _check_sections(definition: Definition, doc: DocComment, schema: Schema) -> Iterator[Diagnostic]:
     dialect = schema.dialect
-    returns = doc.section("returns")
-    errors = doc.section("errors")
+    returns = errors = None
+    for section in doc.sections:        # the first of each, as doc.section() finds them
+        if section.kind == "returns" and returns is None:
+            returns = section
+        elif section.kind == "errors" and errors is None:
+            errors = section
+    if returns is None and errors is None:
+        return
     if isinstance(definition, Command):
         if (returns is not None and definition.returns is None
                 and dialect.has("returns-section-needs-returns")):
