@@ -40,6 +40,7 @@ from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
+from . import deferred
 from . import nodes as qnodes
 from ._core import core
 from .cache import get_schema
@@ -258,6 +259,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("qapidoc_smartquotes", False, "env", types=[bool])
     app.add_config_value("qapidoc_unresolved_references", "info", "env", types=[str])
     app.add_config_value("qapidoc_gc_tuning", True, "", types=[bool])
+    app.add_config_value("qapidoc_defer_bodies", True, "env", types=[bool])
 
     app.add_domain(QapiDomain)
     app.add_directive_to_domain("qapi", "schema", QapiDocDirective)
@@ -282,6 +284,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-get-outdated", _outdated)
     app.connect("build-finished", _build_finished)
     app.connect("doctree-read", restore_smartquotes)
+    app.connect("doctree-read", deferred.save)
+    app.add_post_transform(deferred.RestoreBodies)
     app.connect("missing-reference", unresolved_reference)
     return {
         "version": __version__,

@@ -28,7 +28,7 @@ from sphinx import addnodes
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, switch_source_input
 
-from . import rstgen
+from . import deferred, rstgen
 from ._core import diagnostics as diag_mod
 from ._core import optional_submodule
 from ._core import rules as rules_mod
@@ -266,7 +266,9 @@ def parse_generated(directive: SphinxDirective, rendered: rstgen.Rendered, *,
     allowed = ALLOWED_DIRECTIVES | frozenset(directive.config.qapidoc_allowed_directives)
     memo = state.memo
     styles, level = memo.title_styles, memo.section_level
-    with doc_comment_parsing(state, allowed, lint), switch_source_input(state, content):
+    env = directive.env
+    with (deferred.collecting(env) as definitions, doc_comment_parsing(state, allowed, lint),
+          switch_source_input(state, content)):
         if titles:
             memo.title_styles, memo.section_level = [], 0
         try:
@@ -277,6 +279,8 @@ def parse_generated(directive: SphinxDirective, rendered: rstgen.Rendered, *,
     for ref in container.findall(addnodes.pending_xref):
         if not ref.get("qapi:generated"):
             ref["qapi:doctext"] = True     # written by the schema's author
+    for definition in definitions:
+        deferred.defer(env, definition)
     return list(container.children)
 
 

@@ -29,6 +29,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, switch_source_input
 from sphinx.util.nodes import make_refnode
 
+from . import deferred, paragraphs
 from . import nodes as qnodes
 from .rstgen import anchor, member_anchor
 
@@ -214,7 +215,10 @@ class QapiObject(ObjectDescription[str]):
                 options[new] = options[old] = ""
         self.arguments = [head]
         self.options = options
-        return super().run()
+        out = super().run()
+        if out and isinstance(out[-1], addnodes.desc):
+            deferred.note(self.env, out[-1])
+        return out
 
     @property
     def kind(self) -> str:
@@ -524,16 +528,34 @@ class RowSpec(NamedTuple):
     options: dict[str, str]
     #: the branch row this row is under, if any (an index into the specs)
     parent: int | None = None
+    #: where the row's directive is (0-based line)
+    source: str | None = None
+    offset: int = 0
 
 
-def compile_rows(content: StringList) -> tuple[StringList, list[RowSpec]] | None:
+class CompiledRows(NamedTuple):
+    """What :func:`compile_rows` makes of a field's rows."""
+
+    #: the descriptions to parse, each after a marker paragraph
+    text: StringList
+    specs: list[RowSpec]
+    #: the descriptions that are plain paragraphs, parsed without the block parser
+    plain: StringList
+    #: (row, start, end, paragraphs) of each of those, in ``plain``
+    plain_rows: list[tuple[int, int, int, list[tuple[int, int]]]]
+
+
+def compile_rows(content: StringList) -> CompiledRows | None:
     """Rows (``qapi:member`` and the like) as one flat piece of rST, to
     parse in one go rather than one directive (and one nested parser) each:
     each row becomes a marker paragraph ``qapi-row-N`` followed by its
     description, dedented.  The rows and their nesting (members under a
     union branch) are rebuilt from the specs afterwards (:func:`build_rows`).
+    Descriptions that are plain paragraphs go apart (see :mod:`.paragraphs`).
     Returns None if the content is not rows only."""
     out = StringList()
+    plain = StringList()
+    plain_rows: list[tuple[int, int, int, list[tuple[int, int]]]] = []
     specs: list[RowSpec] = []
     branches: list[tuple[int, int]] = []        # (indent, spec index) of the open branches
     n = len(content)
@@ -562,11 +584,8 @@ def compile_rows(content: StringList) -> tuple[StringList, list[RowSpec]] | None
         head, options = parse_spec("\n".join(spec))
         kind = m.group(2)
         index = len(specs)
-        specs.append(RowSpec(kind, head, options, branches[-1][1] if branches else None))
         source, offset = content.info(i)
-        out.append("", source, offset)
-        out.append(f"qapi-row-{index}", source, offset)
-        out.append("", source, offset)
+        specs.append(RowSpec(kind, head, options, branches[-1][1] if branches else None, source, offset))
         if kind == "branch":
             branches.append((indent, index))
             i = j
@@ -577,30 +596,39 @@ def compile_rows(content: StringList) -> tuple[StringList, list[RowSpec]] | None
             if body_indent is None and content[end].strip():
                 body_indent = _indent(content[end])
             end += 1
-        for k in range(j, end):
-            text = content[k]
-            source, offset = content.info(k)
-            cut = min(body_indent or 0, _indent(text))
-            out.append(text[cut:] if text.strip() else "", source, offset)
+        body = [content[k][min(body_indent or 0, _indent(content[k])):] if content[k].strip() else ""
+                for k in range(j, end)]
+        blocks = paragraphs.plain_blocks(body)
+        target = out
+        if blocks is not None:
+            if blocks:
+                plain_rows.append((index, len(plain), len(plain) + len(body), blocks))
+            target = plain
+        else:
+            out.append("", source, offset)
+            out.append(f"qapi-row-{index}", source, offset)
+            out.append("", source, offset)
+        for k, text in zip(range(j, end), body, strict=True):
+            line_source, line_offset = content.info(k)
+            target.append(text, line_source, line_offset)
         i = end
-    return out, specs
+    return CompiledRows(out, specs, plain, plain_rows)
 
 
 _ROW_MARKER = re.compile(r"^qapi-row-(\d+)$")
 
 
-def build_rows(parsed: list[nodes.Node], specs: list[RowSpec], rows: _Rows) -> list[nodes.Node] | None:
+def build_rows(parsed: list[nodes.Node], specs: list[RowSpec], rows: _Rows,
+               bodies: list[list[nodes.Node]]) -> list[nodes.Node] | None:
     """The definition list of rows, from what :func:`compile_rows` gave
-    once parsed."""
-    bodies: list[list[nodes.Node]] = [[] for _ in specs]
-    markers: list[nodes.Node | None] = [None] * len(specs)
+    once parsed (``bodies`` has the descriptions made without the block
+    parser already)."""
     current: int | None = None
     for child in parsed:
         if isinstance(child, nodes.paragraph) and len(child) == 1 and isinstance(child[0], nodes.Text):
             m = _ROW_MARKER.match(child.astext())
             if m and int(m.group(1)) < len(specs):
                 current = int(m.group(1))
-                markers[current] = child
                 continue
         if current is None:
             return None
@@ -609,13 +637,11 @@ def build_rows(parsed: list[nodes.Node], specs: list[RowSpec], rows: _Rows) -> l
     top: list[nodes.Node] = []
     for index, spec in enumerate(specs):
         unknown = set(spec.options) - _ROW_OPTIONS[spec.kind]
-        marker = markers[index]
         if unknown:
             logger.warning("unknown option(s) %s of qapi:%s", ", ".join(sorted(unknown)), spec.kind,
-                           location=marker, type="qapi", subtype="option")
+                           location=f"{spec.source}:{spec.offset + 1}", type="qapi", subtype="option")
         term = rows.term(spec.kind, spec.head, spec.options)
-        if marker is not None:
-            term.source, term.line = marker.source, marker.line
+        term.source, term.line = spec.source, spec.offset + 1
         item = _row_node(term, bodies[index])
         if "origin" in spec.options:
             item["classes"].append("no-search")     # shown (and searched) where it is defined
@@ -664,10 +690,16 @@ class QapiMembers(SphinxDirective):
             compiled = compile_rows(self.content)
             built = None
             if compiled is not None:
-                lines, specs = compiled
-                with switch_source_input(self.state, lines):
-                    self.state.nested_parse(lines, 0, container)
-                built = build_rows(list(container.children), specs, _Rows(self.env, role))
+                bodies: list[list[nodes.Node]] = [[] for _ in compiled.specs]
+                if compiled.plain_rows:
+                    with switch_source_input(self.state, compiled.plain):
+                        for index, start, end, blocks in compiled.plain_rows:
+                            bodies[index] = paragraphs.make_paragraphs(self.state, compiled.plain, start, end,
+                                                                       blocks)
+                if compiled.text:
+                    with switch_source_input(self.state, compiled.text):
+                        self.state.nested_parse(compiled.text, 0, container)
+                built = build_rows(list(container.children), compiled.specs, _Rows(self.env, role), bodies)
             if built is not None:
                 container = nodes.container()
                 container.extend(built)
