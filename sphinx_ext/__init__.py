@@ -43,6 +43,7 @@ from sphinx.util import logging
 from . import deferred
 from . import nodes as qnodes
 from ._core import core
+from .cache import clear as clear_schemas
 from .cache import get_schema
 from .directives import (
     QapiDefinitionDirective,
@@ -217,14 +218,27 @@ def _mtime(path: str) -> int:
 
 
 def _build_finished(app: Sphinx, exception: Exception | None) -> None:
+    _restore_gc(app)
+
+
+def _env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """Every page is read: write the JSON Schema files, then let go of the
+    loaded schemas (writing the pages does not need them, and the memory
+    they free is what writing fills)."""
     try:
-        _write_files(app, exception)
+        _write_files(app)
     finally:
-        _restore_gc(app)
+        clear_schemas()
+        state = _state(app)
+        if state.gc_frozen:     # what the schemas held is in the frozen generation
+            gc.unfreeze()
+            state.gc_frozen = False
+            gc.collect()
+    return []
 
 
-def _write_files(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html" or not app.config.qapidoc_jsonschema:
+def _write_files(app: Sphinx) -> None:
+    if app.builder.format != "html" or not app.config.qapidoc_jsonschema:
         return
     domain = app.env.get_domain("qapi")
     assert isinstance(domain, QapiDomain)
@@ -282,6 +296,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", _config_inited)
     app.connect("env-before-read-docs", _before_read)
     app.connect("env-get-outdated", _outdated)
+    app.connect("env-updated", _env_updated)
     app.connect("build-finished", _build_finished)
     app.connect("doctree-read", restore_smartquotes)
     app.connect("doctree-read", deferred.save)
