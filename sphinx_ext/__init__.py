@@ -53,7 +53,7 @@ from .directives import (
     restore_smartquotes,
     unresolved_reference,
 )
-from .domain import KNOWN_NAMESPACES, QapiDomain, make_indices
+from .domain import KNOWN_NAMESPACES, QapiDomain, ResolveRows, make_indices, visit_row_term_html
 from .lexer import QmpLexer
 from .pages import DirectiveUse, scan_sources, write_split_pages
 from .schemafiles import write_schema_files
@@ -289,8 +289,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     if "QMP" not in lexer_classes:
         app.add_lexer("QMP", QmpLexer)
 
-    for node, handlers in qnodes.node_handlers().items():
-        app.add_node(node, **handlers)  # type: ignore[arg-type]
+    handlers = qnodes.node_handlers()
+    handlers[qnodes.row_term]["html"] = (visit_row_term_html, qnodes.depart_row_term)
+    for node, node_handlers in handlers.items():
+        app.add_node(node, **node_handlers)  # type: ignore[arg-type]
     app.add_css_file("qapidoc.css")
 
     app.connect("config-inited", _config_inited)
@@ -301,6 +303,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", restore_smartquotes)
     app.connect("doctree-read", deferred.save)
     app.add_post_transform(deferred.RestoreBodies)
+    app.add_post_transform(ResolveRows)
     app.connect("missing-reference", unresolved_reference)
     return {
         "version": __version__,

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, ClassVar, NamedTuple, cast
+from types import SimpleNamespace
+from typing import Any, ClassVar, NamedTuple, Protocol, cast
 
 from docutils import nodes
 from docutils.nodes import Element
@@ -25,6 +26,7 @@ from sphinx.directives import ObjectDescription
 from sphinx.domains import Domain, Index, IndexEntry, ObjType
 from sphinx.environment import BuildEnvironment
 from sphinx.roles import XRefRole
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, switch_source_input
 from sphinx.util.nodes import make_refnode
@@ -33,7 +35,7 @@ from . import deferred, paragraphs
 from . import nodes as qnodes
 from .rstgen import anchor, member_anchor
 
-__all__ = ["QapiDomain", "kind_label", "make_indices"]
+__all__ = ["QapiDomain", "ResolveRows", "kind_label", "make_indices", "visit_row_term_html"]
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +142,13 @@ def _badge(text: str, kind: str, *children: nodes.Node) -> qnodes.badge:
     return node
 
 
-def type_nodes(env: BuildEnvironment, expr: str, *, quiet: bool = False) -> list[nodes.Node]:
+class RefContext(Protocol):
+    """What making a reference needs of the environment: its ``ref_context``."""
+
+    ref_context: dict[str, Any]
+
+
+def type_nodes(env: RefContext, expr: str, *, quiet: bool = False) -> list[nodes.Node]:
     """``T`` or ``[T]`` as a cross-reference to the type, in ``[ ]`` for an
     array."""
     expr = expr.strip()
@@ -157,7 +165,7 @@ def type_nodes(env: BuildEnvironment, expr: str, *, quiet: bool = False) -> list
     return [ref]
 
 
-def type_xref(env: BuildEnvironment, name: str, *, quiet: bool = False, role: str = "type") -> pending_xref:
+def type_xref(env: RefContext, name: str, *, quiet: bool = False, role: str = "type") -> pending_xref:
     ref = pending_xref("", nodes.literal(name, name, classes=["xref", "qapi", f"qapi-{role}"]),
                        refdomain="qapi", reftype=role, reftarget=name, refexplicit=False, refwarn=True)
     ref["qapi:namespace"] = env.ref_context.get("qapi:namespace")
@@ -359,24 +367,57 @@ def _spaced(badges: list[nodes.Node]) -> list[nodes.Node]:
     return out
 
 
-class _Rows:
-    """Builds the term of each row, and records its target."""
+#: what a compact row term keeps to make its content again: (kind, head,
+#: options, the definition's anchor, namespace, quiet)
+RowSpecTuple = tuple[str, str, dict[str, str], str, "str | None", bool]
 
-    def __init__(self, env: BuildEnvironment, field_role: str) -> None:
-        self.env = env
+
+class _Rows:
+    """Builds the term of each row, and records its target: the one place
+    where a row's term is made.
+
+    A term is kept compact: its content (name, type links, marks) is made
+    once to register the row and to give the search index its words, then
+    dropped, and made again only when the page is written (see
+    :func:`visit_row_term_html` and :class:`ResolveRows`).  A schema's rows
+    are half the nodes of its pages."""
+
+    def __init__(self, env: BuildEnvironment | None, field_role: str) -> None:
         self.field_role = field_role
+        if env is None:
+            return
         self.base = cast("str", env.ref_context.get("qapi:anchor", "qapi"))
         self.owner = None if env.ref_context.get("qapi:no-index") else env.ref_context.get("qapi:object")
-        self.ns = env.ref_context.get("qapi:namespace")
-        self.domain = cast("QapiDomain", env.get_domain("qapi"))
+        self.ns: str | None = env.ref_context.get("qapi:namespace")
+        self.quiet = bool(env.ref_context.get("qapi:quiet"))
+        self.domain: QapiDomain | None = cast("QapiDomain", env.get_domain("qapi"))
+        self.env: RefContext = SimpleNamespace(ref_context={"qapi:namespace": self.ns, "qapi:quiet": self.quiet})
+
+    @classmethod
+    def replaying(cls, spec: RowSpecTuple) -> _Rows:
+        """A maker of terms like the one that made ``spec`` (which records nothing)."""
+        rows = cls(None, "")
+        _kind, _head, _options, rows.base, rows.ns, rows.quiet = spec
+        rows.owner = None
+        rows.domain = None
+        rows.env = SimpleNamespace(ref_context={"qapi:namespace": rows.ns, "qapi:quiet": rows.quiet})
+        return rows
 
     def register(self, path: str, node_id: str, role: str) -> None:
-        if self.owner:
+        if self.owner and self.domain is not None:
             self.domain.note_member(self.ns, f"{self.owner}.{path}", node_id, role)
 
-    def term(self, kind: str, head: str, options: dict[str, str]) -> qnodes.row_term:
+    def full_term(self, kind: str, head: str, options: dict[str, str]) -> qnodes.row_term:
         make: Callable[[str, dict[str, str]], qnodes.row_term] = getattr(self, f"_{kind}")
         return make(head, options)
+
+    def term(self, kind: str, head: str, options: dict[str, str]) -> qnodes.row_term:
+        term = self.full_term(kind, head, options)
+        words = term.astext()
+        term.children = []
+        term.append(nodes.Text(words))      # what the search index reads
+        term["qapi:row"] = (kind, head, options, self.base, self.ns, self.quiet)
+        return term
 
     def _member(self, name: str, options: dict[str, str]) -> qnodes.row_term:
         path = options.get("path")
@@ -443,6 +484,88 @@ class _Rows:
         term += nodes.Text("The members of ")
         term += type_xref(self.env, head.strip())
         return term
+
+
+def _replay(spec: RowSpecTuple) -> qnodes.row_term:
+    """The full term a compact one stands for (links unresolved)."""
+    return _Rows.replaying(spec).full_term(spec[0], spec[1], spec[2])
+
+
+def _resolve_links(env: BuildEnvironment, builder: Builder, domain: QapiDomain,
+                   term: qnodes.row_term) -> list[dict[str, Any] | None] | None:
+    """Where each link of ``term`` goes: the attributes of its reference,
+    or None where the link is shown as text; None if one of them does not
+    resolve (it is left to Sphinx, and to the ``missing-reference``
+    handlers)."""
+    out: list[dict[str, Any] | None] = []
+    for ref in term.findall(addnodes.pending_xref):
+        content = ref[0]
+        new = domain.resolve_xref(env, env.docname, builder, ref["reftype"], ref["reftarget"], ref,
+                                  cast("Element", content))
+        if new is content:
+            out.append(None)
+        elif isinstance(new, nodes.reference) and len(new.children) == 1 and new[0] is content:
+            out.append({k: v for k, v in new.attributes.items() if v != []})
+        else:
+            return None
+    return out
+
+
+class ResolveRows(SphinxPostTransform):
+    """Compact row terms, before references are resolved: for HTML, where
+    each of their links goes (the term is made again when the page is
+    written, see :func:`visit_row_term_html`); for other builders, or
+    when a link does not resolve, the term's content now, for the usual
+    resolution."""
+
+    default_priority = 5
+
+    def run(self, **kwargs: Any) -> None:
+        html = self.app.builder.format == "html"
+        domain = cast("QapiDomain", self.env.get_domain("qapi"))
+        for term in list(self.document.findall(qnodes.row_term)):
+            spec = term.get("qapi:row")
+            if spec is None:
+                continue
+            full = _replay(spec)
+            if html:
+                links = _resolve_links(self.env, self.app.builder, domain, full)
+                if links is not None:
+                    term["qapi:links"] = links
+                    continue
+            del term["qapi:row"]
+            term.children = []
+            term.extend(full.children)
+
+
+def visit_row_term_html(translator: Any, node: qnodes.row_term) -> None:
+    """A compact term is made, linked, written and dropped."""
+    spec = node.get("qapi:row")
+    links = node.get("qapi:links")
+    if spec is None or links is None:
+        translator.visit_term(node)
+        return
+    full = _replay(spec)
+    for ref, attributes in zip(list(full.findall(addnodes.pending_xref)), links, strict=True):
+        content = ref[0]
+        if attributes is None:
+            ref.replace_self(content)
+        else:
+            link = nodes.reference("", "", **attributes)
+            link += content
+            ref.replace_self(link)
+    full["ids"] = list(node["ids"])
+    full["classes"] = list(node["classes"])
+    full.source, full.line = node.source, node.line
+    parent = node.parent
+    index = parent.index(node)
+    parent.children[index] = full
+    full.parent = parent
+    try:
+        full.walkabout(translator)
+    finally:
+        parent.children[index] = node
+    raise nodes.SkipNode
 
 
 def _row_node(term: qnodes.row_term, body: list[nodes.Node]) -> nodes.definition_list_item:
