@@ -295,6 +295,13 @@ class QapiObject(ObjectDescription[str]):
         for key in ("qapi:object", "qapi:anchor", "qapi:no-index"):
             self.env.ref_context.pop(key, None)
 
+    def parse_content_to_nodes(self, allow_section_headings: bool = False) -> list[nodes.Node]:
+        """(Sphinx 7.4 and later) The content, by parts where it can be."""
+        parsed = parse_definition_content(self) if self.content else None
+        if parsed is not None:
+            return parsed
+        return super().parse_content_to_nodes(allow_section_headings=allow_section_headings)
+
     def transform_content(self, content_node: addnodes.desc_content) -> None:
         _merge_field_lists(content_node)
 
@@ -308,6 +315,98 @@ class QapiObject(ObjectDescription[str]):
         if self.kind not in ("command", "event") and not self.config.qapidoc_toc_types:
             return ""
         return str(sig_node["_toc_parts"][-1])
+
+
+_FIELD_DIRECTIVE = re.compile(r"^\.\.[ ]+qapi:(members|returns|errors)::(.*)$")
+_ADORNMENT_LINE = re.compile(r"^([!-/:-@\[-`{-~])\1+\s*$")
+
+
+def _block_end(content: StringList, start: int) -> int:
+    """The end of the block that starts at line ``start`` (at indentation
+    0): up to the next line at indentation 0."""
+    end = start + 1
+    n = len(content)
+    data = content.data
+    while end < n and (not data[end].strip() or data[end][0] in " \t"):
+        end += 1
+    return end
+
+
+def parse_definition_content(directive: QapiObject) -> list[nodes.Node] | None:
+    """A definition's content, parsed by parts: plain paragraphs without
+    the block parser (:mod:`.paragraphs`), the ``qapi:members``,
+    ``qapi:returns`` and ``qapi:errors`` fields by their directives
+    directly, the rest by docutils.  None when the content has a title
+    (docutils then parses the whole, as usual)."""
+    content = directive.content
+    data = content.data
+    if any(_ADORNMENT_LINE.match(line) for line in data):
+        return None
+    state = directive.state
+    out: list[nodes.Node] = []
+    n = len(data)
+    i = 0
+    plain_at_start = True       # plain paragraphs may be made apart (nothing open before them)
+    while i < n:
+        if not data[i].strip():
+            i += 1
+            continue
+        m = _FIELD_DIRECTIVE.match(data[i])
+        if m:
+            end = _block_end(content, i)
+            out.extend(_run_field_directive(directive, m.group(1), m.group(2), i, end))
+            i = end
+            plain_at_start = True
+            continue
+        # up to the next field directive
+        end = i
+        while end < n and not _FIELD_DIRECTIVE.match(data[end]):
+            end += 1
+        while end > i and not data[end - 1].strip():
+            end -= 1
+        segment = content[i:end]
+        blocks = paragraphs.plain_blocks(segment.data) if plain_at_start else None
+        if blocks is not None:
+            with switch_source_input(state, content):
+                out.extend(paragraphs.make_paragraphs(state, content, i, end, blocks))
+        else:
+            container = nodes.Element()
+            state.nested_parse(segment, directive.content_offset + i, container)
+            out.extend(container.children)
+        i = end
+    return out
+
+
+_FIELD_DIRECTIVES: dict[str, type[SphinxDirective]] = {}
+
+
+def _run_field_directive(directive: QapiObject, name: str, rest: str, start: int, end: int) -> list[nodes.Node]:
+    """Run ``.. qapi:NAME::`` (lines ``start`` to ``end`` of the
+    definition's content) as docutils would, without its dispatch."""
+    content = directive.content
+    block = content[start + 1:end]
+    indent = min((len(t) - len(t.lstrip()) for t in block.data if t.strip()), default=0)
+    block.trim_left(indent)
+    cls = _FIELD_DIRECTIVES[name]
+    if cls.required_arguments or cls.optional_arguments:
+        # the argument block: up to the first blank line
+        split = next((k for k, t in enumerate(block.data) if not t.strip()), len(block))
+        arg_lines = [rest.strip(), *block.data[:split]]
+        body = block[split + 1:]
+        offset = directive.content_offset + start + 1 + split + 1
+    else:
+        arg_lines = [rest.strip()]
+        body = block
+        offset = directive.content_offset + start + 1
+    while body and not body.data[0].strip():
+        body.trim_start()
+        offset += 1
+    arguments = ["\n".join(arg_lines).strip()] if "\n".join(arg_lines).strip() else []
+    text = "\n".join(content.data[start:end])
+    instance = cls(f"qapi:{name}", arguments, {}, body, directive.content_offset + start + 1, offset, text,
+                   directive.state, directive.state_machine)
+    result: list[nodes.Node] = instance.run()
+    return result
 
 
 def _merge_field_lists(parent: Element) -> None:
@@ -491,14 +590,36 @@ def _replay(spec: RowSpecTuple) -> qnodes.row_term:
     return _Rows.replaying(spec).full_term(spec[0], spec[1], spec[2])
 
 
+def _link_targets(spec: RowSpecTuple) -> list[str]:
+    """The types a term made from ``spec`` links to, in order (as
+    :class:`_Rows` makes them)."""
+    kind, head, options = spec[0], spec[1], spec[2]
+    if kind == "member":
+        out = []
+        type_expr = (options.get("type") or "").strip()
+        name = type_expr[1:-1].strip() if type_expr.startswith("[") and type_expr.endswith("]") else type_expr
+        if name and not name.startswith("!"):
+            out.append(name)
+        if options.get("origin"):
+            out.append(options["origin"].strip())
+        return out
+    if kind == "branch":
+        return [options["type"].strip()] if options.get("type") else []
+    if kind == "pointer":
+        return [head.strip()]
+    return []
+
+
 def _resolve_links(env: BuildEnvironment, builder: Builder, domain: QapiDomain,
-                   term: qnodes.row_term) -> list[dict[str, Any] | None] | None:
-    """Where each link of ``term`` goes: the attributes of its reference,
-    or None where the link is shown as text; None if one of them does not
-    resolve (it is left to Sphinx, and to the ``missing-reference``
-    handlers)."""
+                   spec: RowSpecTuple) -> list[dict[str, Any] | None] | None:
+    """Where each link of the term made from ``spec`` goes: the attributes
+    of its reference, or None where the link is shown as text; None if one
+    of them does not resolve (it is left to Sphinx, and to the
+    ``missing-reference`` handlers)."""
     out: list[dict[str, Any] | None] = []
-    for ref in term.findall(addnodes.pending_xref):
+    context = SimpleNamespace(ref_context={"qapi:namespace": spec[4], "qapi:quiet": spec[5]})
+    for target in _link_targets(spec):
+        ref = type_xref(context, target)
         content = ref[0]
         new = domain.resolve_xref(env, env.docname, builder, ref["reftype"], ref["reftarget"], ref,
                                   cast("Element", content))
@@ -527,12 +648,12 @@ class ResolveRows(SphinxPostTransform):
             spec = term.get("qapi:row")
             if spec is None:
                 continue
-            full = _replay(spec)
             if html:
-                links = _resolve_links(self.env, self.app.builder, domain, full)
+                links = _resolve_links(self.env, self.app.builder, domain, spec)
                 if links is not None:
                     term["qapi:links"] = links
                     continue
+            full = _replay(spec)
             del term["qapi:row"]
             term.children = []
             term.extend(full.children)
@@ -1260,3 +1381,6 @@ def _is_builtin(target: str) -> bool:
     from ._core import model
 
     return split_target(target)[1] in model.BUILTIN_TYPES
+
+
+_FIELD_DIRECTIVES.update({"members": QapiMembers, "returns": QapiReturns, "errors": QapiErrors})
