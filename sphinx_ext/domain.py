@@ -511,12 +511,49 @@ class _Rows:
         return make(head, options)
 
     def term(self, kind: str, head: str, options: dict[str, str]) -> qnodes.row_term:
-        term = self.full_term(kind, head, options)
-        words = term.astext()
-        term.children = []
+        """A compact term: its id, classes and words; the row's target is
+        recorded."""
+        ids, classes, words = self._outline(kind, head, options)
+        term = qnodes.row_term("", "", ids=ids, classes=classes)
         term.append(nodes.Text(words))      # what the search index reads
         term["qapi:row"] = (kind, head, options, self.base, self.ns, self.quiet)
         return term
+
+    def _outline(self, kind: str, head: str, options: dict[str, str]) -> tuple[list[str], list[str], str]:
+        """The ids, classes and words (as the full term has them) of a row,
+        whose target is recorded."""
+        cond = options.get("if")
+        if kind == "member":
+            path = options.get("path")
+            full = f"{path}.{head}" if path else head
+            node_id = f"{self.base}.{full}"
+            words = [head, (options.get("type") or "").replace("!", "")]
+            if "optional" in options:
+                words.append("optional")
+            words += [f if f in ("deprecated", "unstable") else f"feature {f}" for f in _words(options.get("features"))]
+            if cond:
+                words.append(f"if {cond}")
+            if options.get("origin"):
+                words.append(f"from {options['origin'].strip()}")
+            self.register(full, node_id, self.field_role)
+            return [node_id], ["qapi-member-name"], " ".join(w for w in words if w)
+        if kind == "feature":
+            node_id = member_anchor(self.base, (head,), feature=True)
+            words = [head, head if head in ("deprecated", "unstable") else "", f"if {cond}" if cond else ""]
+            self.register(f":{head}", node_id, "feature")
+            return [node_id], ["qapi-feature-name"], " ".join(w for w in words if w)
+        if kind == "branch":
+            tag, _, value = head.partition(" ")
+            value = value.strip()
+            path = options.get("path")
+            full = f"{path}.{value}" if path else value
+            node_id = f"{self.base}.{full}"
+            type_name = (options.get("type") or "").strip()
+            words = ["When", tag, "is", value, "the members of" if type_name and "pointer" in options
+                     else "members of" if type_name else "", type_name, f"if {cond}" if cond else ""]
+            self.register(full, node_id, "branch")
+            return [node_id], ["qapi-branch"], " ".join(w for w in words if w)
+        return [], ["qapi-pointer"], f"The members of {head.strip()}"
 
     def _member(self, name: str, options: dict[str, str]) -> qnodes.row_term:
         path = options.get("path")
@@ -539,7 +576,6 @@ class _Rows:
         if origin:
             badges.append(_badge("", "origin", nodes.Text("from "), type_xref(self.env, origin.strip())))
         term.extend(_spaced(badges))
-        self.register(full, node_id, self.field_role)
         return term
 
     def _feature(self, name: str, options: dict[str, str]) -> qnodes.row_term:
@@ -553,7 +589,6 @@ class _Rows:
         if cond:
             badges.append(cond_badge(cond))
         term.extend(_spaced(badges))
-        self.register(f":{name}", node_id, "feature")
         return term
 
     def _branch(self, head: str, options: dict[str, str]) -> qnodes.row_term:
@@ -575,7 +610,6 @@ class _Rows:
         cond = options.get("if")
         if cond:
             term.extend(_spaced([cond_badge(cond)]))
-        self.register(full, node_id, "branch")
         return term
 
     def _pointer(self, head: str, options: dict[str, str]) -> qnodes.row_term:
