@@ -720,7 +720,20 @@ def visit_row_term_html(translator: Any, node: qnodes.row_term) -> None:
         full.walkabout(translator)
     finally:
         parent.children[index] = node
+        _unlink(full)
     raise nodes.SkipNode
+
+
+def _unlink(tree: nodes.Node) -> None:
+    """Break the parent links of a tree that is no longer needed, so that
+    it is freed at once rather than by the cyclic collector (a page's
+    worth of terms is made and dropped while it is written)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        node.parent = None
+        if isinstance(node, nodes.Element):
+            stack.extend(node.children)
 
 
 def _row_node(term: qnodes.row_term, body: list[nodes.Node]) -> nodes.definition_list_item:
