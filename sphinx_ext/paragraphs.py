@@ -27,7 +27,7 @@ __all__ = ["make_paragraphs", "plain_blocks"]
 #: explicit markup or anonymous target, an adornment
 _NOT_PLAIN_START = re.compile(
     r"""^(?:[-+*\u2022\u2023\u2043](?:\s|$)   # bullet
-        |\(?[0-9A-Za-z#]+[.)](?:\s|$)       # enumerator
+        |\(?(?:[0-9]+|[A-Za-z]|[ivxlcdm]+|[IVXLCDM]+|\#)[.)](?:\s|$)   # enumerator
         |\([0-9A-Za-z#]+\)                  # (enumerator)
         |:(?![A-Za-z][\w:.+-]*:`)          # a field (a line may start with a role)
         |[-+/|>.=_\\]                        # option, doctest, line block, table, markup, target
