@@ -694,12 +694,39 @@ class ResolveRows(SphinxPostTransform):
 
 
 def visit_row_term_html(translator: Any, node: qnodes.row_term) -> None:
-    """A compact term is made, linked, written and dropped."""
+    """A compact term is made, linked, written and dropped.
+
+    What it writes after its ``<dt>`` tag depends only on what it was made
+    from and where its links go (not on its place: a row is never in a
+    glossary, and a classifier never follows it), so a page writes each
+    such content once (inherited members repeat the base's rows)."""
     spec = node.get("qapi:row")
     links = node.get("qapi:links")
     if spec is None or links is None:
         translator.visit_term(node)
         return
+    kind, head, options, base, ns, quiet = spec
+    key = (kind, head, tuple(sorted(options.items())), base if kind == "branch" else "", ns, quiet, repr(links))
+    written: dict[Any, str] | None = getattr(translator, "_qapi_terms", None)
+    if written is None:
+        written = {}
+        translator._qapi_terms = written
+    inner = written.get(key)
+    if inner is not None:
+        translator.body.append(translator.starttag(node, "dt", ""))
+        translator.body.append(inner)
+        raise nodes.SkipNode
+    start = len(translator.body)
+    try:
+        _write_full_term(translator, node, spec, links)
+    finally:
+        if len(translator.body) > start:
+            written[key] = "".join(translator.body[start + 1:])
+    raise nodes.SkipNode
+
+
+def _write_full_term(translator: Any, node: qnodes.row_term, spec: RowSpecTuple,
+                     links: list[dict[str, Any] | None]) -> None:
     full = _replay(spec)
     for ref, attributes in zip(list(full.findall(addnodes.pending_xref)), links, strict=True):
         content = ref[0]
@@ -721,7 +748,6 @@ def visit_row_term_html(translator: Any, node: qnodes.row_term) -> None:
     finally:
         parent.children[index] = node
         _unlink(full)
-    raise nodes.SkipNode
 
 
 def _unlink(tree: nodes.Node) -> None:
