@@ -78,6 +78,7 @@ __all__ = [
     "Promise",
     "Verdict",
     "compare",
+    "cond_text",
     "counts_by_kind",
     "render_cond",
 ]
@@ -191,6 +192,13 @@ def _norm_cond(cond: Cond | None) -> Cond | None:
     if isinstance(cond, CondAny):
         return CondAny(tuple(_norm_cond(c) or c for c in cond.operands))
     return cond
+
+
+def cond_text(cond: Cond | None) -> str | None:
+    """A condition as text, read as :func:`compare` reads it (``defined(X)``
+    as ``X``); None for none."""
+    normal = _norm_cond(cond)
+    return render_cond(normal) if normal is not None else None
 
 
 def render_cond(cond: Cond) -> str:
