@@ -85,7 +85,7 @@ SEP = " / "
 
 #: the version of what :func:`snapshot` makes and of its JSON form; part of
 #: every cache key, so a change to either starts a fresh cache
-SNAPSHOT_FORMAT = 2
+SNAPSHOT_FORMAT = 4
 
 
 class Release(NamedTuple):
@@ -162,8 +162,9 @@ class Snapshot:
     #: every element, depth first (a parent before its children)
     nodes: tuple[Node, ...]
     #: every named type (wire or not) -> its own members, values and
-    #: branches by name: what the schema said, for claims about types
-    types: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: branches, each with where it is: what the schema said, for claims
+    #: about types
+    types: TypeNames = field(default_factory=dict)
     #: what ``nodes`` were expanded from (what the cache keeps)
     parts: Parts | None = None
 
@@ -196,6 +197,9 @@ _JSON_OF_WIRE = {"str": "string", "enum": "string", "number": "number", "bool": 
 def json_of(wire: str) -> str:
     return "number" if wire.startswith("int:") else _JSON_OF_WIRE.get(wire, wire)
 
+
+#: type name -> (own member, value or branch name, where), for :attr:`Snapshot.types`
+TypeNames = dict[str, tuple[tuple[str, str], ...]]
 
 #: the fields of a node after its path: wire, type, optional, cond, disc, owner, where
 Fields = tuple[str, str, bool, "str | None", "str | None", str, str]
@@ -358,18 +362,20 @@ class _Parts:
                 out.append(Item(suffix, None, variant.type, True))
                 self.type(variant.type)
 
-    def types(self) -> dict[str, tuple[str, ...]]:
-        names: dict[str, tuple[str, ...]] = {}
+    def types(self) -> TypeNames:
+        where = self.where
+        names: TypeNames = {}
         for ent in self.schema.entities.values():
             if isinstance(ent, EnumType) and not ent.implicit:
-                names[ent.name] = ent.value_names
+                names[ent.name] = tuple((v.name, where(v.span)) for v in ent.values)
             elif isinstance(ent, ObjectType) and not ent.implicit:
-                own = [m.name for m in ent.local_members]
+                # (a union's inline base members are its own)
+                own = [(m.name, where(m.span)) for m in ent.members if self.owner(m.defined_in) == ent.name]
                 if ent.variants is not None:
-                    own += [v.name for v in ent.variants.branches]
+                    own += [(v.name, where(v.span)) for v in ent.variants.branches]
                 names[ent.name] = tuple(own)
             elif isinstance(ent, AlternateType):
-                names[ent.name] = tuple(v.name for v in ent.variants.branches)
+                names[ent.name] = tuple((v.name, where(v.span)) for v in ent.variants.branches)
         return names
 
 
@@ -410,7 +416,7 @@ def expand(parts: Parts) -> tuple[Node, ...]:
 
 
 def schema_parts(schema: Schema, where: Callable[[Span | None], str] | None = None
-                 ) -> tuple[Parts, dict[str, tuple[str, ...]]]:
+                 ) -> tuple[Parts, TypeNames]:
     """The :class:`Parts` of ``schema`` and its types' own names.  ``where``
     turns a span into the ``file:line`` to record (default: the path as
     loaded)."""
@@ -482,9 +488,9 @@ class History:
     releases: tuple[Release, ...]
     #: path -> timeline, in the order elements were first seen
     timelines: dict[str, Timeline]
-    #: "Type.name" -> index of the first release whose schema had a type
-    #: of that name with an own member, value or branch of that name
-    type_names: dict[str, int] = field(default_factory=dict)
+    #: "Type.name" -> the first release whose schema had a type of that
+    #: name with an own member, value or branch of that name, and where
+    type_names: dict[str, tuple[int, str]] = field(default_factory=dict)
     #: the root file read in each release
     roots: tuple[str, ...] = ()
     #: indexes derived on first use (filled in, never replaced)
@@ -581,7 +587,7 @@ def build_history(snapshots: Sequence[Snapshot], namespace: str | None = None) -
     releases = tuple(s.release for s in snapshots)
     steps: dict[str, list[Change]] = {}
     previous: dict[str, Node] = {}
-    type_names: dict[str, int] = {}
+    type_names: dict[str, tuple[int, str]] = {}
     for index, snap in enumerate(snapshots):
         current: dict[str, Node] = {}
         for node in snap.nodes:
@@ -600,8 +606,8 @@ def build_history(snapshots: Sequence[Snapshot], namespace: str | None = None) -
                 steps[path].append(Change(index, None))
         previous = current
         for type_name, names in snap.types.items():
-            for name in names:
-                type_names.setdefault(f"{type_name}.{name}", index)
+            for name, where in names:
+                type_names.setdefault(f"{type_name}.{name}", (index, where))
     timelines = {path: Timeline(path, tuple(s)) for path, s in steps.items()}
     name = namespace or next((s.namespace for s in snapshots if s.namespace), "")
     return History(name, releases, timelines, type_names, tuple(s.root for s in snapshots))
@@ -653,7 +659,7 @@ def snapshot_from_json(data: dict[str, Any]) -> Snapshot:
     name, version = data["release"]
     parts = Parts(_items(data["roots"]), {k: _items(v) for k, v in data["local"].items()},
                   {k: _items(v) for k, v in data["features"].items()})
-    types = {k: tuple(v) for k, v in data["types"].items()}
+    types = {k: tuple((n, w) for n, w in v) for k, v in data["types"].items()}
     return Snapshot(Release(name, (version[0], version[1])), str(data["namespace"]), str(data["root"]),
                     expand(parts), types, parts)
 
@@ -681,4 +687,4 @@ def history_from_json(data: dict[str, Any]) -> History:
         timelines[path] = Timeline(path, tuple(
             Change(r, _row_node(path, row) if row is not None else None) for r, row in steps))
     return History(str(data["namespace"]), releases, timelines,
-                   dict(data["type_names"]), tuple(data["roots"]))
+                   {k: (v[0], v[1]) for k, v in data["type_names"].items()}, tuple(data["roots"]))

@@ -27,13 +27,14 @@ from ..backends.releases import DEFAULT_ROOTS, Histories, HistoryOptions, RootSp
 from ..gitobjects import GitError
 from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 
-__all__ = ["add_arguments", "add_history_options", "histories_from_args", "run"]
+__all__ = ["add_arguments", "add_history_options", "histories_from_args", "history_options", "run"]
 
 
-def add_history_options(parser: argparse.ArgumentParser, *, positional: bool = True) -> None:
-    """The options that say which history to read (shared with ``lint``
-    and ``jsonschema``, which take ``--history REPO`` instead of REPO)."""
-    parser.add_argument("--tags", default=None, metavar="PATTERN",
+def add_history_options(parser: argparse.ArgumentParser, *, tags_flag: str = "--tags") -> None:
+    """The options that say how to read a history (shared with ``lint``
+    and ``jsonschema``, which take ``--history REPO`` and spell the tag
+    pattern ``--history-tags``)."""
+    parser.add_argument(tags_flag, dest="tags", default=None, metavar="PATTERN",
                         help="shell pattern of the release tags to read (default: v*.*.0)")
     parser.add_argument("--history-root", action="append", default=[], metavar="NS=PATH",
                         dest="history_roots",
@@ -73,21 +74,22 @@ def _roots(specs: Sequence[str]) -> tuple[RootSpec, ...] | str:
     return tuple((ns, tuple(paths)) for ns, paths in roots.items())
 
 
-def history_options(args: argparse.Namespace) -> HistoryOptions | str:
-    """The options given, or what is wrong with them."""
+def history_options(args: argparse.Namespace, tags: str | None = None) -> HistoryOptions | str:
+    """The options given (``tags`` when the command line has none), or
+    what is wrong with them."""
     roots = _roots(args.history_roots)
     if isinstance(roots, str):
         return roots
     cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
     jobs = args.jobs if args.jobs is not None else min(4, os.cpu_count() or 1)
-    return HistoryOptions(args.tags or "v*.*.0", roots, cache_dir, max(1, jobs))
+    return HistoryOptions(args.tags or tags or "v*.*.0", roots, cache_dir, max(1, jobs))
 
 
 def histories_from_args(source: str | None, trees: Sequence[str], args: argparse.Namespace,
-                        err: TextIO) -> Histories | None:
+                        err: TextIO, tags: str | None = None) -> Histories | None:
     """Read the history the arguments name; None (with a message) if it
     cannot be read."""
-    options = history_options(args)
+    options = history_options(args, tags)
     if isinstance(options, str):
         err.write(f"qapidoc: {options}\n")
         return None
