@@ -85,7 +85,7 @@ SEP = " / "
 
 #: the version of what :func:`snapshot` makes and of its JSON form; part of
 #: every cache key, so a change to either starts a fresh cache
-SNAPSHOT_FORMAT = 4
+SNAPSHOT_FORMAT = 9
 
 
 class Release(NamedTuple):
@@ -115,7 +115,8 @@ class Node(NamedTuple):
     #: values, branches, features, flags)
     wire: str = ""
     #: the type's name as the schema spells it (``[str]``, ``an object``
-    #: for implicit objects), for messages
+    #: for implicit objects), for messages; for a feature, what the schema
+    #: attaches it to; for a branch the union names, the union
     type: str = ""
     optional: bool = False
     #: the condition, as text (``CONFIG_SPICE and not CONFIG_WIN32``)
@@ -251,14 +252,18 @@ class _Parts:
         return ent.name
 
     def plain(self, out: list[Item], suffix: str, owner: str, span: Span | None,
-              cond: Cond | None = None) -> None:
-        """An element that is not a position: a command, value, branch,
-        feature or flag."""
-        out.append(Item(suffix, ("", "", False, cond_text(cond), None, owner, self.where(span)), None))
+              cond: Cond | None = None, disc: str | None = None, marks: str = "") -> None:
+        """An element that is not a position: a command, value, branch
+        (``disc``: the discriminator of a branch that is a union itself;
+        ``marks``: the union), feature (``marks``: what the schema attaches
+        it to) or flag."""
+        out.append(Item(suffix, ("", marks, False, cond_text(cond), disc, owner, self.where(span)), None))
 
-    def features(self, out: list[Item], suffix: str, features: Iterable[Feature], owner: str) -> None:
+    def features(self, out: list[Item], suffix: str, features: Iterable[Feature], owner: str,
+                 marks: str) -> None:
         for feature in features:
-            self.plain(out, f"{suffix}{SEP}feature {feature.name}", owner, feature.span, feature.cond)
+            self.plain(out, f"{suffix}{SEP}feature {feature.name}", owner, feature.span, feature.cond,
+                       marks=marks)
 
     def position(self, out: list[Item], suffix: str, type_name: str, owner: str, span: Span | None, *,
                  cond: Cond | None = None, optional: bool = False, features: tuple[Feature, ...] = (),
@@ -272,7 +277,7 @@ class _Parts:
         disc = variants.tag.name if variants is not None else None
         fields = (_wire(ent), self.describe(ent), optional, cond_text(cond), disc, owner, self.where(span))
         out.append(Item(suffix, fields, None))
-        self.features(out, suffix, features, owner)
+        self.features(out, suffix, features, owner, f"{owner}.{suffix.rsplit(SEP, 1)[-1]}")
         if descend:
             out.append(Item(suffix, None, type_name))
             self.type(type_name)
@@ -283,7 +288,7 @@ class _Parts:
         span = definition.name_span if definition is not None else None
         path = f"{ent.meta} {ent.name}"
         self.plain(out, path, ent.name, span, ent.cond)
-        self.features(out, path, ent.features, ent.name)
+        self.features(out, path, ent.features, ent.name, path)
         if isinstance(ent, CommandEntity):
             for flag, on in (("allow-oob", ent.allow_oob), ("allow-preconfig", ent.allow_preconfig),
                              ("success-response: false", not ent.success_response)):
@@ -304,14 +309,14 @@ class _Parts:
         out: list[Item] = []
         if isinstance(ent, (EnumType, ObjectType, AlternateType)) and ent.features:
             features: list[Item] = []
-            self.features(features, "", ent.features, self.owner(type_name))
+            self.features(features, "", ent.features, self.owner(type_name), type_name)
             self.own_features[type_name] = tuple(features)
         if isinstance(ent, EnumType):
             owner = self.owner(type_name)
             for value in ent.values:
                 suffix = f"{SEP}value {value.name}"
                 self.plain(out, suffix, owner, value.span, value.cond)
-                self.features(out, suffix, value.features, owner)
+                self.features(out, suffix, value.features, owner, f"{type_name}.value {value.name}")
         elif isinstance(ent, ArrayType):
             self.position(out, f"{SEP}element", ent.element, "", None)
         elif isinstance(ent, AlternateType):
@@ -355,10 +360,15 @@ class _Parts:
             value = values.get(variant.name)
             suffix = f"{SEP}branch {variant.name}"
             span = variant.span or (value.span if value is not None else None)
-            self.plain(out, suffix, tag_owner, span, variant.cond)
+            branch = self.schema.object(variant.type)
+            inner = branch.variants.tag.name if branch is not None and branch.variants is not None else None
+            # An explicit branch is the union's; one the union does not name
+            # is its discriminator value's.
+            marks = "" if variant.implicit else self.owner(ent.name)
+            self.plain(out, suffix, tag_owner, span, variant.cond, inner, marks)
             if value is not None:
-                self.features(out, suffix, value.features, tag_owner)
-            if self.schema.object(variant.type) is not None:
+                self.features(out, suffix, value.features, tag_owner, f"{variants.tag.type}.value {value.name}")
+            if branch is not None:
                 out.append(Item(suffix, None, variant.type, True))
                 self.type(variant.type)
 
@@ -443,7 +453,9 @@ def _where(span: Span | None) -> str:
 
 class Change(NamedTuple):
     """One step of a timeline: from this release on, the element is
-    ``node`` (None: absent)."""
+    ``node`` (None: absent).  A step that leaves :meth:`Node.key` as it was
+    records a rename (of the element's type, or of the definition it
+    belongs to): nothing changed on the wire."""
 
     release: int
     node: Node | None
@@ -451,7 +463,9 @@ class Change(NamedTuple):
 
 class Timeline(NamedTuple):
     """The life of one element: the releases where it appeared, changed
-    or went away, in order.  Between two steps it stays as it was."""
+    (or its type was renamed) or went away, in order.  Between two steps
+    it stays as it was, but for its line (``where`` is where it was in
+    the release of the step)."""
 
     path: str
     steps: tuple[Change, ...]
@@ -494,7 +508,7 @@ class History:
     #: the root file read in each release
     roots: tuple[str, ...] = ()
     #: indexes derived on first use (filled in, never replaced)
-    _index: dict[str, dict[str, list[str]]] = field(default_factory=dict, compare=False, repr=False)
+    _index: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def oldest(self) -> Release | None:
@@ -508,7 +522,7 @@ class History:
 
     def children(self, path: str) -> list[str]:
         """The direct children of ``path`` ever seen."""
-        index = self._index.get("children")
+        index: dict[str, list[str]] | None = self._index.get("children")
         if index is None:
             index = {}
             for each in self.timelines:
@@ -562,7 +576,7 @@ def story(history: History, path: str) -> list[Event]:
             events.append(Event(release, "removed", "", before))
         elif before is None:
             events.append(Event(release, "added", "", node))
-        else:
+        elif before.key() != node.key():
             events.append(Event(release, "changed", describe_change(before, node), node))
         before = node
     for feature, on, off in _MARKS:
@@ -596,10 +610,11 @@ def build_history(snapshots: Sequence[Snapshot], namespace: str | None = None) -
                 continue        # reached twice (a member and its type's feature): the first holds
             current[path] = node
             before = previous.get(path)
-            # (the fields of Node.key(), compared in place: this loop runs
-            # once per element per release)
-            if before is None or before[1] != node[1] or before[3] != node[3] or before[4] != node[4] \
-                    or before[5] != node[5]:
+            # A step whenever anything but the line changed (compared in
+            # place: this loop runs once per element per release).  Most
+            # steps change the key (a change on the wire); a type renamed
+            # changes only ``type`` and ``owner``.
+            if before is None or before[1:7] != node[1:7]:
                 steps.setdefault(path, []).append(_new_node(Change, (index, node)))
         for path in previous:
             if path not in current:

@@ -143,7 +143,7 @@ def _summary(history: History) -> list[dict[str, Any]]:
                 rows[release]["added"] += 1
                 if kind == "feature" and path.endswith(f"{SEP}feature deprecated") and release:
                     rows[release]["deprecated"] += 1
-            else:
+            elif before.key() != node.key():
                 rows[release]["changed"] += 1
             before = node
     return rows
