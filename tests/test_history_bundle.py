@@ -15,7 +15,7 @@ import pytest
 
 from qapidoc.backends.history import History, story
 from qapidoc.backends.releases import Histories, HistoryOptions, read_repository
-from tests.support.bundle import RELEASES, bundle_clone, roots_at
+from tests.support.bundle import RELEASES, bundle_clone, bundle_histories, roots_at
 
 pytestmark = pytest.mark.slow
 
@@ -27,12 +27,12 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
 
 @pytest.fixture(scope="session")
 def bundle_cache(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
-    return tmp_path_factory.mktemp("history-cache")
+    return bundle_histories(tmp_path_factory)[1]
 
 
 @pytest.fixture(scope="session")
-def histories(bundle: pathlib.Path, bundle_cache: pathlib.Path) -> Histories:
-    return read_repository(str(bundle), HistoryOptions(cache_dir=str(bundle_cache), jobs=2))
+def histories(tmp_path_factory: pytest.TempPathFactory) -> Histories:
+    return bundle_histories(tmp_path_factory)[0]
 
 
 @pytest.fixture(scope="session")

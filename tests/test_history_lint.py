@@ -14,13 +14,13 @@ import textwrap
 
 import pytest
 
-from qapidoc.backends.releases import Histories, HistoryOptions, read_repository, read_trees
+from qapidoc.backends.releases import Histories, read_trees
 from qapidoc.cli import main
 from qapidoc.frontend.loader import LoadOptions, load_schema, load_text
 from qapidoc.lint.config import load_config, resolve_rules
 from qapidoc.lint.history_checks import find_claims
 from qapidoc.lint.runner import LintSettings, lint
-from tests.support.bundle import bundle_clone, export
+from tests.support.bundle import bundle_clone, bundle_histories, export
 
 DATA = pathlib.Path(__file__).resolve().parent / "data" / "history"
 TREES = [str(DATA / r) for r in ("r1", "r2", "r3")]
@@ -241,8 +241,7 @@ QEMU_10_2_FINDINGS = [
 @pytest.mark.slow
 def test_qemu_10_2(tmp_path_factory: pytest.TempPathFactory) -> None:
     repo = bundle_clone(tmp_path_factory)
-    cache = tmp_path_factory.mktemp("history-lint-cache")
-    histories = read_repository(str(repo), HistoryOptions(cache_dir=str(cache), jobs=2))
+    histories, _ = bundle_histories(tmp_path_factory)
     tree = export(repo, "v10.2.0", tmp_path_factory.mktemp("qemu-10.2.0"))
     roots = [str(tree / r) for r in ("qapi/qapi-schema.json", "qga/qapi-schema.json",
                                      "storage-daemon/qapi/qapi-schema.json")]

@@ -58,8 +58,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "release is its VERSION file, else the label or the directory's name)")
     add_history_options(parser)
     parser.add_argument("--namespace", metavar="NS", help="only this protocol (QMP, QGA, QSD)")
-    parser.add_argument("--format", choices=["text", "json"], default="text",
-                        help="output format (default: text)")
+    parser.add_argument("--format", choices=["text", "json", "markdown"], default="text",
+                        help="output format (default: text; markdown with --changelog)")
+    parser.add_argument("--changelog", action="store_true",
+                        help="print what changed in each release, newest first: added, changed, deprecated, "
+                             "removed, breaking changes flagged as 'qapidoc diff' classifies them")
+    parser.add_argument("--from", dest="since", metavar="X.Y",
+                        help="with --changelog: only the releases after X.Y")
+    parser.add_argument("--manual", metavar="URL",
+                        help="with --changelog: link each entry to its definition in the manual at URL "
+                             "(a page built by qapidoc_sphinx; URL#qmp-command-NAME)")
 
 
 def _roots(specs: Sequence[str]) -> tuple[RootSpec, ...] | str:
@@ -229,6 +237,12 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     if not chosen:
         err.write(f"qapidoc history: no protocol '{args.namespace}' (found: "
                   f"{', '.join(histories.by_namespace)})\n")
+        return EXIT_USAGE
+    if args.changelog:
+        from .changelog import run_changelog
+        return run_changelog(args, histories, chosen, out, err)
+    if args.format == "markdown":
+        err.write("qapidoc history: --format markdown is for --changelog\n")
         return EXIT_USAGE
     if args.format == "json":
         out.write(_histories_json(histories, chosen, things))

@@ -14,6 +14,8 @@ import subprocess
 
 import pytest
 
+from qapidoc.backends.releases import Histories
+
 #: every release in the bundle, oldest first
 RELEASES = [f"v{v}.0" for v in (
     "2.10", "2.11", "2.12", "3.0", "3.1", "4.0", "4.1", "4.2", "5.0", "5.1", "5.2", "6.0", "6.1", "6.2",
@@ -23,6 +25,7 @@ _ROOTS = ("qapi/qapi-schema.json", "qapi-schema.json", "qga/qapi-schema.json",
           "storage-daemon/qapi/qapi-schema.json")
 
 _CLONES: dict[str, pathlib.Path] = {}
+_HISTORIES: dict[str, tuple[object, pathlib.Path]] = {}
 
 
 def bundle_path() -> pathlib.Path | None:
@@ -75,3 +78,17 @@ def export(repo: pathlib.Path, tag: str, target: pathlib.Path) -> pathlib.Path:
         archive = subprocess.run(["git", "-C", str(repo), "archive", tag], check=True, capture_output=True)
     subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
     return target
+
+
+def bundle_histories(tmp_path_factory: pytest.TempPathFactory) -> tuple[Histories, pathlib.Path]:
+    """The history of every release in the bundle, read once per session
+    (cold, with two jobs) into a temporary cache; and that cache."""
+    from qapidoc.backends.releases import HistoryOptions, read_repository
+    repo = bundle_clone(tmp_path_factory)
+    key = str(repo)
+    if key not in _HISTORIES:
+        cache = tmp_path_factory.mktemp("history-cache")
+        _HISTORIES[key] = (read_repository(str(repo), HistoryOptions(cache_dir=str(cache), jobs=2)), cache)
+    histories, cache = _HISTORIES[key]
+    assert isinstance(histories, Histories)
+    return histories, cache
