@@ -85,7 +85,7 @@ SEP = " / "
 
 #: the version of what :func:`snapshot` makes and of its JSON form; part of
 #: every cache key, so a change to either starts a fresh cache
-SNAPSHOT_FORMAT = 9
+SNAPSHOT_FORMAT = 10
 
 
 class Release(NamedTuple):
@@ -641,20 +641,6 @@ def _split(path: str, index: dict[str, int]) -> tuple[int, str]:
     return (index.get(parent, -1), segment) if sep else (-1, path)
 
 
-def _join(parent: int, segment: str, paths: list[str]) -> str:
-    return paths[parent] + SEP + segment if parent >= 0 else segment
-
-
-def _node_row(node: Node) -> list[Any]:
-    return [node.wire, node.type, int(node.optional), node.cond, node.disc, node.owner, node.where]
-
-
-def _row_node(path: str, row: list[Any]) -> Node:
-    wire, type_, optional, cond, disc, owner, where = row
-    return Node(path, str(wire), str(type_), bool(optional), cond if isinstance(cond, str) else None,
-                disc if isinstance(disc, str) else None, str(owner), str(where))
-
-
 def _items(rows: Iterable[Any]) -> tuple[Item, ...]:
     return tuple(Item(suffix, tuple(fields) if fields is not None else None, child, bool(body))
                  for suffix, fields, child, body in rows)
@@ -685,7 +671,8 @@ def history_to_json(history: History) -> dict[str, Any]:
     for i, (path, timeline) in enumerate(history.timelines.items()):
         parent, segment = _split(path, index)
         index[path] = i
-        rows.append([parent, segment, [[s.release, _node_row(s.node) if s.node is not None else None]
+        # A node without its path: (wire, type, optional, cond, disc, owner, where)
+        rows.append([parent, segment, [[s.release, s.node[1:] if s.node is not None else None]
                                        for s in timeline.steps]])
     return {"namespace": history.namespace,
             "releases": [[r.name, list(r.version)] for r in history.releases],
@@ -693,13 +680,26 @@ def history_to_json(history: History) -> dict[str, Any]:
 
 
 def history_from_json(data: dict[str, Any]) -> History:
+    """The history :func:`history_to_json` wrote.  (This runs on every warm
+    ``qapidoc history``, for tens of thousands of steps: tuples are made
+    directly, and a row of the wrong length raises TypeError.)"""
     releases = tuple(Release(name, (v[0], v[1])) for name, v in data["releases"])
     paths: list[str] = []
+    append = paths.append
     timelines: dict[str, Timeline] = {}
+    new = _new_node
+    width = len(Node._fields) - 1
     for parent, segment, steps in data["timelines"]:
-        path = _join(parent, segment, paths)
-        paths.append(path)
-        timelines[path] = Timeline(path, tuple(
-            Change(r, _row_node(path, row) if row is not None else None) for r, row in steps))
+        path = paths[parent] + SEP + segment if parent >= 0 else segment
+        append(path)
+        changes = []
+        for release, row in steps:
+            if row is None:
+                changes.append(new(Change, (release, None)))
+            elif len(row) != width:
+                raise TypeError("a step of the wrong length")
+            else:
+                changes.append(new(Change, (release, new(Node, (path, *row)))))
+        timelines[path] = new(Timeline, (path, tuple(changes)))
     return History(str(data["namespace"]), releases, timelines,
                    {k: (v[0], v[1]) for k, v in data["type_names"].items()}, tuple(data["roots"]))

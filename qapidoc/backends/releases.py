@@ -19,9 +19,7 @@ tags.
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
-import multiprocessing
 import os
 import posixpath
 import re
@@ -231,6 +229,8 @@ def read_repository(path: str, options: HistoryOptions | None = None) -> Histori
     todo = [(i, t) for i, t in enumerate(tags) if results[i] is None]
     jobs = min(options.jobs, len(todo))
     if jobs > 1:
+        import concurrent.futures  # (only when there is work for them)
+        import multiprocessing
         context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
                                               else None)
         with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
@@ -325,8 +325,12 @@ def _load_tag(repo: GitRepo, name: str, commit: str, roots: tuple[RootSpec, ...]
     where = _where_in(posixpath.normpath)
     found: dict[str, tuple[str, Snapshot | None]] = {}
     notes: list[str] = []
-    for namespace, candidates in roots:
-        root = next((c for c in candidates if c in files), None)
+    chosen = [(ns, next((c for c in candidates if c in files), None)) for ns, candidates in roots]
+    # One round trip for the schema files beside the roots (and in qapi/,
+    # which the storage daemon's root includes from).
+    folders = {posixpath.dirname(r) for _, r in chosen if r is not None} | {"qapi"}
+    reader.prefetch(p for p in files if p.endswith(".json") and posixpath.dirname(p) in folders)
+    for namespace, root in chosen:
         if root is None:
             continue
         snap, read = _load_root(release, namespace, root, reader, where, notes)
