@@ -71,7 +71,6 @@ __all__ = [
     "describe_change",
     "element_kind",
     "expand",
-    "first_seen",
     "history_from_json",
     "history_to_json",
     "parent_path",
@@ -532,21 +531,6 @@ class History:
                     index.setdefault(parent, []).append(each)
             self._index["children"] = index
         return index.get(path, [])
-
-
-def first_seen(histories: Sequence[History], path: str) -> tuple[Release, Node] | None:
-    """The earliest release, in any of ``histories``, that has ``path``, and
-    the element as it was there."""
-    best: tuple[Release, Node] | None = None
-    for history in histories:
-        timeline = history.timelines.get(path)
-        if timeline is None:
-            continue
-        step = next((s for s in timeline.steps if s.node is not None), None)
-        if step is not None and step.node is not None and (
-                best is None or history.releases[step.release].version < best[0].version):
-            best = (history.releases[step.release], step.node)
-    return best
 
 
 class Event(NamedTuple):

@@ -34,35 +34,23 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..frontend.model import Schema
-from .history import SEP, History, element_kind, expand, first_seen, schema_parts
+from .dating import Dating, wire_index
+from .history import SEP, History
 from .jsonschema import GeneratedSchemas
 
 __all__ = ["annotate"]
 
 _Obj = dict[str, Any]
 
-#: the kinds of element whose path holds a value of a type
-_POSITIONS = frozenset({"member", "element", "arguments", "returns", "data"})
-
-
 class _Dating:
     """Dates sets of wire paths against the histories."""
 
     def __init__(self, histories: Sequence[History]) -> None:
-        self.histories = [h for h in histories if h.releases]
-        self.cache: dict[str, tuple[tuple[int, int], str] | None] = {}
+        self.dating = Dating(histories)
 
     def since(self, paths: Iterable[str]) -> str | None:
-        """The earliest release in which any of ``paths`` is on the wire."""
-        best: tuple[tuple[int, int], str] | None = None
-        for path in paths:
-            if path not in self.cache:
-                found = first_seen(self.histories, path)
-                self.cache[path] = (found[0].version, found[0].label) if found is not None else None
-            seen = self.cache[path]
-            if seen is not None and (best is None or seen[0] < best[0]):
-                best = seen
-        return best[1] if best is not None else None
+        seen = self.dating.since(paths)
+        return seen.release.label if seen is not None else None
 
     def deprecated(self, paths: Iterable[str]) -> str | None:
         """The first release in which the thing at ``paths`` was deprecated
@@ -134,40 +122,6 @@ class _Walker:
                 self.value(then, branch)
 
 
-def _positions(schema: Schema) -> dict[str, list[str]]:
-    """Type name -> the wire paths whose value has that type's members or
-    values: the places that hold a value of it, and for a struct, also
-    where the types based on it or a union branch of it put its members."""
-    parts, _ = schema_parts(schema, lambda span: "")
-    out: dict[str, list[str]] = {}
-    for node in expand(parts):
-        kind = element_kind(node.path)
-        if kind in _POSITIONS and node.wire in ("object", "enum", "alternate"):
-            out.setdefault(node.type, []).append(node.path)
-        elif kind == "as" and node.wire in ("object", "enum"):
-            head = node.path.rsplit(SEP, 1)[0]      # an alternative's content is at the alternate
-            out.setdefault(node.type, []).append(head)
-    pending = list(out)
-    while pending:
-        name = pending.pop()
-        ent = schema.object(name)
-        if ent is None:
-            continue
-        spread: list[tuple[str, list[str]]] = []
-        if ent.base is not None:
-            spread.append((ent.base, out[name]))
-        if ent.variants is not None:
-            for variant in ent.variants.branches:
-                spread.append((variant.type, _extend(out[name], f"branch {variant.name}")))
-        for target, paths in spread:
-            known = out.setdefault(target, [])
-            new = [p for p in paths if p not in known]
-            if new:
-                known.extend(new)
-                pending.append(target)
-    return out
-
-
 def annotate(generated: GeneratedSchemas, schema: Schema, histories: Sequence[History]) -> GeneratedSchemas:
     """The documents of ``generated`` (made from ``schema``) dated by
     ``histories`` (the schema's protocol first; for the storage daemon,
@@ -176,7 +130,7 @@ def annotate(generated: GeneratedSchemas, schema: Schema, histories: Sequence[Hi
     walker = _Walker(dating)
     bundle = copy.deepcopy(generated.bundle)
     if bundle is not None:
-        positions = _positions(schema)
+        positions = wire_index(schema).positions
         for name, definition in bundle.get("$defs", {}).items():
             paths = positions.get(name, [])
             if isinstance(definition, dict) and paths:

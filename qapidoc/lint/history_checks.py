@@ -45,12 +45,13 @@ from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 from .. import rules
-from ..backends.history import History, Release, element_kind, expand, schema_parts
+from ..backends.dating import Dating, Seen, WireIndex, wire_index
+from ..backends.history import History
 from ..diagnostics import Context, Diagnostic, Note
 from ..frontend.dialect import Version
 from ..frontend.docs import DocComment, DocSection
 from ..frontend.loader import LoadResult
-from ..frontend.model import CommandEntity, EventEntity, Schema
+from ..frontend.model import Schema
 from ..rules import Rule
 from ..source import Span
 
@@ -145,92 +146,6 @@ def find_claims(doc: DocComment) -> Iterator[Claim]:
             yield Claim(doc.symbol, section.name, note[0], note[1])
 
 
-# --- the wire today ---------------------------------------------------------------------
-
-class _Index(NamedTuple):
-    """Where each element of the linted schema is on the wire."""
-
-    #: (documenting definition, element name) -> wire paths
-    elements: dict[tuple[str, str], list[str]]
-    #: command and event name -> "command X" / "event X"
-    roots: dict[str, str]
-
-
-def _index(schema: Schema) -> _Index:
-    parts, _ = schema_parts(schema, lambda span: "")
-    elements: dict[tuple[str, str], list[str]] = {}
-    for node in expand(parts):
-        kind = element_kind(node.path)
-        if kind in ("member", "value", "branch"):
-            elements.setdefault((node.owner, node.name), []).append(node.path)
-    roots = {e.name: f"{e.meta} {e.name}" for e in schema.entities.values()
-             if isinstance(e, (CommandEntity, EventEntity))}
-    return _Index(elements, roots)
-
-
-# --- the releases --------------------------------------------------------------------------
-
-class _Seen(NamedTuple):
-    """Where something was first seen."""
-
-    release: Release
-    #: ``file:line`` in that release
-    where: str
-    #: ``on the wire``, or ``in enum 'E'`` for a member a type had by name
-    how: str = "on the wire"
-
-    @property
-    def version(self) -> Version:
-        return self.release.version
-
-
-class _Releases:
-    """The histories a root's claims are read against: its own protocol's,
-    and for the storage daemon, whose modules are QMP's, QMP's too."""
-
-    def __init__(self, histories: Sequence[History]) -> None:
-        self.histories = [h for h in histories if h.releases]
-        self.oldest: Version = min(h.releases[0].version for h in self.histories)
-        self.newest: Release = max((h.releases[-1] for h in self.histories), key=lambda r: r.version)
-        self._types: dict[str, Version] | None = None
-
-    def first(self, path: str) -> _Seen | None:
-        """The earliest release with ``path`` on the wire."""
-        best: _Seen | None = None
-        for history in self.histories:
-            timeline = history.timelines.get(path)
-            index = timeline.first if timeline is not None else None
-            if timeline is None or index is None:
-                continue
-            if best is None or history.releases[index].version < best.version:
-                node = timeline.at(index)
-                best = _Seen(history.releases[index], node.where if node is not None else "")
-        return best
-
-    def named(self, owner: str, name: str, how: str) -> _Seen | None:
-        """The first release whose schema had a type ``owner`` with its own
-        member, value or branch ``name``."""
-        best: _Seen | None = None
-        for history in self.histories:
-            found = history.type_names.get(f"{owner}.{name}")
-            if found is not None and (best is None or history.releases[found[0]].version < best.version):
-                best = _Seen(history.releases[found[0]], found[1], how)
-        return best
-
-    def type_first(self, name: str) -> Version | None:
-        """The first release whose schema had a type of this name (with at
-        least one member, value or branch)."""
-        if self._types is None:
-            self._types = {}
-            for history in self.histories:
-                for key, (release, _) in history.type_names.items():
-                    owner = key.split(".", 1)[0]
-                    version = history.releases[release].version
-                    if owner not in self._types or version < self._types[owner]:
-                        self._types[owner] = version
-        return self._types.get(name)
-
-
 def _label(version: Version) -> str:
     return f"{version[0]}.{version[1]}"
 
@@ -249,8 +164,8 @@ def check_since(result: LoadResult, histories: Sequence[History]) -> list[Diagno
     if result.schema is None or not histories or not any(h.releases for h in histories):
         return []
     schema = result.schema
-    releases = _Releases(histories)
-    index = _index(schema)
+    releases = Dating(histories)
+    index = wire_index(schema)
     found: list[Diagnostic] = []
     for doc in result.docs:
         claims = list(find_claims(doc))
@@ -269,12 +184,12 @@ class _Found(NamedTuple):
 
     #: its places on the wire today, each with its first release (None:
     #: in no release read)
-    firsts: list[_Seen | None]
+    firsts: list[Seen | None]
     #: the earliest it was anywhere: on the wire, or by name in its type
-    appeared: _Seen | None
+    appeared: Seen | None
 
 
-def _found(schema: Schema, index: _Index, releases: _Releases, definition: str,
+def _found(schema: Schema, index: WireIndex, releases: Dating, definition: str,
            element: str | None) -> _Found | None:
     if element is None:
         root = index.roots.get(definition)
@@ -298,7 +213,7 @@ def _found(schema: Schema, index: _Index, releases: _Releases, definition: str,
     return _Found(firsts, appeared)
 
 
-def _check(schema: Schema, index: _Index, releases: _Releases, claim: Claim) -> Diagnostic | None:
+def _check(schema: Schema, index: WireIndex, releases: Dating, claim: Claim) -> Diagnostic | None:
     found = _found(schema, index, releases, claim.definition, claim.element)
     if found is None:
         return None
@@ -306,10 +221,11 @@ def _check(schema: Schema, index: _Index, releases: _Releases, claim: Claim) -> 
     what = _what(schema, claim)
     said = _label(claim.version)
     if found.appeared is None:
-        if claim.version <= releases.newest.version:
+        newest = releases.newest
+        if newest is not None and claim.version <= newest.version:
             return Diagnostic(rules.SINCE_UNRELEASED,
                               f"{what} claims {said}, but no release read has it (the newest is "
-                              f"{releases.newest.name})", claim.span, context)
+                              f"{newest.name})", claim.span, context)
         return None
     known = [f for f in found.firsts if f is not None]
     if len(known) == len(found.firsts):
@@ -330,7 +246,7 @@ def _check(schema: Schema, index: _Index, releases: _Releases, claim: Claim) -> 
 _SINCE_WORD = re.compile(r"(?i)\bsince\b")
 
 
-def _unclaimed(schema: Schema, index: _Index, releases: _Releases, doc: DocComment,
+def _unclaimed(schema: Schema, index: WireIndex, releases: Dating, doc: DocComment,
                definition: Claim) -> Iterator[Diagnostic]:
     """QD704: members with no note that came after the definition's claim."""
     said = definition.version
@@ -359,7 +275,7 @@ def _unclaimed(schema: Schema, index: _Index, releases: _Releases, doc: DocComme
                          section.span, _context(schema, definition.definition), _notes(appeared))
 
 
-def _notes(first: _Seen) -> tuple[Note, ...]:
+def _notes(first: Seen) -> tuple[Note, ...]:
     where = f" at {first.where}" if first.where else ""
     return (Note(f"first {first.how} in {first.release.name}{where}", None),)
 
