@@ -52,6 +52,7 @@ from .directives import (
     unresolved_reference,
 )
 from .domain import KNOWN_NAMESPACES, QapiDomain, make_indices
+from .history import add_config_values as add_history_config
 from .lexer import QmpLexer
 from .pages import DirectiveUse, scan_sources, write_split_pages
 from .schemafiles import write_schema_files
@@ -258,6 +259,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("qapidoc_smartquotes", False, "env", types=[bool])
     app.add_config_value("qapidoc_unresolved_references", "info", "env", types=[str])
     app.add_config_value("qapidoc_gc_tuning", True, "", types=[bool])
+    add_history_config(app)
 
     app.add_domain(QapiDomain)
     app.add_directive_to_domain("qapi", "schema", QapiDocDirective)
