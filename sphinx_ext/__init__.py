@@ -16,8 +16,10 @@ What it registers:
   roles, per-namespace indices, ``objects.inv`` entries;
 * the directives ``qapi-doc`` / ``qapi:schema``, ``qapi-definition`` /
   ``qapi:definition`` and ``qmp-example`` / ``qapi:example``
-  (:mod:`.directives`); the global names only where no other extension
-  took them (QEMU's own extension registers ``qapi-doc`` too);
+  (:mod:`.directives`), and ``qapi-changelog`` / ``qapi:changelog``
+  (:mod:`.changelog`, with ``qapidoc_history``); the global names only
+  where no other extension took them (QEMU's own extension registers
+  ``qapi-doc`` too);
 * the ``qmp`` Pygments lexer (:mod:`.lexer`);
 * the split pages (:mod:`.pages`) and the JSON Schema files
   (:mod:`.schemafiles`).
@@ -43,6 +45,7 @@ from sphinx.util import logging
 from . import nodes as qnodes
 from ._core import core
 from .cache import get_schema
+from .changelog import QapiChangelogDirective
 from .directives import (
     QapiDefinitionDirective,
     QapiDocDirective,
@@ -268,6 +271,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     _register_directive(app, "qapi-doc", QapiDocDirective)
     _register_directive(app, "qapi-definition", QapiDefinitionDirective)
     _register_directive(app, "qmp-example", QmpExampleDirective)
+    app.add_directive_to_domain("qapi", "changelog", QapiChangelogDirective)
+    _register_directive(app, "qapi-changelog", QapiChangelogDirective)
 
     app.add_lexer("qmp", QmpLexer)
     from sphinx.highlighting import lexer_classes

@@ -25,7 +25,7 @@ from sphinx.util import logging
 from ._core import optional_submodule
 from .cache import SchemaEntry
 
-__all__ = ["add_config_values", "since_lookup"]
+__all__ = ["add_config_values", "read_histories", "since_lookup"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,12 @@ def add_config_values(app: Sphinx) -> None:
     app.add_config_value("qapidoc_history", None, "env", types=[str, type(None)])
     app.add_config_value("qapidoc_history_tags", "v*.*.0", "env", types=[str])
     app.add_config_value("qapidoc_history_cache", None, "", types=[str, type(None)])
+
+
+def read_histories(config: Config, srcdir: str) -> Any:
+    """The histories ``qapidoc_history`` names (once per process), or None:
+    none configured, or one that cannot be read (said once, as a warning)."""
+    return _histories(config, srcdir)
 
 
 def _histories(config: Config, srcdir: str) -> Any:

@@ -140,3 +140,23 @@ def test_qemu_10_2(tmp_path_factory: pytest.TempPathFactory) -> None:
     # (v4.0.0:qapi/run-state.json:94); snapshot-load says "(since 7.2)".
     assert badge("qmp-type-ShutdownCause.host-error") == "4.0"
     assert badge("qmp-type-ShutdownCause.snapshot-load") is None
+
+
+# --- .. qapi-changelog:: -----------------------------------------------------------------
+
+def test_changelog_page(repo: pathlib.Path, tmp_path: pathlib.Path) -> None:
+    schema = pathlib.Path(TREES[2]) / "qapi" / "qapi-schema.json"
+    pages = {"ref": f"Reference\n=========\n\n.. qapi-doc:: {schema}\n   :namespace: QMP\n",
+             "changes": "Changes\n=======\n\n.. qapi-changelog::\n   :namespace: QMP\n"}
+    conf = f"qapidoc_history = {str(repo)!r}\nqapidoc_history_cache = {str(tmp_path / 'cache')!r}\n"
+    src = small_project(tmp_path / "src", pages, conf)
+    proc = run_sphinx(src, tmp_path / "html", "-b", "html", "-W", "-n", "--keep-going", "-q")
+    assert proc.returncode == 0, proc.stderr
+    html = (tmp_path / "html" / "changes.html").read_text()
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert text.index("QMP 10.0") < text.index("QMP 9.1")
+    assert "Breaking changes (3)" in text and "Deprecated (1)" in text
+    # Linked where the manual has the definition; query-point is gone: text.
+    assert re.search(r'href="ref.html#qmp-type-Colour"', html)
+    assert "query-point" in text and not re.search(r'href="[^"]*#qmp-command-query-point"', html)
+    assert 'id="qmp-10-0"' in html                # a section per release

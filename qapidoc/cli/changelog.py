@@ -21,7 +21,8 @@ from ..backends.history import SEP, History, Release
 from ..backends.releases import Histories, release_version
 from .common import EXIT_OK, EXIT_USAGE
 
-__all__ = ["FORMATS", "definition_anchor", "format_changelog", "run_changelog"]
+__all__ = ["FORMATS", "current_definitions", "definition_anchor", "format_changelog", "run_changelog",
+           "sections", "summary_text"]
 
 
 def definition_anchor(namespace: str, entry: Entry) -> str:
@@ -57,7 +58,7 @@ def _marked(entry: Entry, feature: str) -> bool:
     return entry.kind is Kind.FEATURE_ADDED and entry.message == f"feature '{feature}' added"
 
 
-def _sections(entries: Sequence[Entry]) -> list[tuple[str, str, list[Entry]]]:
+def sections(entries: Sequence[Entry]) -> list[tuple[str, str, list[Entry]]]:
     """(title, note, entries) in the order a reader wants them."""
     breaking = [e for e in entries if e.client.level == "breaking"]
     rest = [e for e in entries if e.client.level != "breaking" and not _marked(e, "deprecated")]
@@ -85,7 +86,7 @@ def _counts(entries: Sequence[Entry]) -> dict[str, int]:
             "deprecated": sum(_marked(e, "deprecated") for e in entries)}
 
 
-def _summary_text(entries: Sequence[Entry]) -> str:
+def summary_text(entries: Sequence[Entry]) -> str:
     c = _counts(entries)
     if not entries:
         return "no changes on the wire"
@@ -100,8 +101,8 @@ def format_text(history: History, releases: Sequence[ReleaseChanges], manual: st
     lines = []
     for rc in releases:
         lines.append(f"{namespace} {rc.release.label} ({rc.release.name}, against {rc.previous.name}): "
-                     f"{_summary_text(rc.entries)}")
-        for title, _, items in _sections(rc.entries):
+                     f"{summary_text(rc.entries)}")
+        for title, _, items in sections(rc.entries):
             for e in items:
                 at = where(history, rc.release, e)
                 lines.append(f"  {title.lower()}: {e.subject}: {e.message} [{e.kind.value}]"
@@ -206,8 +207,8 @@ def format_markdown(history: History, releases: Sequence[ReleaseChanges], manual
                 f"{releases[0].release.label}, as a client sees it on the wire.", ""]
     for rc in releases:
         out += [f"## {rc.release.label}", "", f"{_md(rc.release.name)} against {_md(rc.previous.name)}: "
-                f"{_md(_summary_text(rc.entries))}.", ""]
-        for title, note, items in _sections(rc.entries):
+                f"{_md(summary_text(rc.entries))}.", ""]
+        for title, note, items in sections(rc.entries):
             if not items:
                 continue
             out += [f"### {title} ({len(items)})", ""]
