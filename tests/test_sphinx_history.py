@@ -18,7 +18,7 @@ from qapidoc.backends.dating import Dating, wire_index
 from qapidoc.backends.releases import read_trees
 from qapidoc.frontend.loader import LoadOptions, load_schema
 from sphinx_ext import rstgen
-from tests.support.bundle import bundle_clone, export
+from tests.support.bundle import bundle_clone, bundle_histories, export
 
 DATA = pathlib.Path(__file__).resolve().parent / "data" / "history"
 TREES = [str(DATA / r) for r in ("r1", "r2", "r3")]
@@ -116,13 +116,14 @@ def test_unreadable_history_warns(tmp_path: pathlib.Path) -> None:
 @pytest.mark.slow
 def test_qemu_10_2(tmp_path_factory: pytest.TempPathFactory) -> None:
     clone = bundle_clone(tmp_path_factory)
+    cache = bundle_histories(tmp_path_factory)[1]        # (read once per session)
     base = tmp_path_factory.mktemp("sphinx-history-qemu")
     tree = export(clone, "v10.2.0", base / "qemu")
     schema = tree / "qapi" / "qapi-schema.json"
     page = ("Reference\n=========\n\n"
             + "".join(f".. qapi-definition:: {name}\n   :schema: {schema}\n   :namespace: QMP\n\n"
                       for name in ("SHUTDOWN", "ShutdownCause")))
-    conf = f"qapidoc_history = {str(clone)!r}\nqapidoc_history_cache = {str(base / 'cache')!r}\n"
+    conf = f"qapidoc_history = {str(clone)!r}\nqapidoc_history_cache = {str(cache)!r}\n"
     src = small_project(base / "src", {"ref": page}, conf)
     proc = run_sphinx(src, base / "html", "-b", "html", "-q")
     assert proc.returncode == 0, proc.stderr
