@@ -186,8 +186,9 @@ def _range(wire: str) -> tuple[int, int] | None:
     return int(lo), int(hi)
 
 
-class _Compare:
-    """The changes between releases ``a`` and ``b`` of a history."""
+class _Trees:
+    """The elements of two releases of a history, as trees: what is at a
+    path, what is under it, and whether anything under it changed."""
 
     def __init__(self, history: History, a: int, b: int) -> None:
         self.history = history
@@ -196,9 +197,6 @@ class _Compare:
         self.kids = history.children
         self.dirty = _dirty(history)
         self._children: dict[tuple[str, int], dict[str, dict[str, str]]] = {}
-        #: the pairs of positions (and types) being compared: a recursion
-        #: stops where one comes back
-        self.active: set[tuple[str, str, str, str]] = set()
 
     def at(self, path: str, release: int) -> Node | None:
         timeline = self.timelines.get(path)
@@ -226,60 +224,6 @@ class _Compare:
         name = path.rsplit(SEP, 1)[-1].split(" ", 1)[-1]
         return promise_of(name, features)
 
-    # -- elements ---------------------------------------------------------------------
-
-    def condition(self, pa: str, pb: str) -> list[_Rel]:
-        na, nb = self.at(pa, self.a), self.at(pb, self.b)
-        if na is None or nb is None or na.cond == nb.cond:
-            return []
-        if na.cond is None:
-            return [_rel(Kind.CONDITION_ADDED, f"condition added: {nb.cond}", na, nb)]
-        if nb.cond is None:
-            return [_rel(Kind.CONDITION_REMOVED, f"condition removed (was: {na.cond})", na, nb)]
-        return [_rel(Kind.CONDITION_CHANGED, f"condition changed from {na.cond} to {nb.cond}", na, nb)]
-
-    def features(self, pa: str, pb: str) -> list[_Rel]:
-        fa, fb = self.children(pa, self.a, "feature"), self.children(pb, self.b, "feature")
-        rels: list[_Rel] = []
-        for name, path in fa.items():
-            if name not in fb:
-                rels.append(_rel(Kind.FEATURE_REMOVED, f"feature '{name}' removed", self.at(path, self.a), None,
-                                 _Facts(name=name), path=(f"feature {name}",)))
-            else:
-                rels.extend(_prefix(self.condition(path, fb[name]), f"feature {name}", self.at(path, self.a),
-                                    self.at(fb[name], self.b)))
-        for name, path in fb.items():
-            if name not in fa:
-                rels.append(_rel(Kind.FEATURE_ADDED, f"feature '{name}' added", None, self.at(path, self.b),
-                                 _Facts(name=name), path=(f"feature {name}",)))
-        return rels
-
-    # -- types ------------------------------------------------------------------------
-
-    def types(self, pa: str, pb: str, na: Node | None = None, nb: Node | None = None) -> list[_Rel]:
-        """The changes at one position; ``na``/``nb`` describe the types when
-        they are not the positions' own nodes (an alternate's branch)."""
-        if pa == pb and na is None and nb is None and not self.changed(pa):
-            return []
-        na = na or self.at(pa, self.a)
-        nb = nb or self.at(pb, self.b)
-        if na is None or nb is None:
-            return []
-        # A recursive type is cut where it comes back, in each release on
-        # its own; ``diff`` cuts where the pair of types comes back.  Read
-        # a cut position's content where its type was spelled out.
-        pa, pb = self.source(pa, na, self.a), self.source(pb, nb, self.b)
-        key = (pa, pb, na.type, nb.type)
-        if key in self.active:
-            return []
-        self.active.add(key)
-        try:
-            if na.wire == "alternate" or nb.wire == "alternate":
-                return self.alternates(pa, pb, na, nb)
-            return self.plain(pa, pb, na, nb)
-        finally:
-            self.active.discard(key)
-
     def source(self, path: str, node: Node, release: int) -> str:
         """The position whose content is ``path``'s: itself, or, if its type
         was cut there, the enclosing position of the same type."""
@@ -294,6 +238,94 @@ class _Compare:
             if outer is not None and outer.type == node.type:
                 return at
         return path
+
+    def choices(self, path: str, node: Node, release: int) -> dict[str, tuple[Node, str]] | None:
+        """JSON type -> (the node of its branch, the path its content hangs
+        off); None for ``any``.  A plain type is an alternate of one branch."""
+        if node.wire == "alternate":
+            out = {}
+            for json, child in self.children(path, release, "as").items():
+                choice = self.at(child, release)
+                if choice is not None:
+                    out[json] = (choice, path)
+            return out
+        if node.wire == "any":
+            return None
+        return {json_of(node.wire): (node, path)}
+
+    def view(self, path: str, node: Node, release: int) -> _View:
+        disc = node.disc
+        if node.wire == "alternate":
+            choice = self.at(f"{path}{SEP}as object", release)
+            disc = choice.disc if choice is not None else None
+        return _View(self.children(path, release, "member"), disc, self.children(path, release, "branch"))
+
+    def branch_view(self, view: _View, path: str, release: int) -> _View:
+        node = self.at(path, release)
+        members = {**view.members, **self.children(path, release, "member")}
+        return _View(members, node.disc if node is not None else None, self.children(path, release, "branch"))
+
+
+class _Compare:
+    """The changes between releases ``a`` and ``b`` of a history, found as
+    :mod:`qapidoc.backends.compat` finds them between two schemas."""
+
+    def __init__(self, history: History, a: int, b: int) -> None:
+        self.trees = _Trees(history, a, b)
+        self.a, self.b = a, b
+        #: the pairs of positions (and types) being compared: a recursion
+        #: stops where one comes back
+        self.active: set[tuple[str, str, str, str]] = set()
+
+    def condition(self, pa: str, pb: str) -> list[_Rel]:
+        na, nb = self.trees.at(pa, self.a), self.trees.at(pb, self.b)
+        if na is None or nb is None or na.cond == nb.cond:
+            return []
+        if na.cond is None:
+            return [_rel(Kind.CONDITION_ADDED, f"condition added: {nb.cond}", na, nb)]
+        if nb.cond is None:
+            return [_rel(Kind.CONDITION_REMOVED, f"condition removed (was: {na.cond})", na, nb)]
+        return [_rel(Kind.CONDITION_CHANGED, f"condition changed from {na.cond} to {nb.cond}", na, nb)]
+
+    def features(self, pa: str, pb: str) -> list[_Rel]:
+        fa, fb = self.trees.children(pa, self.a, "feature"), self.trees.children(pb, self.b, "feature")
+        rels: list[_Rel] = []
+        for name, path in fa.items():
+            if name not in fb:
+                rels.append(_rel(Kind.FEATURE_REMOVED, f"feature '{name}' removed", self.trees.at(path, self.a), None,
+                                 _Facts(name=name), path=(f"feature {name}",)))
+            else:
+                rels.extend(_prefix(self.condition(path, fb[name]), f"feature {name}", self.trees.at(path, self.a),
+                                    self.trees.at(fb[name], self.b)))
+        for name, path in fb.items():
+            if name not in fa:
+                rels.append(_rel(Kind.FEATURE_ADDED, f"feature '{name}' added", None, self.trees.at(path, self.b),
+                                 _Facts(name=name), path=(f"feature {name}",)))
+        return rels
+
+    def types(self, pa: str, pb: str, na: Node | None = None, nb: Node | None = None) -> list[_Rel]:
+        """The changes at one position; ``na``/``nb`` describe the types when
+        they are not the positions' own nodes (an alternate's branch)."""
+        if pa == pb and na is None and nb is None and not self.trees.changed(pa):
+            return []
+        na = na or self.trees.at(pa, self.a)
+        nb = nb or self.trees.at(pb, self.b)
+        if na is None or nb is None:
+            return []
+        # A recursive type is cut where it comes back, in each release on
+        # its own; ``diff`` cuts where the pair of types comes back.  Read
+        # a cut position's content where its type was spelled out.
+        pa, pb = self.trees.source(pa, na, self.a), self.trees.source(pb, nb, self.b)
+        key = (pa, pb, na.type, nb.type)
+        if key in self.active:
+            return []
+        self.active.add(key)
+        try:
+            if na.wire == "alternate" or nb.wire == "alternate":
+                return self.alternates(pa, pb, na, nb)
+            return self.plain(pa, pb, na, nb)
+        finally:
+            self.active.discard(key)
 
     def _type_changed(self, na: Node, nb: Node, relation: str, strings: bool = False, detail: str = "") -> _Rel:
         message = f"type changed from {na.type} to {nb.type}{detail}"
@@ -319,7 +351,7 @@ class _Compare:
             return list(_prefix(self.types(f"{pa}{SEP}element", f"{pb}{SEP}element") +
                                 self.features(f"{pa}{SEP}element", f"{pb}{SEP}element"), "element", None, None))
         if ja == "object":
-            return self.objects(self.view(pa, na, self.a), self.view(pb, nb, self.b))
+            return self.objects(self.trees.view(pa, na, self.a), self.trees.view(pb, nb, self.b))
         return []
 
     def numbers(self, na: Node, nb: Node) -> list[_Rel]:
@@ -340,42 +372,26 @@ class _Compare:
         return [self._type_changed(na, nb, relation, detail=f" (range [{lo_a}, {hi_a}] -> [{lo_b}, {hi_b}])")]
 
     def values(self, pa: str, pb: str) -> list[_Rel]:
-        va, vb = self.children(pa, self.a, "value"), self.children(pb, self.b, "value")
+        va, vb = self.trees.children(pa, self.a, "value"), self.trees.children(pb, self.b, "value")
         rels: list[_Rel] = []
         for name, path in va.items():
-            old = self.at(path, self.a)
-            promise = self.promise(path, self.a)
+            old = self.trees.at(path, self.a)
+            promise = self.trees.promise(path, self.a)
             if name not in vb:
                 rels.append(_rel(Kind.ENUM_VALUE_REMOVED, f"value '{name}' removed", old, None, promise=promise,
                                  path=(f"value {name}",)))
             else:
-                new = self.at(vb[name], self.b)
+                new = self.trees.at(vb[name], self.b)
                 inner = self.condition(path, vb[name]) + self.features(path, vb[name])
                 rels.extend(_prefix(inner, f"value {name}", old, new, promise))
         for name, path in vb.items():
             if name not in va:
-                rels.append(_rel(Kind.ENUM_VALUE_ADDED, f"value '{name}' added", None, self.at(path, self.b),
+                rels.append(_rel(Kind.ENUM_VALUE_ADDED, f"value '{name}' added", None, self.trees.at(path, self.b),
                                  path=(f"value {name}",)))
         return rels
 
-    # -- alternates ---------------------------------------------------------------------
-
-    def choices(self, path: str, node: Node, release: int) -> dict[str, tuple[Node, str]] | None:
-        """JSON type -> (the node of its branch, the path its content hangs
-        off); None for ``any``.  A plain type is an alternate of one branch."""
-        if node.wire == "alternate":
-            out = {}
-            for json, child in self.children(path, release, "as").items():
-                choice = self.at(child, release)
-                if choice is not None:
-                    out[json] = (choice, path)
-            return out
-        if node.wire == "any":
-            return None
-        return {json_of(node.wire): (node, path)}
-
     def alternates(self, pa: str, pb: str, na: Node, nb: Node) -> list[_Rel]:
-        ca, cb = self.choices(pa, na, self.a), self.choices(pb, nb, self.b)
+        ca, cb = self.trees.choices(pa, na, self.a), self.trees.choices(pb, nb, self.b)
         if ca is None or cb is None:
             return [self._type_changed(na, nb, "narrower" if ca is None else "wider")]
         both = na.wire == "alternate" and nb.wire == "alternate"
@@ -398,33 +414,19 @@ class _Compare:
                 rels.append(rel if both else rel._replace(own_new=""))
         return rels
 
-    # -- objects ----------------------------------------------------------------------
-
-    def view(self, path: str, node: Node, release: int) -> _View:
-        disc = node.disc
-        if node.wire == "alternate":
-            choice = self.at(f"{path}{SEP}as object", release)
-            disc = choice.disc if choice is not None else None
-        return _View(self.children(path, release, "member"), disc, self.children(path, release, "branch"))
-
-    def branch_view(self, view: _View, path: str, release: int) -> _View:
-        node = self.at(path, release)
-        members = {**view.members, **self.children(path, release, "member")}
-        return _View(members, node.disc if node is not None else None, self.children(path, release, "branch"))
-
     def members(self, ma: dict[str, str], mb: dict[str, str], skip: frozenset[str]) -> list[_Rel]:
         rels: list[_Rel] = []
         for name, path in ma.items():
-            old = self.at(path, self.a)
+            old = self.trees.at(path, self.a)
             assert old is not None
-            promise = self.promise(path, self.a)
+            promise = self.trees.promise(path, self.a)
             other = mb.get(name)
             if other is None:
                 optional = "optional " if old.optional else ""
                 rels.append(_rel(Kind.MEMBER_REMOVED, f"{optional}member '{name}' removed", old, None,
                                  _Facts(optional=old.optional), promise, (f"member {name}",)))
                 continue
-            new = self.at(other, self.b)
+            new = self.trees.at(other, self.b)
             assert new is not None
             inner: list[_Rel] = []
             if old.optional and not new.optional:
@@ -437,7 +439,7 @@ class _Compare:
             rels.extend(_prefix(inner, f"member {name}", old, new, promise))
         for name, path in mb.items():
             if name not in ma:
-                new = self.at(path, self.b)
+                new = self.trees.at(path, self.b)
                 assert new is not None
                 kind = "optional" if new.optional else "mandatory"
                 rels.append(_rel(Kind.MEMBER_ADDED, f"{kind} member '{name}' added ({new.type})", None, new,
@@ -452,8 +454,8 @@ class _Compare:
             if va.disc != vb.disc:
                 rels.append(_rel(Kind.DISCRIMINATOR_CHANGED,
                                  f"discriminator changed from '{va.disc}' to '{vb.disc}'",
-                                 self.at(va.members.get(va.disc, ""), self.a),
-                                 self.at(vb.members.get(vb.disc, ""), self.b)))
+                                 self.trees.at(va.members.get(va.disc, ""), self.a),
+                                 self.trees.at(vb.members.get(vb.disc, ""), self.b)))
             pairs = [(n, x, vb.branches[n]) for n, x in va.branches.items() if n in vb.branches]
         elif va.disc is not None:
             pairs = [(n, x, None) for n, x in va.branches.items()]
@@ -469,29 +471,29 @@ class _Compare:
             return rels
         for name, path in va.branches.items():
             if name not in vb.branches:
-                rels.append(_rel(Kind.BRANCH_REMOVED, f"branch '{name}' removed", self.at(path, self.a), None,
-                                 promise=self.promise(path, self.a), path=(f"branch {name}",)))
+                rels.append(_rel(Kind.BRANCH_REMOVED, f"branch '{name}' removed", self.trees.at(path, self.a), None,
+                                 promise=self.trees.promise(path, self.a), path=(f"branch {name}",)))
         for name, path in vb.branches.items():
             if name not in va.branches:
-                members = ", ".join(self.children(path, self.b, "member"))
+                members = ", ".join(self.trees.children(path, self.b, "member"))
                 what = f"members: {members}" if members else "no members"
                 rels.append(_rel(Kind.BRANCH_ADDED, f"branch '{name}' added ({what})", None,
-                                 self.at(path, self.b), path=(f"branch {name}",)))
+                                 self.trees.at(path, self.b), path=(f"branch {name}",)))
         return rels
 
     def branches(self, va: _View, vb: _View, pairs: list[tuple[str, str | None, str | None]],
                  skip: frozenset[str]) -> list[_Rel]:
         per_branch: list[tuple[str, Node | None, Node | None, Promise, list[_Rel]]] = []
         for name, x, y in pairs:
-            view_a = self.branch_view(va, x, self.a) if x is not None else va
-            view_b = self.branch_view(vb, y, self.b) if y is not None else vb
+            view_a = self.trees.branch_view(va, x, self.a) if x is not None else va
+            view_b = self.trees.branch_view(vb, y, self.b) if y is not None else vb
             inner = self.objects(view_a, view_b, skip)
             if x is not None and y is not None:
                 inner += self.condition(x, y)
                 if va.disc is not None and vb.disc is not None:
                     inner += self.features(x, y)
-            promise: Promise = self.promise(x, self.a) if x is not None and va.disc is not None else "stable"
-            per_branch.append((name, self.at(x, self.a) if x else None, self.at(y, self.b) if y else None,
+            promise: Promise = self.trees.promise(x, self.a) if x is not None and va.disc is not None else "stable"
+            per_branch.append((name, self.trees.at(x, self.a) if x else None, self.trees.at(y, self.b) if y else None,
                                promise, inner))
         base = {f"member {m}" for m in va.members} | {f"member {m}" for m in vb.members}
         shared = set.intersection(*({r for r in inner if r.path and r.path[0] in base}
@@ -501,10 +503,8 @@ class _Compare:
             rels.extend(_prefix((r for r in inner if r not in shared), f"branch {name}", old, new, promise))
         return rels
 
-    # -- commands and events -------------------------------------------------------------
-
     def root(self, path: str) -> list[tuple[_Rel, str]]:
-        na, nb = self.at(path, self.a), self.at(path, self.b)
+        na, nb = self.trees.at(path, self.a), self.trees.at(path, self.b)
         meta = element_kind(path)
         if na is None or nb is None:
             if na is None and nb is None:
@@ -512,13 +512,13 @@ class _Compare:
             added = na is None
             kind = {("command", True): Kind.COMMAND_ADDED, ("command", False): Kind.COMMAND_REMOVED,
                     ("event", True): Kind.EVENT_ADDED, ("event", False): Kind.EVENT_REMOVED}[meta, added]
-            promise: Promise = "stable" if added else self.promise(path, self.a)
+            promise: Promise = "stable" if added else self.trees.promise(path, self.a)
             name = path.split(" ", 1)[1]
             rel = _rel(kind, f"{meta} '{name}' {'added' if added else 'removed'}", na, nb, promise=promise)
             return [(rel._replace(path=(path,)), "none")]
-        if not self.changed(path):
+        if not self.trees.changed(path):
             return []
-        promise = self.promise(path, self.a)
+        promise = self.trees.promise(path, self.a)
         out: list[tuple[_Rel, str]] = []
 
         def add(rels: Iterable[_Rel], segment: str | None, direction: str) -> None:
@@ -540,12 +540,12 @@ class _Compare:
         return out
 
     def flags(self, path: str) -> list[_Rel]:
-        fa, fb = self.children(path, self.a, "flag"), self.children(path, self.b, "flag")
+        fa, fb = self.trees.children(path, self.a, "flag"), self.trees.children(path, self.b, "flag")
         rels = []
         for name in (*fa, *(f for f in fb if f not in fa)):
             if (name in fa) != (name in fb):
                 added = name in fb
-                node = self.at(fb[name], self.b) if added else self.at(fa[name], self.a)
+                node = self.trees.at(fb[name], self.b) if added else self.trees.at(fa[name], self.a)
                 rels.append(_rel(Kind.FLAG_ADDED if added else Kind.FLAG_REMOVED,
                                  f"flag '{name}' {'added' if added else 'removed'}", node, node, _Facts(name=name),
                                  path=(f"flag {name}",)))
