@@ -37,9 +37,17 @@ class Tag(NamedTuple):
     tree: str
 
 
-def version_key(name: str) -> tuple[tuple[int, ...], str]:
-    """Sort key that orders ``v2.10.0`` after ``v2.9.0`` (numbers as numbers)."""
-    return tuple(int(n) for n in re.findall(r"\d+", name)), name
+def version_key(name: str) -> tuple[tuple[int, ...], int, int, str]:
+    """Sort key that orders ``v2.10.0`` after ``v2.9.0`` (numbers as
+    numbers) and a release candidate (``v9.1.0-rc2``) before its release."""
+    m = re.match(r"\D*(\d+(?:\.\d+)*)(.*)$", name)
+    if m is None:
+        return (), 1, 0, name
+    numbers = tuple(int(n) for n in m.group(1).split("."))
+    candidate = re.search(r"rc(\d+)", m.group(2))
+    if candidate is not None:
+        return numbers, 0, int(candidate.group(1)), name
+    return numbers, 1, 0, name
 
 
 class GitRepo:

@@ -194,7 +194,7 @@ def test_namespace_of() -> None:
 def test_git_tags_in_version_order(repo: pathlib.Path) -> None:
     with GitRepo(str(repo)) as git:
         assert [t.name for t in git.tags()] == ["v9.0.0", "v9.1.0", "v10.0.0"]
-        assert [t.name for t in git.tags("v9.1*")] == ["v9.1.0", "v9.1.0-rc0"]
+        assert [t.name for t in git.tags("v9.1*")] == ["v9.1.0-rc0", "v9.1.0"]
         tag = git.tags("v10*")[0]
         commit = _git(repo, "rev-parse", "v10.0.0^{commit}").strip()
         tree = _git(repo, "rev-parse", "v10.0.0^{tree}").strip()
@@ -371,3 +371,17 @@ def test_cli_in_a_process(repo: pathlib.Path, tmp_path: pathlib.Path) -> None:
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
     assert history("--jobs", "2", "--cache-dir", str(tmp_path)) == history("--jobs", "1", "--no-cache")
+
+
+def test_cli_roots_and_tags(repo: pathlib.Path, tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Roots given: only those protocols; tags by pattern: only those releases."""
+    code, out, _ = _run(["history", str(repo), "--no-cache", "--history-root", "QGA=qga/qapi-schema.json",
+                         "--tags", "v9*"], capsys)
+    assert code == 0
+    assert out.splitlines()[0] == "QGA: 2 releases, v9.1.0-rc0 to v9.1.0, 3 elements on the wire"
+    assert "QMP" not in out
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    subprocess.run(["git", "init", "-q", str(empty)], check=True)
+    code, _, err = _run(["history", str(empty), "--no-cache"], capsys)
+    assert code == 2 and "no release with a schema root" in err
