@@ -134,7 +134,7 @@ class _Reading:
     #: loads a release's root again when its cache entry is damaged
     reload: Callable[[Release, str], Snapshot | None] | None = None
 
-    def histories(self, releases: Sequence[Release]) -> dict[str, History]:
+    def histories(self) -> dict[str, History]:
         out: dict[str, History] = {}
         for namespace, _ in self.options.roots:
             entries = [(r, k, s) for r, k, s in self.found.get(namespace, []) if k]
@@ -253,7 +253,7 @@ def read_repository(path: str, options: HistoryOptions | None = None) -> Histori
             if snap is not None and not snap.nodes and snap.parts is not None:
                 snap = dataclasses.replace(snap, nodes=expand(snap.parts))
             reading.found.setdefault(namespace, []).append((result.release, key, snap))
-    histories = reading.histories(releases_read)
+    histories = reading.histories()
     cache.put("index", index_key, {
         "releases": [[r.name, list(r.version)] for r in releases_read],
         "histories": {ns: cache_key("history", ns, [[r.name, k] for r, k, _ in reading.found[ns] if k])
@@ -385,7 +385,7 @@ def read_trees(trees: Sequence[str], options: HistoryOptions | None = None) -> H
     for release, directory in listed:
         if _read_tree(reading, release, directory):
             releases.append(release)
-    return Histories(tuple(releases), reading.histories(releases), reading.notes, cache, options.roots,
+    return Histories(tuple(releases), reading.histories(), reading.notes, cache, options.roots,
                      reading.loaded)
 
 
