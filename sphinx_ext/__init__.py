@@ -16,8 +16,10 @@ What it registers:
   roles, per-namespace indices, ``objects.inv`` entries;
 * the directives ``qapi-doc`` / ``qapi:schema``, ``qapi-definition`` /
   ``qapi:definition`` and ``qmp-example`` / ``qapi:example``
-  (:mod:`.directives`); the global names only where no other extension
-  took them (QEMU's own extension registers ``qapi-doc`` too);
+  (:mod:`.directives`), and ``qapi-changelog`` / ``qapi:changelog``
+  (:mod:`.changelog`, with ``qapidoc_history``); the global names only
+  where no other extension took them (QEMU's own extension registers
+  ``qapi-doc`` too);
 * the ``qmp`` Pygments lexer (:mod:`.lexer`);
 * the split pages (:mod:`.pages`) and the JSON Schema files
   (:mod:`.schemafiles`).
@@ -45,6 +47,7 @@ from . import nodes as qnodes
 from . import safety
 from ._core import core, rst_policy
 from .cache import get_schema
+from .changelog import QapiChangelogDirective
 from .directives import (
     QapiDefinitionDirective,
     QapiDocDirective,
@@ -55,6 +58,7 @@ from .directives import (
     unresolved_reference,
 )
 from .domain import KNOWN_NAMESPACES, QapiDomain, make_indices
+from .history import add_config_values as add_history_config
 from .lexer import QmpLexer
 from .pages import DirectiveUse, scan_sources, write_split_pages
 from .schemafiles import write_schema_files
@@ -292,6 +296,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("qapidoc_smartquotes", False, "env", types=[bool])
     app.add_config_value("qapidoc_unresolved_references", "info", "env", types=[str])
     app.add_config_value("qapidoc_gc_tuning", True, "", types=[bool])
+    add_history_config(app)
 
     app.add_domain(QapiDomain)
     app.add_directive_to_domain("qapi", "schema", QapiDocDirective)
@@ -300,6 +305,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     _register_directive(app, "qapi-doc", QapiDocDirective)
     _register_directive(app, "qapi-definition", QapiDefinitionDirective)
     _register_directive(app, "qmp-example", QmpExampleDirective)
+    app.add_directive_to_domain("qapi", "changelog", QapiChangelogDirective)
+    _register_directive(app, "qapi-changelog", QapiChangelogDirective)
 
     app.add_lexer("qmp", QmpLexer)
     from sphinx.highlighting import lexer_classes

@@ -31,6 +31,7 @@ from ._core import diagnostics as diag_mod
 from ._core import optional_submodule, rst_policy
 from ._core import rules as rules_mod
 from .cache import SchemaEntry, get_schema
+from .history import since_lookup
 
 __all__ = [
     "LintCoverage", "QapiDefinitionDirective", "QapiDocDirective", "QmpExampleDirective", "emit_diagnostics",
@@ -360,6 +361,7 @@ class QapiDocDirective(_SchemaDirective):
             modules=_list(self.options.get("modules")),
             schema_links=schema_links(self.env, entry),
             no_index="no-index" in self.options,
+            since=since_lookup(self.config, str(self.env.srcdir), entry),
         )
 
     def run(self) -> list[nodes.Node]:
@@ -493,7 +495,8 @@ class QapiDefinitionDirective(_SchemaDirective):
         inline = self.options.get("inline") or self.config.qapidoc_inline
         options = rstgen.RenderOptions(namespace=namespace, inline=inline != "pointer",
                                        schema_links=schema_links(self.env, entry),
-                                       no_index="no-index" in self.options, partial=True)
+                                       no_index="no-index" in self.options, partial=True,
+                                       since=since_lookup(self.config, str(self.env.srcdir), entry))
         saved = self.save_context()
         self.env.ref_context["qapi:quiet"] = True
         try:

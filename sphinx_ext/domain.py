@@ -171,6 +171,12 @@ def cond_badge(text: str) -> qnodes.badge:
     return _badge("", "if", nodes.Text("if "), nodes.literal(text, text))
 
 
+def since_badge(release: str) -> qnodes.badge:
+    """The release a member, value or branch appeared in (from the history)."""
+    release = release.strip()
+    return _badge(f"since {release}", "since")
+
+
 def feature_badges(names: Iterable[str]) -> list[nodes.Node]:
     out: list[nodes.Node] = []
     for name in names:
@@ -345,9 +351,9 @@ class QapiModule(SphinxDirective):
 # --- rows: members, values, branches, features --------------------------------------------
 
 _ROW_OPTIONS = {
-    "member": frozenset({"type", "optional", "if", "features", "origin", "path"}),
+    "member": frozenset({"type", "optional", "if", "features", "origin", "path", "since"}),
     "feature": frozenset({"if"}),
-    "branch": frozenset({"type", "if", "path", "pointer"}),
+    "branch": frozenset({"type", "if", "path", "pointer", "since"}),
     "pointer": frozenset(),
 }
 _ROLE_OF_FIELD = {"Values": "value", "Alternatives": "alternative", "Features": "feature"}
@@ -399,6 +405,9 @@ class _Rows:
         origin = options.get("origin")
         if origin:
             badges.append(_badge("", "origin", nodes.Text("from "), type_xref(self.env, origin.strip())))
+        since = options.get("since")
+        if since:
+            badges.append(since_badge(since))
         term.extend(_spaced(badges))
         self.register(full, node_id, self.field_role)
         return term
@@ -433,9 +442,15 @@ class _Rows:
         if type_name:
             term += nodes.Text(": the members of " if "pointer" in options else ": members of ")
             term += type_xref(self.env, type_name.strip())
+        badges = []
         cond = options.get("if")
         if cond:
-            term.extend(_spaced([cond_badge(cond)]))
+            badges.append(cond_badge(cond))
+        since = options.get("since")
+        if since:
+            badges.append(since_badge(since))
+        if badges:
+            term.extend(_spaced(badges))
         self.register(full, node_id, "branch")
         return term
 
@@ -490,8 +505,8 @@ class _RowDirective(_SpecDirective):
 
 class QapiMember(_RowDirective):
     """``.. qapi:member:: NAME`` with ``:type:``, ``:optional:``, ``:if:``,
-    ``:features:``, ``:origin:`` (the type it comes from) and ``:path:``
-    (the branches it is under)."""
+    ``:features:``, ``:origin:`` (the type it comes from), ``:path:`` (the
+    branches it is under) and ``:since:`` (the release it appeared in)."""
 
     kind = "member"
 
@@ -504,7 +519,8 @@ class QapiFeature(_RowDirective):
 
 class QapiBranch(_RowDirective):
     """``.. qapi:branch:: TAG VALUE`` with ``:type:``, ``:if:``, ``:path:``,
-    ``:pointer:``: the members a union has when ``TAG`` is ``VALUE``."""
+    ``:pointer:``, ``:since:``: the members a union has when ``TAG`` is
+    ``VALUE``."""
 
     kind = "branch"
 
