@@ -31,7 +31,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, switch_source_input
 from sphinx.util.nodes import make_refnode
 
-from . import deferred, paragraphs
+from . import deferred, paragraphs, safety
 from . import nodes as qnodes
 from .rstgen import anchor, member_anchor
 
@@ -177,6 +177,12 @@ def type_xref(env: RefContext, name: str, *, quiet: bool = False, role: str = "t
 
 def cond_badge(text: str) -> qnodes.badge:
     return _badge("", "if", nodes.Text("if "), nodes.literal(text, text))
+
+
+def since_badge(release: str) -> qnodes.badge:
+    """The release a member, value or branch appeared in (from the history)."""
+    release = release.strip()
+    return _badge(f"since {release}", "since")
 
 
 def feature_badges(names: Iterable[str]) -> list[nodes.Node]:
@@ -431,6 +437,10 @@ class QapiNamespace(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         ns = self.arguments[0].strip() if self.arguments else ""
+        problem = safety.namespace_problem(ns) if ns else None
+        if problem is not None:
+            logger.error("%s", problem, location=self.get_location(), type="qapi", subtype="namespace")
+            return []
         if ns:
             self.env.ref_context["qapi:namespace"] = ns
         else:
@@ -451,9 +461,9 @@ class QapiModule(SphinxDirective):
 # --- rows: members, values, branches, features --------------------------------------------
 
 _ROW_OPTIONS = {
-    "member": frozenset({"type", "optional", "if", "features", "origin", "path"}),
+    "member": frozenset({"type", "optional", "if", "features", "origin", "path", "since"}),
     "feature": frozenset({"if"}),
-    "branch": frozenset({"type", "if", "path", "pointer"}),
+    "branch": frozenset({"type", "if", "path", "pointer", "since"}),
     "pointer": frozenset(),
 }
 _ROLE_OF_FIELD = {"Values": "value", "Alternatives": "alternative", "Features": "feature"}
@@ -535,6 +545,8 @@ class _Rows:
                 words.append(f"if {cond}")
             if options.get("origin"):
                 words.append(f"from {options['origin'].strip()}")
+            if options.get("since"):
+                words.append(f"since {options['since'].strip()}")
             self.register(full, node_id, self.field_role)
             return [node_id], ["qapi-member-name"], " ".join(w for w in words if w)
         if kind == "feature":
@@ -549,8 +561,10 @@ class _Rows:
             full = f"{path}.{value}" if path else value
             node_id = f"{self.base}.{full}"
             type_name = (options.get("type") or "").strip()
+            since = (options.get("since") or "").strip()
             words = ["When", tag, "is", value, "the members of" if type_name and "pointer" in options
-                     else "members of" if type_name else "", type_name, f"if {cond}" if cond else ""]
+                     else "members of" if type_name else "", type_name, f"if {cond}" if cond else "",
+                     f"since {since}" if since else ""]
             self.register(full, node_id, "branch")
             return [node_id], ["qapi-branch"], " ".join(w for w in words if w)
         return [], ["qapi-pointer"], f"The members of {head.strip()}"
@@ -575,6 +589,9 @@ class _Rows:
         origin = options.get("origin")
         if origin:
             badges.append(_badge("", "origin", nodes.Text("from "), type_xref(self.env, origin.strip())))
+        since = options.get("since")
+        if since:
+            badges.append(since_badge(since))
         term.extend(_spaced(badges))
         return term
 
@@ -607,9 +624,15 @@ class _Rows:
         if type_name:
             term += nodes.Text(": the members of " if "pointer" in options else ": members of ")
             term += type_xref(self.env, type_name.strip())
+        badges = []
         cond = options.get("if")
         if cond:
-            term.extend(_spaced([cond_badge(cond)]))
+            badges.append(cond_badge(cond))
+        since = options.get("since")
+        if since:
+            badges.append(since_badge(since))
+        if badges:
+            term.extend(_spaced(badges))
         return term
 
     def _pointer(self, head: str, options: dict[str, str]) -> qnodes.row_term:
@@ -806,8 +829,8 @@ class _RowDirective(_SpecDirective):
 
 class QapiMember(_RowDirective):
     """``.. qapi:member:: NAME`` with ``:type:``, ``:optional:``, ``:if:``,
-    ``:features:``, ``:origin:`` (the type it comes from) and ``:path:``
-    (the branches it is under)."""
+    ``:features:``, ``:origin:`` (the type it comes from), ``:path:`` (the
+    branches it is under) and ``:since:`` (the release it appeared in)."""
 
     kind = "member"
 
@@ -820,7 +843,8 @@ class QapiFeature(_RowDirective):
 
 class QapiBranch(_RowDirective):
     """``.. qapi:branch:: TAG VALUE`` with ``:type:``, ``:if:``, ``:path:``,
-    ``:pointer:``: the members a union has when ``TAG`` is ``VALUE``."""
+    ``:pointer:``, ``:since:``: the members a union has when ``TAG`` is
+    ``VALUE``."""
 
     kind = "branch"
 
@@ -903,6 +927,8 @@ def compile_rows(content: StringList) -> CompiledRows | None:
         index = len(specs)
         source, offset = content.info(i)
         specs.append(RowSpec(kind, head, options, branches[-1][1] if branches else None, source, offset))
+        # (items kept as they are: they say which lines the extension wrote)
+        row_item = content.items[i]
         if kind == "branch":
             branches.append((indent, index))
             i = j
@@ -922,12 +948,12 @@ def compile_rows(content: StringList) -> CompiledRows | None:
                 plain_rows.append((index, len(plain), len(plain) + len(body), blocks))
             target = plain
         else:
-            out.append("", source, offset)
-            out.append(f"qapi-row-{index}", source, offset)
-            out.append("", source, offset)
+            for marker in ("", f"qapi-row-{index}", ""):
+                out.data.append(marker)
+                out.items.append(row_item)
         for k, text in zip(range(j, end), body, strict=True):
-            line_source, line_offset = content.info(k)
-            target.append(text, line_source, line_offset)
+            target.data.append(text)
+            target.items.append(content.items[k])
         i = end
     return CompiledRows(out, specs, plain, plain_rows)
 
@@ -1314,7 +1340,13 @@ class QapiDomain(Domain):
         for table in ("objects", "members"):
             mine = self.data.setdefault(table, {})
             for key, entry in otherdata.get(table, {}).items():
-                if entry.docname in docnames:
+                if entry.docname not in docnames:
+                    continue
+                other = mine.get(key)
+                # A name defined on two pages (reported): the later page in
+                # reading order wins, as in a serial build, whatever order the
+                # parallel readers finish in.
+                if other is None or other.docname <= entry.docname:
                     mine[key] = entry
         for docname, info in otherdata.get("docs", {}).items():
             if docname in docnames:
@@ -1406,7 +1438,7 @@ class QapiDomain(Domain):
         # An object type per namespace and kind ("QMP event"), for Sphinx's
         # search to say "SHUTDOWN (QMP event)"; it has no role of its own.
         namespaces = {*getattr(env.config, "qapidoc_namespaces", ()), *KNOWN_NAMESPACES}
-        for ns in sorted(n for n in namespaces if n):
+        for ns in sorted(n for n in namespaces if n and safety.namespace_problem(str(n)) is None):
             for kind, (label, _prio) in _KINDS.items():
                 self.add_object_type(namespaced_type(ns, kind), ObjType(f"{ns} {label}"))
 

@@ -1,6 +1,8 @@
 """Loader: a schema root file -> checked schema, doc model and diagnostics.
 
-The only module that reads files.  It follows ``include`` directives
+The only module that reads schema files, through a
+:class:`~qapidoc.source.SourceReader` (the file system unless the caller
+gives another, such as a git tree).  It follows ``include`` directives
 (relative to the including file; each module once; loops reported), gathers
 pragmas (schema-wide, the last value set wins, as in QEMU), detects the
 dialect, and runs the stages in order:
@@ -16,12 +18,13 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 from dataclasses import dataclass, field
 
 from .. import rules
 from ..diagnostics import Diagnostic
 from ..rules import Rule
-from ..source import SourceFile, Span
+from ..source import FILE_SYSTEM, SourceFile, SourceReader, Span
 from .binding import bind_docs
 from .dialect import CHANGES, Dialect, DialectEvidence, Version, detect
 from .docs import DocComment, gather_doc_evidence, gather_weak_doc_evidence, parse_doc
@@ -29,7 +32,7 @@ from .expressions import Definition, Pragmas, check_definition, gather_evidence,
 from .model import Schema, build_model
 from .parser import Node, ParsedFile, RawDoc, SynBool, SynList, SynObject, SynString, TopExpr, parse
 
-__all__ = ["LoadOptions", "LoadResult", "Module", "load_schema", "load_text"]
+__all__ = ["LoadOptions", "LoadResult", "Module", "find_qemu_release", "load_schema", "load_text"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +42,10 @@ class LoadOptions:
     #: the file is one module of a larger schema: types it cannot resolve
     #: are warnings, not errors
     module_alone: bool = False
+    #: parse doc comments and bind them to definitions; False makes the
+    #: model alone (for tools that need only the wire, such as
+    #: ``qapidoc history``): doc comments are not looked at
+    docs: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +82,7 @@ class LoadResult:
 
 @dataclass(slots=True)
 class _Loading:
+    reader: SourceReader
     parsed: list[ParsedFile] = field(default_factory=list)
     modules: list[Module] = field(default_factory=list)
     exprs: list[tuple[SourceFile, TopExpr]] = field(default_factory=list)
@@ -85,56 +93,69 @@ class _Loading:
     file_order: dict[int, int] = field(default_factory=dict)
 
 
-def _read(path: str) -> str:
-    with open(path, encoding="utf-8", errors="surrogateescape", newline="") as f:
-        return f.read()
+_RELEASE_LINE = re.compile(r"\s*([0-9]+\.[0-9]+\.[0-9]+)\s*")
+#: how many folders above the root schema's own a QEMU tree's VERSION may be
+#: (qapi/qapi-schema.json, qga/..., storage-daemon/qapi/...)
+_VERSION_DEPTH = 3
 
 
-def load_schema(path: str, options: LoadOptions | None = None) -> LoadResult:
-    """Load, parse and check the schema whose root file is ``path``."""
+def find_qemu_release(root: str) -> str | None:
+    """The QEMU release of the tree a root schema file belongs to: the
+    ``VERSION`` file (``10.2.0``) in the root's folder or one of the next
+    folders up; None when there is none, or it holds no version."""
+    folder = os.path.dirname(os.path.abspath(root))
+    for _ in range(_VERSION_DEPTH):
+        try:
+            with open(os.path.join(folder, "VERSION"), encoding="utf-8") as handle:
+                first = handle.readline(100)
+        except (OSError, UnicodeDecodeError):
+            first = None
+        if first is not None:
+            match = _RELEASE_LINE.fullmatch(first)
+            return match.group(1) if match else None
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return None
+
+
+def load_schema(path: str, options: LoadOptions | None = None, reader: SourceReader = FILE_SYSTEM) -> LoadResult:
+    """Load, parse and check the schema whose root file is ``path``, reading
+    it and what it includes through ``reader``."""
     try:
-        text = _read(path)
+        text = reader.read(path)
     except OSError as err:
         return LoadResult(None, [Diagnostic(
             rules.READ_ERROR, f"can't read schema file '{path}': {err.strerror or err}", None, path=path)])
-    return load_text(path, text, options)
+    return load_text(path, text, options, reader)
 
 
-def load_text(path: str, text: str, options: LoadOptions | None = None) -> LoadResult:
+def load_text(path: str, text: str, options: LoadOptions | None = None,
+              reader: SourceReader = FILE_SYSTEM) -> LoadResult:
     """Like :func:`load_schema`, for root text already in memory (includes
-    are still read from disk, relative to ``path``)."""
+    are still read through ``reader``, relative to ``path``)."""
     # Loading allocates a few hundred thousand small objects and frees none
     # of them; the cyclic collector would scan them over and over for no
     # gain (what loading makes is acyclic).  Pausing it saves 10-20 %.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load(path, text, options or LoadOptions())
+        return _load(path, text, options or LoadOptions(), reader)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _load(path: str, text: str, options: LoadOptions) -> LoadResult:
-    state = _Loading()
+def _load(path: str, text: str, options: LoadOptions, reader: SourceReader) -> LoadResult:
+    state = _Loading(reader)
     root = SourceFile(path, text)
     _load_file(state, root, ())
 
-    evidence = DialectEvidence()
-    for _, expr in state.exprs:
-        gather_evidence(expr.node, evidence)
-    for _, pragma in state.pragmas:
-        gather_pragma_evidence(pragma, evidence)
-    for _, raw, _ in state.docs:
-        gather_doc_evidence(raw, evidence)
-    if evidence.high is None and evidence.low < CHANGES["qmp-example"][0]:
-        # Long doc lines hint at an age only where nothing else does: a
-        # schema with '.. qmp-example::' belongs to today's era anyway.
-        gather_weak_doc_evidence([raw for _, raw, _ in state.docs], evidence)
     if options.dialect is not None:
         dialect = Dialect(options.dialect, "configured")
     else:
-        dialect = detect(evidence)
+        dialect = _detect(state)
 
     parse_stage = list(state.diagnostics)
     for parsed in state.parsed:
@@ -143,7 +164,7 @@ def _load(path: str, text: str, options: LoadOptions) -> LoadResult:
 
     docs_by_expr: dict[int, DocComment] = {}
     doc_models: list[DocComment] = []
-    for doc_file, raw, doc_expr in state.docs:
+    for doc_file, raw, doc_expr in state.docs if options.docs else ():
         doc, doc_diags = parse_doc(raw, dialect)
         parse_stage.extend(doc_diags)
         doc_models.append(doc)
@@ -167,7 +188,8 @@ def _load(path: str, text: str, options: LoadOptions) -> LoadResult:
 
     schema, model_diags = build_model(definitions, pragmas, dialect, module_alone=options.module_alone)
     diagnostics.extend(model_diags)
-    diagnostics.extend(bind_docs(schema, definitions, doc_models, module_alone=options.module_alone))
+    if options.docs:
+        diagnostics.extend(bind_docs(schema, definitions, doc_models, module_alone=options.module_alone))
     doc_for: dict[str, DocComment] = {}
     for _, expr in state.exprs:
         bound_doc = docs_by_expr.get(id(expr))
@@ -177,6 +199,21 @@ def _load(path: str, text: str, options: LoadOptions) -> LoadResult:
     expr_order = {(id(file), expr.node.start): i for i, (file, expr) in enumerate(state.exprs)}
     return LoadResult(schema, diagnostics, tuple(state.modules), tuple(doc_models), dialect, doc_for,
                       expr_order)
+
+
+def _detect(state: _Loading) -> Dialect:
+    evidence = DialectEvidence()
+    for _, expr in state.exprs:
+        gather_evidence(expr.node, evidence)
+    for _, pragma in state.pragmas:
+        gather_pragma_evidence(pragma, evidence)
+    for _, raw, _ in state.docs:
+        gather_doc_evidence(raw, evidence)
+    if evidence.high is None and evidence.low < CHANGES["qmp-example"][0]:
+        # Long doc lines hint at an age only where nothing else does: a
+        # schema with '.. qmp-example::' belongs to today's era anyway.
+        gather_weak_doc_evidence([raw for _, raw, _ in state.docs], evidence)
+    return detect(evidence)
 
 
 def _definition_name(expr: TopExpr) -> str | None:
@@ -194,7 +231,7 @@ def _position(state: _Loading, diag: Diagnostic) -> tuple[int, int]:
 
 
 def _load_file(state: _Loading, file: SourceFile, chain: tuple[str, ...]) -> None:
-    abspath = os.path.abspath(file.path)
+    abspath = state.reader.identity(file.path)
     state.seen.add(abspath)
     state.file_order[id(file)] = len(state.file_order)
     parsed = parse(file)
@@ -249,7 +286,7 @@ def _include(state: _Loading, file: SourceFile, item: TopExpr, chain: tuple[str,
     if not isinstance(value, SynString):
         return
     path = os.path.join(os.path.dirname(file.path), value.value)
-    abspath = os.path.abspath(path)
+    abspath = state.reader.identity(path)
     directive = file.span(node.start, node.end)
     includes.append((path, directive, len(state.exprs)))
     if abspath in chain:
@@ -259,7 +296,7 @@ def _include(state: _Loading, file: SourceFile, item: TopExpr, chain: tuple[str,
     if abspath in state.seen:
         return
     try:
-        text = _read(path)
+        text = state.reader.read(path)
     except OSError as err:
         state.diagnostics.append(Diagnostic(
             rules.INCLUDE_ERROR, f"can't read include file '{path}': {err.strerror or err}", directive))
