@@ -341,8 +341,9 @@ def _block_end(content: StringList, start: int) -> int:
 def parse_definition_content(directive: QapiObject) -> list[nodes.Node] | None:
     """A definition's content, parsed by parts: plain paragraphs without
     the block parser (:mod:`.paragraphs`), the ``qapi:members``,
-    ``qapi:returns`` and ``qapi:errors`` fields by their directives
-    directly, the rest by docutils.  None when the content has a title
+    ``qapi:returns`` and ``qapi:errors`` fields the extension wrote by
+    their directives directly, the rest by docutils (which refuses such a
+    directive in a doc comment).  None when the content has a title
     (docutils then parses the whole, as usual)."""
     content = directive.content
     data = content.data
@@ -358,15 +359,15 @@ def parse_definition_content(directive: QapiObject) -> list[nodes.Node] | None:
             i += 1
             continue
         m = _FIELD_DIRECTIVE.match(data[i])
-        if m:
+        if m and _generated(content, i):
             end = _block_end(content, i)
             out.extend(_run_field_directive(directive, m.group(1), m.group(2), i, end))
             i = end
             plain_at_start = True
             continue
-        # up to the next field directive
-        end = i
-        while end < n and not _FIELD_DIRECTIVE.match(data[end]):
+        # up to the next field directive the extension wrote
+        end = i + 1
+        while end < n and not (_FIELD_DIRECTIVE.match(data[end]) and _generated(content, end)):
             end += 1
         while end > i and not data[end - 1].strip():
             end -= 1
@@ -381,6 +382,12 @@ def parse_definition_content(directive: QapiObject) -> list[nodes.Node] | None:
             out.extend(container.children)
         i = end
     return out
+
+
+def _generated(content: StringList, index: int) -> bool:
+    """Whether the extension wrote line ``index`` (a doc comment's
+    ``.. qapi:members::`` is not a field: docutils refuses it)."""
+    return isinstance(content.items[index], safety.Generated)
 
 
 _FIELD_DIRECTIVES: dict[str, type[SphinxDirective]] = {}
