@@ -13,7 +13,7 @@ import bisect
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-__all__ = ["SourceFile", "Span"]
+__all__ = ["SourceFile", "Span", "decode_utf8"]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -109,3 +109,48 @@ class Span(NamedTuple):
 
 # Span(...) runs a Python-level __new__; this is the same, without it.
 _new_span = tuple.__new__
+
+
+def decode_utf8(data: bytes) -> tuple[str, list[tuple[int, int]]]:
+    """``data`` as UTF-8 text, whatever the locale, and for each byte
+    sequence that is not UTF-8, its character offset in that text and its
+    first byte.
+
+    Each bad sequence becomes one U+FFFD, so the text is always valid and
+    every position after it stays right: a caller reports each offset at
+    its line and column and goes on.  Valid input costs one strict decode.
+    """
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError:
+        pass
+    pieces: list[str] = []
+    bad: list[tuple[int, int]] = []
+    chars = 0
+    for raw_line in data.splitlines(keepends=True):
+        try:
+            text = raw_line.decode("utf-8")
+        except UnicodeDecodeError:
+            text = _decode_line(raw_line, chars, bad)
+        pieces.append(text)
+        chars += len(text)
+    return "".join(pieces), bad
+
+
+def _decode_line(raw_line: bytes, chars: int, bad: list[tuple[int, int]]) -> str:
+    """One line with bad bytes; records the offset of each one."""
+    out: list[str] = []
+    pos = 0
+    while pos < len(raw_line):
+        try:
+            out.append(raw_line[pos:].decode("utf-8"))
+            break
+        except UnicodeDecodeError as err:
+            good = raw_line[pos:pos + err.start].decode("utf-8")
+            out.append(good)
+            chars += len(good)
+            bad.append((chars, raw_line[pos + err.start]))
+            out.append("\ufffd")
+            chars += 1
+            pos += err.end
+    return "".join(out)

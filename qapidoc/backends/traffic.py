@@ -53,6 +53,8 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal, NamedTuple
 
+from .examples import parse_json
+
 __all__ = [
     "DEFAULT_MAX_MESSAGE_BYTES",
     "DEFAULT_MAX_PENDING",
@@ -82,8 +84,12 @@ try:
     _loads: Callable[[bytes], Any] = orjson.loads
 
     def _dumps_key(value: object) -> bytes:
-        return bytes(orjson.dumps(value, option=orjson.OPT_SORT_KEYS))
+        try:
+            return bytes(orjson.dumps(value, option=orjson.OPT_SORT_KEYS))
+        except TypeError:       # an integer beyond 64 bits, a lone surrogate, deep nesting
+            return json.dumps(value, sort_keys=True).encode()
 
+    _dumps: Callable[[object], bytes] = orjson.dumps
     _BACKEND = "orjson"
 except ImportError:  # pragma: no cover - exercised where orjson is missing
     def _reject_constant(name: str) -> Any:
@@ -94,6 +100,9 @@ except ImportError:  # pragma: no cover - exercised where orjson is missing
 
     def _dumps_key(value: object) -> bytes:
         return json.dumps(value, sort_keys=True).encode()
+
+    def _dumps(value: object) -> bytes:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
 
     _BACKEND = "json"
 
@@ -274,6 +283,7 @@ class _Reader:
         by_id = self.by_id
         missing = _MISSING
         dumps_key = _dumps_key
+        dumps = _dumps
         line, number = self.line, self.number
         requests = replies = events = 0
         raw = readline(limit)
@@ -301,6 +311,12 @@ class _Reader:
                         value = loads(raw)
                     except (ValueError, RecursionError):
                         value = missing
+                    else:
+                        try:
+                            if b"\\u" in raw or raw.count(b'"') != dumps(value).count(b'"'):
+                                value = missing     # maybe a duplicate key: see _suspect
+                        except TypeError:       # nested deeper than orjson writes
+                            value = missing
                     if type(value) is dict:
                         if "execute" in value:
                             ident = value.get("id", missing)
@@ -350,6 +366,9 @@ class _Reader:
                         value = loads(body)
                     except (ValueError, RecursionError):
                         value = missing
+                    else:
+                        if _suspect(body, value):
+                            value = missing
                     if value is not missing:
                         self.line, self.number = line, number
                         column = 3 + len(body) - len(body.lstrip(b" \t"))
@@ -570,8 +589,11 @@ class _Reader:
                     pass
                 else:
                     column = pos + 1 if text is not None else _column(raw, pos)
-                    pos = end
-                    yield self._message(value, self._take_arrow(), line, column)
+                    start, pos = pos, end
+                    if _suspect(raw[start:end], value):
+                        yield self._decode(raw[start:end], line, column, self._take_arrow())
+                    else:
+                        yield self._message(value, self._take_arrow(), line, column)
                     continue
             elif byte in b"-<" and raw.startswith(_ARROWS, pos):
                 if self.arrow is not None:
@@ -686,7 +708,8 @@ class _Reader:
         except (ValueError, RecursionError):
             pass
         else:
-            return self._message(value, direction, line, column)
+            if not _suspect(data, value):
+                return self._message(value, direction, line, column)
         self.number += 1
         try:
             text = data.decode("utf-8")
@@ -705,6 +728,12 @@ class _Reader:
             return self._malformed("not JSON: nested too deeply", line, column, data)
         except ValueError as err:
             return self._malformed(f"not JSON: {err}", line, column, data)
+        refused = _refused_by_qemu(text)
+        if refused is not None:
+            reason, offset = refused
+            at_line, at_column = _offset_position(data, len(text[:offset].encode("utf-8", "surrogatepass")),
+                                                  line, column)
+            return self._malformed(reason, at_line, at_column, data[data.rfind(b"\n", 0, offset) + 1:])
         self.number -= 1
         return self._message(value, direction, line, column)
 
@@ -741,6 +770,65 @@ class _Reader:
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
+
+
+def _suspect(data: bytes, value: object) -> bool:
+    """Whether the JSON text ``data``, decoded as ``value``, may be JSON
+    that QEMU refuses though the decoder took it: an object with a key
+    twice (the decoder keeps the last), a lone surrogate escape.  Cheap:
+    a key dropped as a duplicate takes its quotes with it, so ``data`` has
+    more of them than ``value`` written out again (which escapes every
+    quote inside a string, as ``data`` does unless it writes one as
+    ``\\u0022``; any ``\\u`` escape is looked at the careful way)."""
+    if b"\\u" in data:
+        return True
+    try:
+        return data.count(b'"') != _dumps(value).count(b'"')
+    except (TypeError, ValueError, OverflowError):
+        return True     # not plain JSON data for the encoder: look
+
+
+def _refused_by_qemu(text: str) -> tuple[str, int] | None:
+    """Why QEMU's JSON parser refuses the JSON ``text`` that Python's
+    accepts, and the character offset where; None when it does not."""
+    try:
+        parse_json(text)
+    except ValueError as err:
+        reason, start = err.args[0], err.args[1]
+        if "nested too deeply" not in reason:
+            return f"QEMU refuses this JSON: {reason}", start
+    except RecursionError:
+        pass
+    try:
+        json.loads(text, object_pairs_hook=_no_duplicates)
+    except _DuplicateKeyError as dup:
+        return f"QEMU refuses this JSON: duplicate member '{dup.args[0]}'", 0
+    except (ValueError, RecursionError):
+        pass
+    if _LONE_SURROGATE.search(text):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return "QEMU refuses this JSON: a lone UTF-16 surrogate escape is not a character", 0
+    return None
+
+
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKeyError(key)
+            seen.add(key)
+    return out
+
+
+_LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 _raw_decode = json.JSONDecoder(parse_constant=_no_constant).raw_decode

@@ -12,10 +12,13 @@ from ..frontend.loader import LoadOptions, LoadResult, load_schema
 from ..report import FORMATS
 from ..rules import Severity
 
-__all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "add_output_options", "add_schema_options",
+__all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "add_output_options",
+           "add_schema_options",
            "exit_code", "load_all", "load_options"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+#: Ctrl-C: 128 + SIGINT, as a shell reports a process the signal ended
+EXIT_INTERRUPTED = 130
 
 
 def add_schema_options(parser: argparse.ArgumentParser) -> None:

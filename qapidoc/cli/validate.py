@@ -48,7 +48,15 @@ from ..backends.traffic import (
 from ..backends.validate import MessageKind, QmpValidator, Violation
 from ..frontend.loader import load_schema
 from ..report import format_diagnostics
-from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_schema_options, exit_code, load_options
+from .common import (
+    EXIT_FINDINGS,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_schema_options,
+    exit_code,
+    load_options,
+)
 
 __all__ = [
     "CheckStats",
@@ -166,6 +174,8 @@ class CheckStats:
     bad_messages: int = 0
     placeholders: list[PlaceholderUse] = field(default_factory=list)
     traffic: TrafficStats = field(default_factory=TrafficStats)
+    #: the run was stopped (Ctrl-C) before the end of its input
+    interrupted: bool = False
 
     @property
     def messages(self) -> int:
@@ -415,6 +425,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
 def summary_dict(stats: CheckStats) -> dict[str, Any]:
     traffic = stats.traffic
     return {
+        "complete": not stats.interrupted,
         "files": traffic.files,
         "lines": traffic.lines,
         "messages": stats.messages,
@@ -445,10 +456,14 @@ _KIND_WORDS = {"request": ("request", None), "reply": ("reply", "replies"), "err
 def format_summary_text(stats: CheckStats) -> str:
     traffic = stats.traffic
     kinds = ", ".join(_plural(n, *_KIND_WORDS[k]) for k, n in stats.kinds.items() if n)
-    lines = [f"checked {_plural(stats.messages, 'message')}" + (f" ({kinds})" if kinds else "")
-             + f" in {_plural(traffic.files, 'file')}: "
-             + (f"{_plural(stats.violations, 'violation')} in {_plural(stats.bad_messages, 'message')}"
-                if stats.violations else "no violations")]
+    found = (f"{_plural(stats.violations, 'violation')} in {_plural(stats.bad_messages, 'message')}"
+             if stats.violations else "no violations")
+    checked = f"checked {_plural(stats.messages, 'message')}" + (f" ({kinds})" if kinds else "")
+    if stats.interrupted:
+        lines = [f"interrupted: {checked} in {_plural(traffic.files, 'file')} ({_plural(traffic.lines, 'line')} "
+                 f"read) before the end of the input: {found} in what was read; the rest was not checked"]
+    else:
+        lines = [f"{checked} in {_plural(traffic.files, 'file')}: {found}"]
     for use in stats.placeholders:
         if use.first is None:
             lines.append(f"warning: placeholder '{use.placeholder.spec}' matched nothing")
@@ -525,7 +540,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a configuration symbol the QEMU build defines (repeatable); with any, "
                              "what the build lacks is refused")
     parser.add_argument("-f", "--follow", action="store_true",
-                        help="keep reading the LOG as it grows, as 'tail -f' does (stop with Ctrl-C)")
+                        help="keep reading the LOG as it grows, as 'tail -f' does (stop with Ctrl-C: "
+                             "exit 130, or with --idle-timeout)")
     parser.add_argument("--idle-timeout", metavar="SECONDS", type=_positive_float,
                         help="with --follow: stop after this long without new input")
     parser.add_argument("--max-pending", metavar="N", type=_positive_int, default=DEFAULT_MAX_PENDING,
@@ -610,7 +626,11 @@ def _check_logs(args: argparse.Namespace, logs: list[str], validator: QmpValidat
             if not _check_log(log, validator, placeholders, options, stats, output, stdin):
                 unreadable = True
     except KeyboardInterrupt:
-        pass        # the normal end of --follow: report what was seen
+        # Ctrl-C (also the end of --follow): what was read is reported,
+        # and said to be only part of the input.
+        stats.interrupted = True
+        output.finish(stats)
+        return EXIT_INTERRUPTED
     output.finish(stats)
     if unreadable:
         return EXIT_USAGE

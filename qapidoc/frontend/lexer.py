@@ -246,6 +246,14 @@ def _lex_escape(source: SourceFile, pos: int, chunks: list[str], result: LexResu
         decoded, end = _OLD_ESCAPES[esc], pos + 2
     elif esc == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", text[pos + 2:pos + 6]):
         decoded, end = chr(int(text[pos + 2:pos + 6], 16)), pos + 6
+        if "\ud800" <= decoded <= "\udfff":
+            # Half of a UTF-16 pair is no character: it could not even be
+            # written to a file.  Kept as U+FFFD.
+            result.diagnostics.append(Diagnostic(
+                rules.SYNTAX_ERROR, f"\\{text[pos + 1:end]} is a lone UTF-16 surrogate, not a character",
+                source.span(pos, end)))
+            chunks.append("\ufffd")
+            return end
     else:
         result.diagnostics.append(Diagnostic(rules.SYNTAX_ERROR, f"unknown escape \\{esc}", span))
         chunks.append(esc)

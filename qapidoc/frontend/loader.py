@@ -10,18 +10,26 @@ dialect, and runs the stages in order:
 
 Diagnostics come back in that stage order (within the parse stage, in
 include order and by position), which is also the order QEMU finds them.
+
+Reading is defensive: only regular files are read (a directory, a FIFO or a
+device is refused without being opened for long: a FIFO would never end,
+``/dev/zero`` never stop), the files of one schema together may hold at
+most :attr:`LoadOptions.max_schema_size` bytes, a path with a NUL character
+is refused, and bytes are decoded as UTF-8 whatever the locale, each bad
+byte reported at its line and column (:data:`rules.NOT_UTF8`).
 """
 
 from __future__ import annotations
 
 import gc
 import os
+import stat
 from dataclasses import dataclass, field
 
 from .. import rules
 from ..diagnostics import Diagnostic
 from ..rules import Rule
-from ..source import SourceFile, Span
+from ..source import SourceFile, Span, decode_utf8
 from .binding import bind_docs
 from .dialect import CHANGES, Dialect, DialectEvidence, Version, detect
 from .docs import DocComment, gather_doc_evidence, gather_weak_doc_evidence, parse_doc
@@ -29,7 +37,11 @@ from .expressions import Definition, Pragmas, check_definition, gather_evidence,
 from .model import Schema, build_model
 from .parser import Node, ParsedFile, RawDoc, SynBool, SynList, SynObject, SynString, TopExpr, parse
 
-__all__ = ["LoadOptions", "LoadResult", "Module", "load_schema", "load_text"]
+__all__ = ["DEFAULT_MAX_SCHEMA_SIZE", "LoadOptions", "LoadResult", "Module", "load_schema", "load_text"]
+
+#: the most bytes the files of one schema may hold together: QEMU 10.2's
+#: whole schema is about 1.3 MB, so this is fifty times that
+DEFAULT_MAX_SCHEMA_SIZE = 64 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +51,9 @@ class LoadOptions:
     #: the file is one module of a larger schema: types it cannot resolve
     #: are warnings, not errors
     module_alone: bool = False
+    #: the most bytes the schema's files may hold together; past that, a
+    #: file is refused (and reported) rather than read
+    max_schema_size: int = DEFAULT_MAX_SCHEMA_SIZE
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,41 +98,118 @@ class _Loading:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
     file_order: dict[int, int] = field(default_factory=dict)
+    #: bytes the schema's files may still hold, and the limit they share
+    budget: int = DEFAULT_MAX_SCHEMA_SIZE
+    limit: int = DEFAULT_MAX_SCHEMA_SIZE
 
 
-def _read(path: str) -> str:
-    with open(path, encoding="utf-8", errors="surrogateescape", newline="") as f:
-        return f.read()
+class _RefusedError(Exception):
+    """A file that is not read, and why (in words that follow "can't read ...: ")."""
+
+
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _read_bytes(path: str, budget: int, limit: int) -> bytes:
+    """The bytes of the regular file ``path``, at most ``budget`` of them
+    (what is left of the schema's ``limit``); raises :class:`_RefusedError` or
+    OSError."""
+    if "\0" in path:
+        raise _RefusedError("the path holds a NUL character")
+    # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused
+    # right after, by its type.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = next((what for test, what in _KINDS if test(info.st_mode)), "not a regular file")
+            raise _RefusedError(f"it is {kind}, not a regular file")
+        if info.st_size > budget:
+            raise _RefusedError(_too_big(info.st_size, limit))
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            chunk = os.read(fd, max(min(budget + 1 - size, 1 << 24), 1))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > budget:       # it grew while it was read
+                raise _RefusedError(_too_big(size, limit))
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
+def _too_big(size: int, limit: int) -> str:
+    return (f"it would take the schema's files past {limit:,} bytes (at {size:,} bytes or more, this one "
+            "alone); raise the limit with --max-schema-size if the schema is really this large")
+
+
+def _source(path: str, data: bytes, included_from: Span | None) -> tuple[SourceFile, list[Diagnostic]]:
+    """A source file for ``data``, with a diagnostic per byte that is not UTF-8."""
+    text, bad = decode_utf8(data)
+    file = SourceFile(path, text, included_from)
+    diags = [Diagnostic(rules.NOT_UTF8, f"byte 0x{byte:02x} is not UTF-8 (schema files are UTF-8); "
+                                        "read as U+FFFD", file.span(at, at + 1))
+             for at, byte in bad[:_MAX_ENCODING_ERRORS]]
+    if len(bad) > _MAX_ENCODING_ERRORS:
+        at = bad[_MAX_ENCODING_ERRORS][0]
+        diags.append(Diagnostic(rules.NOT_UTF8, f"{len(bad) - _MAX_ENCODING_ERRORS} more byte sequences that "
+                                                "are not UTF-8 in this file, the first here", file.span(at, at + 1)))
+    return file, diags
+
+
+_MAX_ENCODING_ERRORS = 20
+
+
+def _printable(path: str) -> str:
+    """A path as a message may show it: control characters escaped."""
+    return path if path.isprintable() else path.encode("unicode_escape").decode("ascii")
+
+
+def _reason(err: Exception) -> str:
+    if isinstance(err, OSError):
+        return str(err.strerror or err)
+    return str(err)
 
 
 def load_schema(path: str, options: LoadOptions | None = None) -> LoadResult:
     """Load, parse and check the schema whose root file is ``path``."""
+    options = options or LoadOptions()
     try:
-        text = _read(path)
-    except OSError as err:
+        data = _read_bytes(path, options.max_schema_size, options.max_schema_size)
+    except (_RefusedError, OSError) as err:
         return LoadResult(None, [Diagnostic(
-            rules.READ_ERROR, f"can't read schema file '{path}': {err.strerror or err}", None, path=path)])
-    return load_text(path, text, options)
+            rules.READ_ERROR, f"can't read schema file '{path}': {_reason(err)}", None, path=path)])
+    return _load_paused(path, data, options)
 
 
 def load_text(path: str, text: str, options: LoadOptions | None = None) -> LoadResult:
     """Like :func:`load_schema`, for root text already in memory (includes
-    are still read from disk, relative to ``path``)."""
+    are still read from disk, relative to ``path``).  Lone surrogates in
+    ``text`` are reported as bytes that are not UTF-8."""
+    return _load_paused(path, text.encode("utf-8", "surrogatepass"), options or LoadOptions())
+
+
+def _load_paused(path: str, data: bytes, options: LoadOptions) -> LoadResult:
     # Loading allocates a few hundred thousand small objects and frees none
     # of them; the cyclic collector would scan them over and over for no
     # gain (what loading makes is acyclic).  Pausing it saves 10-20 %.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load(path, text, options or LoadOptions())
+        return _load(path, data, options)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _load(path: str, text: str, options: LoadOptions) -> LoadResult:
-    state = _Loading()
-    root = SourceFile(path, text)
+def _load(path: str, data: bytes, options: LoadOptions) -> LoadResult:
+    state = _Loading(budget=options.max_schema_size - len(data), limit=options.max_schema_size)
+    root, state.diagnostics = _source(path, data, None)
+    del data
     _load_file(state, root, ())
 
     evidence = DialectEvidence()
@@ -259,12 +351,16 @@ def _include(state: _Loading, file: SourceFile, item: TopExpr, chain: tuple[str,
     if abspath in state.seen:
         return
     try:
-        text = _read(path)
-    except OSError as err:
+        data = _read_bytes(path, state.budget, state.limit)
+    except (_RefusedError, OSError) as err:
         state.diagnostics.append(Diagnostic(
-            rules.INCLUDE_ERROR, f"can't read include file '{path}': {err.strerror or err}", directive))
+            rules.INCLUDE_ERROR, f"can't read include file '{_printable(path)}': {_reason(err)}", directive))
         return
-    _load_file(state, SourceFile(path, text, directive), chain)
+    state.budget -= len(data)
+    file, diags = _source(path, data, directive)
+    del data
+    state.diagnostics.extend(diags)
+    _load_file(state, file, chain)
 
 
 def _pragma_directive(state: _Loading, file: SourceFile, node: SynObject) -> None:

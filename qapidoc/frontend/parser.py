@@ -8,6 +8,10 @@ parses their content once the dialect is known.
 
 After a syntax error the parser resynchronises at the next line that starts
 with ``{`` or ``##``, so one typo does not hide the rest of the file.
+
+Objects and lists may nest :data:`MAX_NESTING` levels deep (no real schema
+nests more than about six); the bracket that opens level 101 is an error,
+so no later stage, each of which walks the nesting, meets deeper input.
 """
 
 from __future__ import annotations
@@ -18,12 +22,13 @@ from typing import NamedTuple
 
 from .. import rules
 from ..diagnostics import Diagnostic
+from ..rules import Rule
 from ..source import SourceFile, Span
 from . import lexer
 from .lexer import BOOL, DOC, EOF, JUNK, NULL, STRING, Deferred, DocBlock, DocLine, Token
 
 __all__ = [
-    "DocLine", "Node", "ParsedFile", "RawDoc", "SynBool", "SynList", "SynNull",
+    "MAX_NESTING", "DocLine", "Node", "ParsedFile", "RawDoc", "SynBool", "SynList", "SynNull",
     "SynObject", "SynString", "TopExpr", "parse",
 ]
 
@@ -123,13 +128,17 @@ class ParsedFile:
 class _SyntaxError(Exception):
     """Raised inside the parser only; turned into a diagnostic at top level."""
 
-    def __init__(self, message: str, start: int, end: int, token: int) -> None:
+    def __init__(self, message: str, start: int, end: int, token: int, rule: Rule = rules.SYNTAX_ERROR) -> None:
         super().__init__(message)
         self.message = message
         self.start = start
         self.end = end
         self.token = token      # the index of the offending token
+        self.rule = rule
 
+
+#: the deepest nesting of objects and lists the parser accepts
+MAX_NESTING = 100
 
 _RESYNC = re.compile(r"^(?:\{|##)", re.MULTILINE)
 _FIRST_VALUE = "expected '{', '[', string, or boolean"
@@ -157,6 +166,8 @@ class _Parser:
         self.out = out
         # Ranges of text skipped after errors, as (start, end) offsets.
         self.skipped: list[tuple[int, int]] = []
+        # how many objects and lists are open
+        self.depth = 0
 
     # -- top level ---------------------------------------------------------
 
@@ -177,6 +188,7 @@ class _Parser:
                 self.out.items.append(doc)
                 pending_doc = doc
                 continue
+            self.depth = 0
             try:
                 node, self.pos = _value(self, self.pos)
             except _SyntaxError as err:
@@ -229,8 +241,7 @@ class _Parser:
             self.skipped.append((err.start, target))
         else:
             if self.tokens[err.token][0] != JUNK:     # the lexer said it already
-                self.out.diagnostics.append(Diagnostic(
-                    rules.SYNTAX_ERROR, err.message, source.span(err.start, err.end)))
+                self.out.diagnostics.append(Diagnostic(err.rule, err.message, source.span(err.start, err.end)))
             self.skipped.append((err.end, target))
         tokens = self.tokens
         while tokens[self.pos][0] != EOF and tokens[self.pos][1] < target:
@@ -269,13 +280,23 @@ def _value(p: _Parser, pos: int, expected: str = _FIRST_VALUE) -> tuple[Node, in
     raise _error(p, expected, pos)
 
 
+def _too_deep(p: _Parser, pos: int) -> _SyntaxError:
+    tok = p.tokens[pos]
+    return _SyntaxError(f"nesting deeper than {MAX_NESTING} levels of objects and lists", tok[1], tok[2], pos,
+                        rules.NESTING_TOO_DEEP)
+
+
 def _object(p: _Parser, pos: int) -> tuple[SynObject, int]:
+    p.depth += 1
+    if p.depth > MAX_NESTING:
+        raise _too_deep(p, pos)
     tokens = p.tokens
     start = tokens[pos][1]
     members: dict[str, tuple[SynString, Node]] = {}
     pos += 1
     tok = tokens[pos]
     if tok[0] == "}":
+        p.depth -= 1
         return SynObject(members, start, tok[2]), pos + 1
     if tok[0] != STRING:
         raise _error(p, "expected string or '}'", pos)
@@ -292,6 +313,7 @@ def _object(p: _Parser, pos: int) -> tuple[SynObject, int]:
             members[key.value] = (key, value)
         tok = tokens[pos]
         if tok[0] == "}":
+            p.depth -= 1
             return SynObject(members, start, tok[2]), pos + 1
         if tok[0] != ",":
             raise _error(p, "expected ',' or '}'", pos)
@@ -302,18 +324,23 @@ def _object(p: _Parser, pos: int) -> tuple[SynObject, int]:
 
 
 def _list(p: _Parser, pos: int) -> tuple[SynList, int]:
+    p.depth += 1
+    if p.depth > MAX_NESTING:
+        raise _too_deep(p, pos)
     tokens = p.tokens
     start = tokens[pos][1]
     items: list[Node] = []
     pos += 1
     tok = tokens[pos]
     if tok[0] == "]":
+        p.depth -= 1
         return SynList(items, start, tok[2]), pos + 1
     item, pos = _value(p, pos, "expected '{', '[', ']', string, or boolean")
     items.append(item)
     while True:
         tok = tokens[pos]
         if tok[0] == "]":
+            p.depth -= 1
             return SynList(items, start, tok[2]), pos + 1
         if tok[0] != ",":
             raise _error(p, "expected ',' or ']'", pos)
