@@ -126,7 +126,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         sys.stderr.write("qapidoc lint: no schema: give SCHEMA files, --schema ROOT, or set 'schema' "
                          "in [tool.qapidoc] of pyproject.toml\n")
         return EXIT_USAGE
-    load = LoadOptions(dialect=args.dialect or config.dialect, module_alone=args.module or config.module)
+    load = LoadOptions(dialect=args.dialect or config.dialect, module_alone=args.module or config.module,
+                       max_schema_size=args.max_schema_size)
     settings = LintSettings(selected, load, args.rst_docutils or config.rst_docutils, only)
     result = lint(roots, settings)
     if only is not None:
@@ -136,7 +137,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             for path in alone:
                 sys.stderr.write(f"qapidoc lint: {path} is not part of the configured schema; "
                                  "checking it on its own, as a module\n")
-            extra = lint(alone, LintSettings(selected, LoadOptions(load.dialect, True),
+            extra = lint(alone, LintSettings(selected, LoadOptions(load.dialect, True, load.max_schema_size),
                                              settings.rst_docutils, None))
             result.diagnostics.extend(extra.diagnostics)
     diagnostics = result.diagnostics

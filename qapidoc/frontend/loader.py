@@ -143,8 +143,8 @@ def _read_bytes(path: str, budget: int, limit: int) -> bytes:
 
 
 def _too_big(size: int, limit: int) -> str:
-    return (f"it would take the schema's files past {limit:,} bytes (at {size:,} bytes or more, this one "
-            "alone); raise the limit with --max-schema-size if the schema is really this large")
+    return (f"with this file ({size:,} bytes or more) the schema's files would hold more than {limit:,} "
+            "bytes together; if the schema is really this large, raise the limit with --max-schema-size")
 
 
 def _source(path: str, data: bytes, included_from: Span | None) -> tuple[SourceFile, list[Diagnostic]]:
