@@ -60,6 +60,7 @@ __all__ = [
     "DEFAULT_MAX_PENDING",
     "KINDS",
     "Direction",
+    "FollowedFile",
     "Kind",
     "Malformed",
     "Message",
@@ -429,9 +430,8 @@ class _Reader:
             if options.idle_timeout is not None and time.monotonic() - idle_since >= options.idle_timeout:
                 return None
             time.sleep(options.poll_interval)
-            if self._truncated(stream):
+            if _restarted(stream):
                 self.stats.truncations += 1
-                stream.seek(0)
                 self._close_session()
                 self.stats.lines += self.line
                 self.stats.messages += self.number
@@ -444,13 +444,6 @@ class _Reader:
             more = stream.readline(limit)
             if more:
                 return more
-
-    @staticmethod
-    def _truncated(stream: IO[bytes]) -> bool:
-        try:
-            return os.fstat(stream.fileno()).st_size < stream.tell()
-        except (OSError, ValueError):
-            return False        # a pipe, or a stream without a file
 
     # -- messages: kind and pairing -------------------------------------------------
 
@@ -770,6 +763,100 @@ class _Reader:
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
+
+
+def _restarted(stream: IO[bytes]) -> bool:
+    """Whether a followed input must be read again from its start (and if
+    so, it is ready for that)."""
+    if isinstance(stream, FollowedFile):
+        return stream.restart_if_changed()
+    try:
+        if os.fstat(stream.fileno()).st_size < stream.tell():
+            stream.seek(0)
+            return True
+    except (OSError, ValueError):
+        pass        # a pipe, or a stream without a file
+    return False
+
+
+class FollowedFile:
+    """A log file read as it grows, as ``tail -F`` reads it.
+
+    What was read is remembered by where it ended and by its first and last
+    bytes, so that :meth:`restart_if_changed` (called while waiting for more)
+    sees every way the file can start over: truncated (shorter than what
+    was read), rewritten (truncated, then grown past the old size between
+    two looks: the bytes read are no longer there), or replaced (another
+    file at the path, as log rotation leaves it).  Then it reads the new
+    content from its start.  A path that vanished is waited for."""
+
+    _EDGE = 64
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._file = open(path, "rb")  # noqa: SIM115 - closed by close()
+        self._identity = self._id(os.fstat(self._file.fileno()))
+        self._offset = 0
+        self._head = b""
+        self._tail = b""
+
+    @staticmethod
+    def _id(info: os.stat_result) -> tuple[int, int]:
+        return info.st_dev, info.st_ino
+
+    def readline(self, limit: int = -1) -> bytes:
+        line = self._file.readline(limit)
+        if line:
+            if len(self._head) < self._EDGE:
+                self._head = (self._head + line)[:self._EDGE]
+            self._tail = line[-self._EDGE:] if len(line) >= self._EDGE else (self._tail + line)[-self._EDGE:]
+            self._offset += len(line)
+        return line
+
+    def fileno(self) -> int:
+        return self._file.fileno()
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> FollowedFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def restart_if_changed(self) -> bool:
+        try:
+            at_path = self._id(os.stat(self.path))
+        except OSError:
+            at_path = self._identity        # gone for now (rotated): wait
+        if at_path != self._identity:
+            try:
+                fresh = open(self.path, "rb")  # noqa: SIM115 - kept as self._file
+            except OSError:
+                return False
+            self._file.close()
+            self._file = fresh
+            self._identity = self._id(os.fstat(fresh.fileno()))
+        elif self._same():
+            return False
+        else:
+            self._file.seek(0)
+        self._offset = 0
+        self._head = self._tail = b""
+        return True
+
+    def _same(self) -> bool:
+        """Whether the file still holds what was read, where it was read."""
+        fd = self._file.fileno()
+        try:
+            if os.fstat(fd).st_size < self._offset:
+                return False
+            tail_at = self._offset - len(self._tail)
+            return os.pread(fd, len(self._head), 0) == self._head \
+                and os.pread(fd, len(self._tail), tail_at) == self._tail
+        except OSError:
+            return True
 
 
 def _suspect(data: bytes, value: object) -> bool:

@@ -39,6 +39,7 @@ from ..backends.traffic import (
     DEFAULT_MAX_MESSAGE_BYTES,
     DEFAULT_MAX_PENDING,
     KINDS,
+    FollowedFile,
     Message,
     ReadOptions,
     TrafficStats,
@@ -480,7 +481,7 @@ def format_summary_text(stats: CheckStats) -> str:
         lines.append(f"note: {_plural(traffic.dropped_requests, 'request')} forgotten unanswered: more than "
                      "--max-pending were waiting at once")
     if traffic.truncations:
-        lines.append(f"note: the followed file was truncated {_plural(traffic.truncations, 'time')}; "
+        lines.append(f"note: the followed file was truncated or replaced {_plural(traffic.truncations, 'time')}; "
                      "read again from its start")
     return "\n".join(lines) + "\n"
 
@@ -645,8 +646,8 @@ def _check_log(log: str, validator: QmpValidator, placeholders: Sequence[Placeho
                       options, stats, output)
         return True
     try:
-        with open(log, "rb") as stream:
-            _check_stream(stream, log, validator, placeholders, options, stats, output)
+        with (FollowedFile(log) if options.follow else open(log, "rb")) as stream:
+            _check_stream(stream, log, validator, placeholders, options, stats, output)  # type: ignore[arg-type]
     except BrokenPipeError:
         raise       # the output was closed (| head): not a LOG that cannot be read
     except OSError as err:
