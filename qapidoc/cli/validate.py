@@ -142,17 +142,43 @@ def parse_placeholder(spec: str) -> Placeholder:
 
 
 def _path_matches(pattern: tuple[str, ...], path: JsonPath) -> bool:
-    """Whether ``pattern`` matches the start of ``path``."""
-    if not pattern:
-        return True
-    head, rest = pattern[0], pattern[1:]
-    if head == "**":
-        return any(_path_matches(rest, path[i:]) for i in range(len(path) + 1))
-    if not path:
-        return False
-    if head != "*" and head != str(path[0]):
-        return False
-    return _path_matches(rest, path[1:])
+    """Whether ``pattern`` matches the start of ``path``.
+
+    A set of positions in the pattern is carried along the path (an NFA):
+    time is at most the product of the two lengths, however many ``**``
+    the pattern holds (trying each split of the path for each ``**`` in
+    turn would take time exponential in their number)."""
+    end = len(pattern)
+    states = _skip_stars(pattern, {0})
+    for part in path:
+        if end in states:
+            return True
+        text = str(part)
+        moved: set[int] = set()
+        for at in states:
+            head = pattern[at]
+            if head == "**":
+                moved.add(at)
+            elif head == "*" or head == text:
+                moved.add(at + 1)
+        if not moved:
+            return False
+        states = _skip_stars(pattern, moved)
+    return end in states
+
+
+def _skip_stars(pattern: tuple[str, ...], states: set[int]) -> set[int]:
+    """``states`` and the positions after each ``**`` in it (which may
+    match no part at all)."""
+    out = set(states)
+    todo = [at for at in states if at < len(pattern) and pattern[at] == "**"]
+    while todo:
+        after = todo.pop() + 1
+        if after not in out:
+            out.add(after)
+            if after < len(pattern) and pattern[after] == "**":
+                todo.append(after)
+    return out
 
 
 # --- checking ----------------------------------------------------------------------------
