@@ -10,6 +10,7 @@ formatter, SARIF, docutils).
 from __future__ import annotations
 
 import bisect
+from array import array
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -28,17 +29,20 @@ class SourceFile:
     path: str
     text: str
     included_from: Span | None = None
-    line_starts: tuple[int, ...] = field(init=False, repr=False)
+    #: the offset where each line starts: machine integers (8 bytes a line,
+    #: where a tuple of Python ints took 36)
+    line_starts: array[int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        starts = [0]
+        starts = array("q", [0])
+        append = starts.append
         text = self.text
         find = text.find
         pos = find("\n")
         while pos >= 0:
-            starts.append(pos + 1)
+            append(pos + 1)
             pos = find("\n", pos + 1)
-        object.__setattr__(self, "line_starts", tuple(starts))
+        object.__setattr__(self, "line_starts", starts)
 
     def line_of(self, offset: int) -> int:
         """The 1-based line holding ``offset``."""

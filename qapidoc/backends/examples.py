@@ -533,11 +533,11 @@ def _indent(text: str) -> int:
 def _code_lines(example: DocExample) -> Iterator[tuple[int, int]]:
     """The (start, end) index ranges of the lines that hold QMP: the whole
     body, or for an annotated example its ``::`` literal blocks."""
-    lines = example.lines
-    n = len(lines)
+    n = len(example.lines)
     if not example.annotated:
         yield 0, n
         return
+    lines = tuple(example.lines)
     i = 0
     while i < n:
         text = lines[i].text.rstrip()
@@ -564,7 +564,7 @@ def parse_example(example: DocExample, doc: DocComment | None = None) -> ParsedE
     """The messages (and prose and elision lines) of one example."""
     file = example.span.file
     items: list[ExampleItem] = []
-    lines = example.lines
+    lines = tuple(example.lines)
     for start, end in _code_lines(example):
         _read_block(file, lines, start, end, items)
     return ParsedExample(example, doc, tuple(items))

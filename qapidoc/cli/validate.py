@@ -159,7 +159,7 @@ def _path_matches(pattern: tuple[str, ...], path: JsonPath) -> bool:
             head = pattern[at]
             if head == "**":
                 moved.add(at)
-            elif head == "*" or head == text:
+            elif head in ("*", text):
                 moved.add(at + 1)
         if not moved:
             return False

@@ -54,6 +54,9 @@ class LoadOptions:
     #: the most bytes the schema's files may hold together; past that, a
     #: file is refused (and reported) rather than read
     max_schema_size: int = DEFAULT_MAX_SCHEMA_SIZE
+    #: keep the doc comments in the result (``docs``, ``doc_for``); without,
+    #: each is checked and let go (all ``qapidoc check`` needs)
+    keep_docs: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,46 +232,104 @@ def _load(path: str, data: bytes, options: LoadOptions) -> LoadResult:
         dialect = detect(evidence)
 
     parse_stage = list(state.diagnostics)
-    for parsed in state.parsed:
-        parse_stage.extend(d.diagnostic for d in parsed.deferred if dialect.has(d.change))
+    parse_stage.extend(d.diagnostic for parsed in state.parsed for d in parsed.deferred if dialect.has(d.change))
     pragmas = _apply_pragmas(state, dialect, parse_stage)
 
-    docs_by_expr: dict[int, DocComment] = {}
-    doc_models: list[DocComment] = []
-    for doc_file, raw, doc_expr in state.docs:
-        doc, doc_diags = parse_doc(raw, dialect)
-        parse_stage.extend(doc_diags)
-        doc_models.append(doc)
-        if doc_expr is not None:
-            docs_by_expr[id(doc_expr)] = doc
-        if doc.broken:
-            # Its own error says more than that it is not followed by a definition.
-            parse_stage = [d for d in parse_stage
-                           if not (d.rule is rules.DOC_BINDING and d.span is not None
-                                   and d.span.file is doc_file and d.span.start == raw.start)]
-    parse_stage.sort(key=lambda d: _position(state, d))
+    # Which definition each doc comment stands before, and the order of the
+    # expressions: all that is needed of the syntax trees from here on.
+    names_by_raw = {id(expr.doc): _definition_name(expr) for _, expr in state.exprs if expr.doc is not None}
+    expr_order = {(id(file), expr.node.start): i for i, (file, expr) in enumerate(state.exprs)}
+    raws = [(file, raw) for file, raw, _ in state.docs]
 
-    diagnostics = parse_stage
+    # Each syntax tree goes as soon as its definition is checked (they are
+    # the largest part of a loaded schema: the model and the doc comments
+    # are made in the memory they leave).
+    exprs: list[tuple[SourceFile, TopExpr] | None] = list(state.exprs)
+    state.exprs.clear()
+    state.parsed.clear()
+    state.docs.clear()
+    definition_stage: list[Diagnostic] = []
+    definitions = _check_definitions(exprs, dialect, pragmas, options, definition_stage)
+    del exprs
+    schema, model_stage = build_model(definitions, pragmas, dialect, module_alone=options.module_alone)
+
+    docs = _read_docs(raws, names_by_raw, schema, definitions, dialect, options)
+    parse_stage.extend(docs.parse_stage)
+    for file, raw in docs.broken:
+        # Its own error says more than that it is not followed by a definition.
+        parse_stage = [d for d in parse_stage
+                       if not (d.rule is rules.DOC_BINDING and d.span is not None
+                               and d.span.file is file and d.span.start == raw.start)]
+    parse_stage.sort(key=lambda d: _position(state, d))
+    diagnostics = parse_stage + definition_stage + model_stage + docs.binding_stage()
+    return LoadResult(schema, diagnostics, tuple(state.modules), tuple(docs.kept), dialect, docs.doc_for,
+                      expr_order)
+
+
+@dataclass(slots=True)
+class _DocPass:
+    """What reading the doc comments found."""
+
+    parse_stage: list[Diagnostic] = field(default_factory=list)
+    broken: list[tuple[SourceFile, RawDoc]] = field(default_factory=list)
+    kept: list[DocComment] = field(default_factory=list)
+    doc_for: dict[str, DocComment] = field(default_factory=dict)
+    #: binding's findings, in its order: about the doc as a whole, missing
+    #: descriptions, descriptions of what does not exist
+    sections: list[Diagnostic] = field(default_factory=list)
+    undocumented: list[Diagnostic] = field(default_factory=list)
+    nonexistent: list[Diagnostic] = field(default_factory=list)
+
+    def binding_stage(self) -> list[Diagnostic]:
+        return self.sections + self.undocumented + self.nonexistent
+
+
+def _read_docs(raws: list[tuple[SourceFile, RawDoc]], names_by_raw: dict[int, str | None], schema: Schema,
+               definitions: list[Definition], dialect: Dialect, options: LoadOptions) -> _DocPass:
+    """Parse each doc comment and bind it to its definition, one at a time;
+    without ``options.keep_docs`` (``qapidoc check``), each is let go once
+    its findings are known, so the doc comments of a schema never take
+    memory all at once."""
+    found = _DocPass()
+    by_raw = {id(d.doc): d for d in definitions if d.doc is not None}
+    for file, raw in raws:
+        doc, diags = parse_doc(raw, dialect)
+        found.parse_stage.extend(diags)
+        if doc.broken:
+            found.broken.append((file, raw))
+        definition = by_raw.get(id(raw))
+        if definition is not None:
+            for diag in bind_docs(schema, [definition], [doc], module_alone=options.module_alone):
+                if diag.rule is rules.UNDOCUMENTED:
+                    found.undocumented.append(diag)
+                elif diag.rule is rules.DOCUMENTED_NONEXISTENT:
+                    found.nonexistent.append(diag)
+                else:
+                    found.sections.append(diag)
+        if options.keep_docs:
+            found.kept.append(doc)
+            name = names_by_raw.get(id(raw))
+            if doc.symbol is not None and doc.symbol == name:
+                found.doc_for.setdefault(doc.symbol, doc)
+    return found
+
+
+def _check_definitions(exprs: list[tuple[SourceFile, TopExpr] | None], dialect: Dialect, pragmas: Pragmas,
+                       options: LoadOptions, diagnostics: list[Diagnostic]) -> list[Definition]:
+    """Each expression's definition; each syntax tree is let go once checked."""
     definitions: list[Definition] = []
-    for file, expr in state.exprs:
+    for index, item in enumerate(exprs):
+        assert item is not None
+        exprs[index] = None
+        file, expr = item
+        del item
         definition, diags = check_definition(expr.node, expr.doc, file, dialect, pragmas,
                                              module_alone=options.module_alone)
+        del expr
         diagnostics.extend(diags)
         if definition is not None:
             definitions.append(definition)
-
-    schema, model_diags = build_model(definitions, pragmas, dialect, module_alone=options.module_alone)
-    diagnostics.extend(model_diags)
-    diagnostics.extend(bind_docs(schema, definitions, doc_models, module_alone=options.module_alone))
-    doc_for: dict[str, DocComment] = {}
-    for _, expr in state.exprs:
-        bound_doc = docs_by_expr.get(id(expr))
-        if bound_doc is not None and bound_doc.symbol is not None \
-                and bound_doc.symbol == _definition_name(expr):
-            doc_for.setdefault(bound_doc.symbol, bound_doc)
-    expr_order = {(id(file), expr.node.start): i for i, (file, expr) in enumerate(state.exprs)}
-    return LoadResult(schema, diagnostics, tuple(state.modules), tuple(doc_models), dialect, doc_for,
-                      expr_order)
+    return definitions
 
 
 def _definition_name(expr: TopExpr) -> str | None:

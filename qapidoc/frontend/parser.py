@@ -25,7 +25,7 @@ from ..diagnostics import Diagnostic
 from ..rules import Rule
 from ..source import SourceFile, Span
 from . import lexer
-from .lexer import BOOL, DOC, EOF, JUNK, NULL, STRING, Deferred, DocBlock, DocLine, Token
+from .lexer import BOOL, DOC, EOF, JUNK, NULL, STRING, Deferred, DocBlock, DocLine
 
 __all__ = [
     "MAX_NESTING", "DocLine", "Node", "ParsedFile", "RawDoc", "SynBool", "SynList", "SynNull",
@@ -77,14 +77,24 @@ Node = SynString | SynBool | SynNull | SynList | SynObject
 
 @dataclass(frozen=True, slots=True)
 class RawDoc:
-    """A ``##`` ... ``##`` block: its inner lines, unparsed."""
+    """A ``##`` ... ``##`` block: its inner lines, unparsed.
+
+    The lines are not kept: :attr:`lines` makes them from the file's text
+    each time (a schema's doc lines, kept as objects, took more memory
+    than the rest of it); read them once per pass."""
 
     file: SourceFile
-    lines: tuple[DocLine, ...]
     start: int          # offset of the opening '##'
     end: int            # offset after the closing '##'
     #: the longest line's length, counting the '#' and the space after it
     longest: int = 0
+    #: where the inner lines start and end
+    body_start: int = 0
+    body_end: int = 0
+
+    @property
+    def lines(self) -> tuple[DocLine, ...]:
+        return lexer.doc_lines(self.file.text, self.body_start, self.body_end)
 
     def contains(self, text: str) -> bool:
         """Whether ``text`` occurs in the block (a fast test before a scan)."""
@@ -97,8 +107,9 @@ class RawDoc:
     @property
     def symbol(self) -> str | None:
         """The ``@NAME`` of a definition doc (first line), else None."""
-        if self.lines and self.lines[0].text.startswith("@"):
-            m = _SYMBOL.match(self.lines[0].text)
+        first = lexer.doc_lines(self.file.text, self.body_start, self.body_end, first_only=True)
+        if first and first[0].text.startswith("@"):
+            m = _SYMBOL.match(first[0].text)
             return m.group(1) if m else ""
         return None
 
@@ -145,9 +156,10 @@ _FIRST_VALUE = "expected '{', '[', string, or boolean"
 
 
 def parse(source: SourceFile) -> ParsedFile:
-    lexed = lexer.tokenize(source)
+    lexing = lexer.Lexing(source)
+    lexed = lexing.result
     parsed = ParsedFile(source, deferred=lexed.deferred)
-    parser = _Parser(source, lexed.tokens, parsed)
+    parser = _Parser(source, lexing, parsed)
     parser.run()
     # Lexer complaints inside text the parser skipped after an error would
     # only repeat that error.
@@ -159,9 +171,10 @@ def parse(source: SourceFile) -> ParsedFile:
 
 
 class _Parser:
-    def __init__(self, source: SourceFile, tokens: list[Token], out: ParsedFile) -> None:
+    def __init__(self, source: SourceFile, lexing: lexer.Lexing, out: ParsedFile) -> None:
         self.source = source
-        self.tokens = tokens
+        self.lexing = lexing
+        self.tokens = lexing.result.tokens
         self.pos = 0
         self.out = out
         # Ranges of text skipped after errors, as (start, end) offsets.
@@ -171,10 +184,18 @@ class _Parser:
 
     # -- top level ---------------------------------------------------------
 
+    def _refill(self) -> bool:
+        """More tokens, the ones parsed dropped; False at the end of the file."""
+        del self.tokens[:self.pos]
+        self.pos = 0
+        return self.lexing.more()
+
     def run(self) -> None:
         tokens = self.tokens
         pending_doc: RawDoc | None = None
         while True:
+            if self.pos >= len(tokens):
+                self._refill()
             tok = tokens[self.pos]
             kind = tok[0]
             if kind == EOF:
@@ -183,7 +204,7 @@ class _Parser:
                 self.pos += 1
                 block = tok[3]
                 assert isinstance(block, DocBlock)
-                doc = RawDoc(self.source, tuple(block.lines), block.start, block.end, block.longest + 1)
+                doc = RawDoc(self.source, block.start, block.end, block.longest + 1, block.body_start, block.body_end)
                 self._reject_pending(pending_doc)
                 self.out.items.append(doc)
                 pending_doc = doc
@@ -244,7 +265,11 @@ class _Parser:
                 self.out.diagnostics.append(Diagnostic(err.rule, err.message, source.span(err.start, err.end)))
             self.skipped.append((err.end, target))
         tokens = self.tokens
-        while tokens[self.pos][0] != EOF and tokens[self.pos][1] < target:
+        while True:
+            if self.pos >= len(tokens):
+                self._refill()
+            if tokens[self.pos][0] == EOF or tokens[self.pos][1] >= target:
+                break
             self.pos += 1
 
 
