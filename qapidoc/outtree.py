@@ -33,6 +33,7 @@ a directory ``DIR`` so that:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import fcntl
 import hashlib
@@ -503,7 +504,10 @@ def write_tree(directory: str | os.PathLike[str], files: Mapping[str, bytes], *,
         _clean_stale(parent_fd, base, manifest)
         old = _inspect(parent_fd, base, manifest, shown)
         _check_old(old, files, force, shown, manifest)
-        return _replace(parent_fd, base, old, files, tool, manifest)
+        report = _replace(parent_fd, base, old, files, tool, manifest)
+    if report.kept is not None:
+        report = dataclasses.replace(report, kept=os.path.join(os.path.dirname(shown), report.kept))
+    return report
 
 
 def _check_old(old: _OldTree, files: Mapping[str, bytes], force: bool, shown: str, manifest: str) -> None:

@@ -488,7 +488,8 @@ def format_summary_text(stats: CheckStats) -> str:
     checked = f"checked {_plural(stats.messages, 'message')}" + (f" ({kinds})" if kinds else "")
     if stats.interrupted:
         lines = [f"interrupted: {checked} in {_plural(traffic.files, 'file')} ({_plural(traffic.lines, 'line')} "
-                 f"read) before the end of the input: {found} in what was read; the rest was not checked"]
+                 f"read) before the end of the input: {_plural(stats.violations, 'violation')} in what was read; "
+                 "the rest was not checked"]
     else:
         lines = [f"{checked} in {_plural(traffic.files, 'file')}: {found}"]
     for use in stats.placeholders:
