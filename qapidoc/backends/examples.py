@@ -728,9 +728,12 @@ _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no
 
 def _decode(body: str, pos: int) -> tuple[object, int] | None:
     """The value at ``body[pos:]`` and where it ends, if it is plain JSON
-    (a surrogate escape is left to the parser, which checks its pairing)."""
+    (a surrogate escape is left to the parser, which checks its pairing,
+    and so is a message that may nest deeper than it allows)."""
     if _SURROGATE.search(body, pos):
         return None
+    if body.count("[", pos) + body.count("{", pos) > _MAX_DEPTH:
+        return None     # maybe nested too deeply: the parser says where
     try:
         return _DECODER.raw_decode(body, pos)
     except (ValueError, RecursionError):
