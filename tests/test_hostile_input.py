@@ -345,5 +345,5 @@ def test_the_manual_builds_and_warns_at_each_place(
     assert f"{schemas}/limit.json" not in warnings
     html = schemas.parent / "html"
     assert "Caf\ufffd au lait." in (html / "latin.html").read_text()
-    assert (html / "long.html").read_text().count("... a") >= 40_000     # the long example, highlighted
+    assert (html / "long.html").read_text().count("...") >= 40_000     # the long example, highlighted
     assert seconds < 60, f"the build took {seconds:.0f} s (a 200 KB example line once took 32 s alone)"
