@@ -177,6 +177,17 @@ def test_many_bad_bytes_are_reported_within_bounds(tmp_path: Path, capsys: pytes
     assert code == 1 and text.count("[QD132]") == 21 and "more byte sequences that are not UTF-8" in text
 
 
+def test_text_with_lone_surrogates_given_to_load_text() -> None:
+    """A caller's text decoded with surrogateescape: its stray characters are
+    reported like bad bytes, and nothing after them moves."""
+    from qapidoc import load_text
+
+    result = load_text("x.json", "##\n# @cmd:\n#\n# caf\udce9 \ud800\n#\n# Since: 1.0\n##\n{ 'command': 'cmd' }\n")
+    found = [(d.code, str(d.span)) for d in result.diagnostics]
+    assert found[:2] == [("QD132", "x.json:4:6"), ("QD132", "x.json:4:8")], found
+    assert result.schema is not None and "cmd" in result.schema.entities
+
+
 def test_a_surrogate_escape_in_a_schema_string(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     schema = tmp_path / "old.json"
     schema.write_text("{ 'command': 'x\\ud800y' }\n")

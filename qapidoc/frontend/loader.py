@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 
@@ -192,8 +193,30 @@ def load_schema(path: str, options: LoadOptions | None = None) -> LoadResult:
 def load_text(path: str, text: str, options: LoadOptions | None = None) -> LoadResult:
     """Like :func:`load_schema`, for root text already in memory (includes
     are still read from disk, relative to ``path``).  Lone surrogates in
-    ``text`` are reported as bytes that are not UTF-8."""
-    return _load_paused(path, text.encode("utf-8", "surrogatepass"), options or LoadOptions())
+    ``text`` (bytes a caller decoded with ``surrogateescape``, say) are
+    reported as bytes that are not UTF-8, one each, at their place."""
+    return _load_paused(path, _encode(text), options or LoadOptions())
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _encode(text: str) -> bytes:
+    """``text`` as UTF-8; a lone surrogate becomes the byte it escapes
+    (``surrogateescape``) or 0xFF: one byte that is not UTF-8 either way."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        pass
+    parts: list[bytes] = []
+    last = 0
+    for m in _SURROGATE.finditer(text):
+        parts.append(text[last:m.start()].encode("utf-8"))
+        code = ord(m.group())
+        parts.append(bytes([code - 0xDC00]) if 0xDC80 <= code <= 0xDCFF else b"\xff")
+        last = m.end()
+    parts.append(text[last:].encode("utf-8"))
+    return b"".join(parts)
 
 
 def _load_paused(path: str, data: bytes, options: LoadOptions) -> LoadResult:
