@@ -53,6 +53,7 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal, NamedTuple
 
+from . import jsonvalues
 from .examples import parse_json
 
 __all__ = [
@@ -285,6 +286,8 @@ class _Reader:
         missing = _MISSING
         dumps_key = _dumps_key
         dumps = _dumps
+        mark_floats = jsonvalues.mark_floats
+        integral_float = _integral_float_syntax
         line, number = self.line, self.number
         requests = replies = events = 0
         raw = readline(limit)
@@ -312,10 +315,15 @@ class _Reader:
                         value = loads(raw)
                     except (ValueError, RecursionError):
                         value = missing
-                    else:
+                    else:       # _screen, inline
                         try:
-                            if b"\\u" in raw or raw.count(b'"') != dumps(value).count(b'"'):
-                                value = missing     # maybe a duplicate key: see _suspect
+                            written = dumps(value)
+                            # find() and count() of a byte by its number: 'b"x" in raw' would
+                            # raise and clear a TypeError inside, costing more than the search
+                            if (raw.find(92) >= 0 and raw.find(b"\\u") >= 0) or raw.count(34) != written.count(34):
+                                value = missing     # maybe a duplicate key: the careful way
+                            elif (written.find(46) >= 0 or written.find(43) >= 0) and integral_float(written):
+                                value = mark_floats(value)      # see _screen
                         except TypeError:       # nested deeper than orjson writes
                             value = missing
                     if type(value) is dict:
@@ -368,8 +376,7 @@ class _Reader:
                     except (ValueError, RecursionError):
                         value = missing
                     else:
-                        if _suspect(body, value):
-                            value = missing
+                        value = _screen(body, value)
                     if value is not missing:
                         self.line, self.number = line, number
                         column = 3 + len(body) - len(body.lstrip(b" \t"))
@@ -451,7 +458,7 @@ class _Reader:
         """Classify a decoded value, pair it, give it its number, count it."""
         self.number += 1
         kinds = self.stats.kinds
-        if type(value) is not dict:
+        if not isinstance(value, dict):
             kind: Kind = "request" if direction == "->" else "unknown"
             kinds[kind] += 1
             return _new(Message, (kind, None, value, direction, self.name, line, column, self.number, None))
@@ -583,7 +590,8 @@ class _Reader:
                 else:
                     column = pos + 1 if text is not None else _column(raw, pos)
                     start, pos = pos, end
-                    if _suspect(raw[start:end], value):
+                    value = _screen(raw[start:end], value)
+                    if value is _MISSING:
                         yield self._decode(raw[start:end], line, column, self._take_arrow())
                     else:
                         yield self._message(value, self._take_arrow(), line, column)
@@ -701,7 +709,8 @@ class _Reader:
         except (ValueError, RecursionError):
             pass
         else:
-            if not _suspect(data, value):
+            value = _screen(data, value)
+            if value is not _MISSING:
                 return self._message(value, direction, line, column)
         self.number += 1
         try:
@@ -728,7 +737,7 @@ class _Reader:
                                                   line, column)
             return self._malformed(reason, at_line, at_column, data[data.rfind(b"\n", 0, offset) + 1:])
         self.number -= 1
-        return self._message(value, direction, line, column)
+        return self._message(jsonvalues.mark_floats(value), direction, line, column)
 
     def _malformed(self, reason: str, line: int, column: int, data: bytes) -> Message:
         """A malformed message; its number is already counted."""
@@ -859,20 +868,47 @@ class FollowedFile:
             return True
 
 
-def _suspect(data: bytes, value: object) -> bool:
-    """Whether the JSON text ``data``, decoded as ``value``, may be JSON
-    that QEMU refuses though the decoder took it: an object with a key
-    twice (the decoder keeps the last), a lone surrogate escape.  Cheap:
-    a key dropped as a duplicate takes its quotes with it, so ``data`` has
-    more of them than ``value`` written out again (which escapes every
-    quote inside a string, as ``data`` does unless it writes one as
-    ``\\u0022``; any ``\\u`` escape is looked at the careful way)."""
-    if b"\\u" in data:
-        return True
+def _screen(data: bytes, value: Any) -> Any:
+    """``value``, decoded from the JSON text ``data`` by a fast reader, as
+    QEMU reads it: marked (:func:`jsonvalues.mark_floats`) when it may hold
+    an integral float, or ``_MISSING`` when it may be JSON that QEMU
+    refuses though the reader took it, to be read again carefully: an
+    object with a key twice (the reader keeps the last), a lone surrogate
+    escape.  Cheap: a key dropped as a duplicate takes its quotes with it,
+    so ``data`` has more of them than ``value`` written out again (which
+    escapes every quote inside a string, as ``data`` does unless it writes
+    one as ``\\u0022``; any ``\\u`` escape is read carefully)."""
+    if data.find(92) >= 0 and data.find(b"\\u") >= 0:        # 92: a backslash
+        return _MISSING
     try:
-        return data.count(b'"') != _dumps(value).count(b'"')
+        written = _dumps(value)
     except (TypeError, ValueError, OverflowError):
-        return True     # not plain JSON data for the encoder: look
+        return _MISSING     # not plain JSON data for the encoder: look
+    if data.count(34) != written.count(34):                     # 34: a quote
+        return _MISSING
+    if (written.find(46) >= 0 or written.find(43) >= 0) and _integral_float_syntax(written):   # '.', '+'
+        return jsonvalues.mark_floats(value)
+    return value
+
+
+def _integral_float_syntax(written: bytes) -> bool:
+    """Whether JSON written by orjson (or ``json.dumps``, compact) may hold
+    an integral float: it writes one as ``1.0``, ``100.0`` or ``1e+16``,
+    always ending ``.0`` before a ``,``, ``}`` or ``]``, or with ``e+``.
+    (A float that is not integral needs no mark: every integer type
+    refuses it anyway.  Text in strings may say yes too: the value is
+    looked at then.)"""
+    if written.find(b"e+") >= 0:
+        return True
+    at = written.find(b".0")
+    while at >= 0:
+        if written[at + 2:at + 3] in _AFTER_NUMBER:
+            return True
+        at = written.find(b".0", at + 2)
+    return False
+
+
+_AFTER_NUMBER = frozenset((b",", b"}", b"]", b""))
 
 
 def _refused_by_qemu(text: str) -> tuple[str, int] | None:

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, NamedTuple, TextIO
 
 from ..backends.examples import value_at
+from ..backends.jsonvalues import FloatsInside
 from ..backends.traffic import (
     DEFAULT_MAX_MESSAGE_BYTES,
     DEFAULT_MAX_PENDING,
@@ -227,19 +228,22 @@ class _Checker:
     def __init__(self, validator: QmpValidator) -> None:
         self.validator = validator
         self.verdicts: dict[str, dict[str | None, _Verdict]] = {kind: {} for kind in KINDS}
+        #: for messages that hold integral floats (FloatsInside)
+        self.strict_verdicts: dict[str, dict[str | None, _Verdict]] = {kind: {} for kind in KINDS}
         self.explained: dict[tuple[str, str | None, str | None, bytes], list[Violation]] = {}
 
-    def verdict(self, kind: str, name: str | None) -> _Verdict:
-        verdict = self.verdicts[kind].get(name)
+    def verdict(self, kind: str, name: str | None, *, strict: bool = False) -> _Verdict:
+        table = self.strict_verdicts if strict else self.verdicts
+        verdict = table[kind].get(name)
         if verdict is None:
-            verdict = self.verdicts[kind][name] = self._make_verdict(kind, name)
+            verdict = table[kind][name] = self._make_verdict(kind, name, strict)
         return verdict
 
-    def _make_verdict(self, kind: str, name: str | None) -> _Verdict:
+    def _make_verdict(self, kind: str, name: str | None, strict: bool) -> _Verdict:
         key = self._schema_key(kind, name)
         if key is None or not self.validator.fast:
             return _never       # explained every time: the explanation is the check
-        verdict: _Verdict = self.validator.verdict(*key)
+        verdict: _Verdict = self.validator.verdict(*key, strict=strict)
         return verdict
 
     def _schema_key(self, kind: str, name: str | None) -> tuple[MessageKind, str] | None:
@@ -330,9 +334,9 @@ def check_traffic(messages: Iterable[Message], validator: QmpValidator,
     verdicts = checker.verdicts
     for message in messages:
         kind = message[0]
-        verdict = verdicts[kind].get(message[1])
-        if verdict is None:
-            verdict = checker.verdict(kind, message[1])
+        found = verdicts[kind].get(message[1]) if type(message[2]) is not FloatsInside else None
+        verdict = found if found is not None else checker.verdict(
+            kind, message[1], strict=type(message[2]) is FloatsInside)
         try:
             if verdict(message[2]):
                 continue
