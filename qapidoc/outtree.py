@@ -55,6 +55,9 @@ _HEADER = (
 _NOFOLLOW = os.O_NOFOLLOW | os.O_CLOEXEC
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW
 _MAX_DEPTH = 64
+#: a manifest larger than this is not one qapidoc wrote (QEMU's schema
+#: gives one of 50 KB)
+_MANIFEST_LIMIT = 16 << 20
 _RENAME_EXCHANGE = 2
 #: in a work tree until it is published: a tree that has it, is this
 #: user's and still has mode 0700 was written by nobody else
@@ -162,6 +165,27 @@ def _read_regular(dir_fd: int, name: str, limit: int = 1 << 30) -> bytes | None:
         os.close(fd)
 
 
+def _hash_regular(dir_fd: int, name: str) -> str:
+    """The SHA-256 of the regular file ``name`` (no link followed, read a
+    piece at a time: a user's file in DIR may be large), or "" if it is
+    not one or cannot be read."""
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW, dir_fd=dir_fd)
+    except OSError:
+        return ""
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return ""
+        digest = hashlib.sha256()
+        while chunk := os.read(fd, 1 << 20):
+            digest.update(chunk)
+        return digest.hexdigest()
+    except OSError:
+        return ""
+    finally:
+        os.close(fd)
+
+
 @contextlib.contextmanager
 def _opened_dir(name: str, dir_fd: int | None) -> Iterator[int]:
     fd = os.open(name, _DIR_FLAGS, dir_fd=dir_fd)
@@ -183,9 +207,7 @@ def _scan(dir_fd: int, prefix: str, depth: int, old: _OldTree) -> None:
             with _opened_dir(entry.name, dir_fd) as sub:
                 _scan(sub, name + "/", depth + 1, old)
         elif stat.S_ISREG(info.st_mode):
-            data = _read_regular(dir_fd, entry.name)
-            digest = _sha256(data) if data is not None else ""
-            old.files[name] = (digest, info.st_dev, info.st_ino)
+            old.files[name] = (_hash_regular(dir_fd, entry.name), info.st_dev, info.st_ino)
         else:
             old.other.append(name)
 
@@ -205,7 +227,7 @@ def _inspect(parent_fd: int, base: str, manifest: str, shown: str) -> _OldTree:
     old.mode = stat.S_IMODE(info.st_mode)
     with _opened_dir(base, parent_fd) as fd:
         _scan(fd, "", 0, old)
-        text = _read_regular(fd, manifest)
+        text = _read_regular(fd, manifest, _MANIFEST_LIMIT)
     if text is not None:
         old.has_manifest = True
         old.manifest = _parse_manifest(text.decode("utf-8", "replace"))
@@ -402,7 +424,7 @@ def _remove_tree(parent_fd: int, name: str, manifest: str, new_fd: int | None,
                    and _read_regular(fd, _UNPUBLISHED) == b"")
         tree = _OldTree()
         _scan(fd, "", 0, tree)
-        text = _read_regular(fd, manifest)
+        text = _read_regular(fd, manifest, _MANIFEST_LIMIT)
         if text is not None:
             tree.manifest = _parse_manifest(text.decode("utf-8", "replace"))
         counts: dict[tuple[int, int], int] = {}
