@@ -195,6 +195,27 @@ def _opened_dir(name: str, dir_fd: int | None) -> Iterator[int]:
         os.close(fd)
 
 
+@contextlib.contextmanager
+def _at(root_fd: int, name: str) -> Iterator[tuple[int, str]]:
+    """The directory that holds ``name`` (a relative path under
+    ``root_fd``), reached one component at a time with ``O_NOFOLLOW``, and
+    the last component: what is then done to it cannot be sent elsewhere
+    by a directory on the way that was swapped for a link meanwhile."""
+    *parts, leaf = name.split("/")
+    if not parts:
+        yield root_fd, leaf
+        return
+    fd = os.dup(root_fd)
+    try:
+        for part in parts:
+            sub = os.open(part, _DIR_FLAGS, dir_fd=fd)
+            os.close(fd)
+            fd = sub
+        yield fd, leaf
+    finally:
+        os.close(fd)
+
+
 def _scan(dir_fd: int, prefix: str, depth: int, old: _OldTree) -> None:
     """Classify what ``dir_fd`` holds into ``old`` (names under ``prefix``)."""
     for entry in sorted(os.scandir(dir_fd), key=lambda e: e.name):
@@ -328,10 +349,11 @@ class _Build:
         """Hard-link the old file ``name`` here, if it is still the one seen."""
         assert self.old_fd is not None
         try:
-            info = os.stat(name, dir_fd=self.old_fd, follow_symlinks=False)
-            if (info.st_dev, info.st_ino) != entry[1:] or not stat.S_ISREG(info.st_mode):
-                return False
-            os.link(name, leaf, src_dir_fd=self.old_fd, dst_dir_fd=fd, follow_symlinks=False)
+            with _at(self.old_fd, name) as (src_fd, src):
+                info = os.stat(src, dir_fd=src_fd, follow_symlinks=False)
+                if (info.st_dev, info.st_ino) != entry[1:] or not stat.S_ISREG(info.st_mode):
+                    return False
+                os.link(src, leaf, src_dir_fd=src_fd, dst_dir_fd=fd, follow_symlinks=False)
         except OSError:
             return False
         self.linked.add(entry[1:])
@@ -350,12 +372,9 @@ class _Build:
             if name in old.symlinks:
                 os.symlink(old.symlinks[name], leaf, dir_fd=fd)
                 return
-            try:
-                os.link(name, leaf, src_dir_fd=self.old_fd, dst_dir_fd=fd, follow_symlinks=False)
-            except OSError as err:
-                raise OutputError(f"cannot keep {name}, which qapidoc did not write, in the new tree: "
-                                  f"{err.strerror or err}; move it out of the directory") from None
-            self.linked.add(old.files[name][1:])
+            if not self._link(name, fd, leaf, old.files[name]):
+                raise OutputError(f"cannot keep {name}, which qapidoc did not write, in the new tree (it "
+                                  "changed meanwhile, or cannot be linked here); move it out of the directory")
         finally:
             os.close(fd)
 
@@ -365,11 +384,12 @@ def _copy_modes(old_fd: int | None, work_fd: int, made: set[str], root_mode: int
     for name in sorted(made):
         mode = dir_mode
         if old_fd is not None:
-            with contextlib.suppress(OSError):
-                info = os.stat(name, dir_fd=old_fd, follow_symlinks=False)
+            with contextlib.suppress(OSError), _at(old_fd, name) as (fd, leaf):
+                info = os.stat(leaf, dir_fd=fd, follow_symlinks=False)
                 if stat.S_ISDIR(info.st_mode):
                     mode = stat.S_IMODE(info.st_mode)
-        os.chmod(name, mode, dir_fd=work_fd, follow_symlinks=False)
+        with _at(work_fd, name) as (fd, leaf):
+            os.chmod(leaf, mode, dir_fd=fd, follow_symlinks=False)
     os.chmod(work_fd, root_mode)
 
 
@@ -432,37 +452,42 @@ def _remove_tree(parent_fd: int, name: str, manifest: str, new_fd: int | None,
             counts[(dev, ino)] = counts.get((dev, ino), 0) + 1
         left: list[str] = list(tree.other)
         for rel, (digest, dev, ino) in sorted(tree.files.items()):
-            removable = (trusted or rel in (manifest, _UNPUBLISHED) or tree.manifest.get(rel) == digest
-                         or (dev, ino) in linked or _links(fd, rel) > counts[(dev, ino)])
-            if removable:
-                os.unlink(rel, dir_fd=fd)
-            else:
-                left.append(rel)
+            with _at(fd, rel) as (where, leaf):
+                removable = (trusted or rel in (manifest, _UNPUBLISHED) or tree.manifest.get(rel) == digest
+                             or (dev, ino) in linked or _links(where, leaf, dev, ino) > counts[(dev, ino)])
+                if removable:
+                    os.unlink(leaf, dir_fd=where)
+                else:
+                    left.append(rel)
         for rel, target in sorted(tree.symlinks.items()):
-            if trusted or _same_symlink(new_fd, rel, target):
-                os.unlink(rel, dir_fd=fd)
-            else:
-                left.append(rel)
+            with _at(fd, rel) as (where, leaf):
+                if trusted or _same_symlink(new_fd, rel, target):
+                    os.unlink(leaf, dir_fd=where)
+                else:
+                    left.append(rel)
         for rel in sorted(tree.dirs, key=lambda d: -d.count("/")):
-            with contextlib.suppress(OSError):
-                os.rmdir(rel, dir_fd=fd)
+            with contextlib.suppress(OSError), _at(fd, rel) as (where, leaf):
+                os.rmdir(leaf, dir_fd=where)
     if not left:
         os.rmdir(name, dir_fd=parent_fd)
     return sorted(left)
 
 
-def _links(dir_fd: int, name: str) -> int:
+def _links(dir_fd: int, name: str, dev: int, ino: int) -> int:
+    """How many links the file ``name`` has, if it is still the one seen."""
     try:
-        return os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_nlink
+        info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
     except OSError:
         return 1
+    return info.st_nlink if (info.st_dev, info.st_ino) == (dev, ino) else 1
 
 
 def _same_symlink(dir_fd: int | None, name: str, target: str) -> bool:
     if dir_fd is None:
         return False
     try:
-        return os.readlink(name, dir_fd=dir_fd) == target
+        with _at(dir_fd, name) as (where, leaf):
+            return os.readlink(leaf, dir_fd=where) == target
     except OSError:
         return False
 
