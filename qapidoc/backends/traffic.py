@@ -318,11 +318,11 @@ class _Reader:
                     else:       # _screen, inline
                         try:
                             written = dumps(value)
-                            # find() and count() of a byte by its number: 'b"x" in raw' would
-                            # raise and clear a TypeError inside, costing more than the search
-                            if (raw.find(92) >= 0 and raw.find(b"\\u") >= 0) or raw.count(34) != written.count(34):
+                            # a byte looked for by its number ('92 in raw'): with a bytes operand,
+                            # 'in' raises and clears a TypeError inside, costing more than the search
+                            if (92 in raw and raw.find(b"\\u") >= 0) or raw.count(34) != written.count(34):
                                 value = missing     # maybe a duplicate key: the careful way
-                            elif (written.find(46) >= 0 or written.find(43) >= 0) and integral_float(written):
+                            elif (46 in written or 43 in written) and integral_float(written):
                                 value = mark_floats(value)      # see _screen
                         except TypeError:       # nested deeper than orjson writes
                             value = missing
@@ -878,7 +878,7 @@ def _screen(data: bytes, value: Any) -> Any:
     so ``data`` has more of them than ``value`` written out again (which
     escapes every quote inside a string, as ``data`` does unless it writes
     one as ``\\u0022``; any ``\\u`` escape is read carefully)."""
-    if data.find(92) >= 0 and data.find(b"\\u") >= 0:        # 92: a backslash
+    if 92 in data and data.find(b"\\u") >= 0:                 # 92: a backslash
         return _MISSING
     try:
         written = _dumps(value)
@@ -886,7 +886,7 @@ def _screen(data: bytes, value: Any) -> Any:
         return _MISSING     # not plain JSON data for the encoder: look
     if data.count(34) != written.count(34):                     # 34: a quote
         return _MISSING
-    if (written.find(46) >= 0 or written.find(43) >= 0) and _integral_float_syntax(written):   # '.', '+'
+    if (46 in written or 43 in written) and _integral_float_syntax(written):   # '.', '+'
         return jsonvalues.mark_floats(value)
     return value
 
