@@ -10,11 +10,101 @@ formatter, SARIF, docutils).
 from __future__ import annotations
 
 import bisect
+import os
+import stat
 from array import array
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
-__all__ = ["SourceFile", "Span", "decode_utf8"]
+__all__ = ["FILE_SYSTEM", "FileSystemReader", "NotReadableError", "SourceFile", "SourceReader", "Span", "decode_utf8",
+           "read_regular_file"]
+
+
+class SourceReader(Protocol):
+    """Where the loader gets the text of schema files from.
+
+    The file system by default (:data:`FILE_SYSTEM`); a git tree for
+    ``qapidoc history``, which reads releases without checking them out.
+    """
+
+    def read(self, path: str) -> str:
+        """The text of ``path``; raises OSError when there is none."""
+        ...
+
+    def identity(self, path: str) -> str:
+        """What makes two spellings of a path the same file (for
+        include-once and inclusion loops)."""
+        ...
+
+
+class FileSystemReader:
+    """Files as the operating system has them (paths relative to the
+    current directory)."""
+
+    __slots__ = ()
+
+    def read(self, path: str) -> str:
+        return read_regular_file(path, _DEFAULT_LIMIT).decode("utf-8", "surrogateescape")
+
+    def identity(self, path: str) -> str:
+        return os.path.abspath(path)
+
+
+FILE_SYSTEM = FileSystemReader()
+
+
+_DEFAULT_LIMIT = 64 << 20
+
+
+class NotReadableError(OSError):
+    """A file that is refused rather than read; ``strerror`` says why, in
+    words that follow "can't read ...: "."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.strerror = reason
+
+
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def read_regular_file(path: str, limit: int) -> bytes:
+    """The bytes of the regular file ``path``: at most ``limit`` of them.
+
+    Raises :class:`NotReadableError` (an OSError) for a path with a NUL, a
+    file that is not regular (a directory, a FIFO -- opened without waiting
+    for a writer --, a device such as ``/dev/zero``, a socket) and one
+    larger than ``limit`` (its size is known first; one that grows while it
+    is read is stopped at the limit), and OSError when it cannot be read."""
+    if "\0" in path:
+        raise NotReadableError("the path holds a NUL character")
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = next((what for test, what in _KINDS if test(info.st_mode)), "not a regular file")
+            raise NotReadableError(f"it is {kind}, not a regular file")
+        if info.st_size > limit:
+            raise TooLargeError(info.st_size)
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := os.read(fd, max(min(limit + 1 - size, 1 << 24), 1)):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:        # it grew while it was read
+                raise TooLargeError(size)
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
+class TooLargeError(NotReadableError):
+    """A file larger than the limit it was read with."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(f"it holds {size:,} bytes or more, past the limit")
+        self.size = size
 
 
 @dataclass(frozen=True, slots=True, eq=False)

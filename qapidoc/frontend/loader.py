@@ -1,6 +1,8 @@
 """Loader: a schema root file -> checked schema, doc model and diagnostics.
 
-The only module that reads files.  It follows ``include`` directives
+The only module that reads schema files, through a
+:class:`~qapidoc.source.SourceReader` (the file system unless the caller
+gives another, such as a git tree).  It follows ``include`` directives
 (relative to the including file; each module once; loops reported), gathers
 pragmas (schema-wide, the last value set wins, as in QEMU), detects the
 dialect, and runs the stages in order:
@@ -24,13 +26,22 @@ from __future__ import annotations
 import gc
 import os
 import re
-import stat
 from dataclasses import dataclass, field
 
 from .. import rules
 from ..diagnostics import Diagnostic
 from ..rules import Rule
-from ..source import SourceFile, Span, decode_utf8
+from ..source import (
+    FILE_SYSTEM,
+    FileSystemReader,
+    NotReadableError,
+    SourceFile,
+    SourceReader,
+    Span,
+    TooLargeError,
+    decode_utf8,
+    read_regular_file,
+)
 from .binding import bind_docs
 from .dialect import CHANGES, Dialect, DialectEvidence, Version, detect
 from .docs import DocComment, gather_doc_evidence, gather_weak_doc_evidence, parse_doc
@@ -38,7 +49,8 @@ from .expressions import Definition, Pragmas, check_definition, gather_evidence,
 from .model import Schema, build_model
 from .parser import Node, ParsedFile, RawDoc, SynBool, SynList, SynObject, SynString, TopExpr, parse
 
-__all__ = ["DEFAULT_MAX_SCHEMA_SIZE", "LoadOptions", "LoadResult", "Module", "load_schema", "load_text"]
+__all__ = ["DEFAULT_MAX_SCHEMA_SIZE", "LoadOptions", "LoadResult", "Module", "find_qemu_release", "load_schema",
+           "load_text"]
 
 #: the most bytes the files of one schema may hold together: QEMU 10.2's
 #: whole schema is about 1.3 MB, so this is fifty times that
@@ -55,6 +67,10 @@ class LoadOptions:
     #: the most bytes the schema's files may hold together; past that, a
     #: file is refused (and reported) rather than read
     max_schema_size: int = DEFAULT_MAX_SCHEMA_SIZE
+    #: parse doc comments and bind them to definitions; False makes the
+    #: model alone (for tools that need only the wire, such as
+    #: ``qapidoc history``): doc comments are not looked at
+    docs: bool = True
     #: keep the doc comments in the result (``docs``, ``doc_for``); without,
     #: each is checked and let go (all ``qapidoc check`` needs)
     keep_docs: bool = True
@@ -94,6 +110,7 @@ class LoadResult:
 
 @dataclass(slots=True)
 class _Loading:
+    reader: SourceReader
     parsed: list[ParsedFile] = field(default_factory=list)
     modules: list[Module] = field(default_factory=list)
     exprs: list[tuple[SourceFile, TopExpr]] = field(default_factory=list)
@@ -107,48 +124,25 @@ class _Loading:
     limit: int = DEFAULT_MAX_SCHEMA_SIZE
 
 
-class _RefusedError(Exception):
-    """A file that is not read, and why (in words that follow "can't read ...: ")."""
+def _read_source(state: _Loading, path: str) -> bytes:
+    """The bytes of ``path``, within what is left of the schema's size limit;
+    raises OSError (:class:`~qapidoc.source.NotReadableError` for a file
+    that is refused rather than read)."""
+    if type(state.reader) is FileSystemReader:
+        try:
+            return read_regular_file(path, state.budget)
+        except TooLargeError as err:
+            raise _too_large(err.size, state.limit) from None
+    data = _encode(state.reader.read(path))
+    if len(data) > state.budget:
+        raise _too_large(len(data), state.limit)
+    return data
 
 
-_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
-
-
-def _read_bytes(path: str, budget: int, limit: int) -> bytes:
-    """The bytes of the regular file ``path``, at most ``budget`` of them
-    (what is left of the schema's ``limit``); raises :class:`_RefusedError` or
-    OSError."""
-    if "\0" in path:
-        raise _RefusedError("the path holds a NUL character")
-    # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused
-    # right after, by its type.
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0))
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            kind = next((what for test, what in _KINDS if test(info.st_mode)), "not a regular file")
-            raise _RefusedError(f"it is {kind}, not a regular file")
-        if info.st_size > budget:
-            raise _RefusedError(_too_big(info.st_size, limit))
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            chunk = os.read(fd, max(min(budget + 1 - size, 1 << 24), 1))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > budget:       # it grew while it was read
-                raise _RefusedError(_too_big(size, limit))
-    finally:
-        os.close(fd)
-    return b"".join(chunks)
-
-
-def _too_big(size: int, limit: int) -> str:
-    return (f"with this file ({size:,} bytes or more) the schema's files would hold more than {limit:,} "
-            "bytes together; if the schema is really this large, raise the limit with --max-schema-size")
+def _too_large(size: int, limit: int) -> NotReadableError:
+    return NotReadableError(
+        f"with this file ({size:,} bytes or more) the schema's files would hold more than {limit:,} bytes "
+        "together; if the schema is really this large, raise the limit with --max-schema-size")
 
 
 def _source(path: str, data: bytes, included_from: Span | None) -> tuple[SourceFile, list[Diagnostic]]:
@@ -173,29 +167,60 @@ def _printable(path: str) -> str:
     return path if path.isprintable() else path.encode("unicode_escape").decode("ascii")
 
 
-def _reason(err: Exception) -> str:
-    if isinstance(err, OSError):
-        return str(err.strerror or err)
-    return str(err)
+def _reason(err: OSError) -> str:
+    return str(err.strerror or err)
 
 
-def load_schema(path: str, options: LoadOptions | None = None) -> LoadResult:
-    """Load, parse and check the schema whose root file is ``path``."""
+_RELEASE_LINE = re.compile(r"\s*([0-9]+\.[0-9]+\.[0-9]+)\s*")
+#: how many folders above the root schema's own a QEMU tree's VERSION may be
+#: (qapi/qapi-schema.json, qga/..., storage-daemon/qapi/...)
+_VERSION_DEPTH = 3
+
+
+def find_qemu_release(root: str) -> str | None:
+    """The QEMU release of the tree a root schema file belongs to: the
+    ``VERSION`` file (``10.2.0``) in the root's folder or one of the next
+    folders up; None when there is none, or it holds no version."""
+    folder = os.path.dirname(os.path.abspath(root))
+    for _ in range(_VERSION_DEPTH):
+        try:
+            first: str | None = read_regular_file(os.path.join(folder, "VERSION"), 4096).decode(
+                "utf-8").split("\n", 1)[0]
+        except (OSError, UnicodeDecodeError):
+            first = None
+        if first is not None:
+            match = _RELEASE_LINE.fullmatch(first)
+            return match.group(1) if match else None
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return None
+
+
+def load_schema(path: str, options: LoadOptions | None = None, reader: SourceReader = FILE_SYSTEM) -> LoadResult:
+    """Load, parse and check the schema whose root file is ``path``, reading
+    it and what it includes through ``reader``."""
     options = options or LoadOptions()
+    state = _Loading(reader, budget=options.max_schema_size, limit=options.max_schema_size)
     try:
-        data = _read_bytes(path, options.max_schema_size, options.max_schema_size)
-    except (_RefusedError, OSError) as err:
+        data = _read_source(state, path)
+    except OSError as err:
         return LoadResult(None, [Diagnostic(
-            rules.READ_ERROR, f"can't read schema file '{path}': {_reason(err)}", None, path=path)])
-    return _load_paused(path, data, options)
+            rules.READ_ERROR, f"can't read schema file '{_printable(path)}': {_reason(err)}", None, path=path)])
+    return _load_paused(state, path, data, options)
 
 
-def load_text(path: str, text: str, options: LoadOptions | None = None) -> LoadResult:
+def load_text(path: str, text: str, options: LoadOptions | None = None,
+              reader: SourceReader = FILE_SYSTEM) -> LoadResult:
     """Like :func:`load_schema`, for root text already in memory (includes
-    are still read from disk, relative to ``path``).  Lone surrogates in
-    ``text`` (bytes a caller decoded with ``surrogateescape``, say) are
-    reported as bytes that are not UTF-8, one each, at their place."""
-    return _load_paused(path, _encode(text), options or LoadOptions())
+    are still read through ``reader``, relative to ``path``).  Lone
+    surrogates in ``text`` (bytes a caller decoded with ``surrogateescape``,
+    say) are reported as bytes that are not UTF-8, one each, at their
+    place."""
+    options = options or LoadOptions()
+    state = _Loading(reader, budget=options.max_schema_size, limit=options.max_schema_size)
+    return _load_paused(state, path, _encode(text), options)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -219,40 +244,29 @@ def _encode(text: str) -> bytes:
     return b"".join(parts)
 
 
-def _load_paused(path: str, data: bytes, options: LoadOptions) -> LoadResult:
+def _load_paused(state: _Loading, path: str, data: bytes, options: LoadOptions) -> LoadResult:
     # Loading allocates a few hundred thousand small objects and frees none
     # of them; the cyclic collector would scan them over and over for no
     # gain (what loading makes is acyclic).  Pausing it saves 10-20 %.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load(path, data, options)
+        return _load(state, path, data, options)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _load(path: str, data: bytes, options: LoadOptions) -> LoadResult:
-    state = _Loading(budget=options.max_schema_size - len(data), limit=options.max_schema_size)
+def _load(state: _Loading, path: str, data: bytes, options: LoadOptions) -> LoadResult:
+    state.budget -= len(data)
     root, state.diagnostics = _source(path, data, None)
     del data
     _load_file(state, root, ())
 
-    evidence = DialectEvidence()
-    for _, expr in state.exprs:
-        gather_evidence(expr.node, evidence)
-    for _, pragma in state.pragmas:
-        gather_pragma_evidence(pragma, evidence)
-    for _, raw, _ in state.docs:
-        gather_doc_evidence(raw, evidence)
-    if evidence.high is None and evidence.low < CHANGES["qmp-example"][0]:
-        # Long doc lines hint at an age only where nothing else does: a
-        # schema with '.. qmp-example::' belongs to today's era anyway.
-        gather_weak_doc_evidence([raw for _, raw, _ in state.docs], evidence)
     if options.dialect is not None:
         dialect = Dialect(options.dialect, "configured")
     else:
-        dialect = detect(evidence)
+        dialect = _detect(state)
 
     parse_stage = list(state.diagnostics)
     parse_stage.extend(d.diagnostic for parsed in state.parsed for d in parsed.deferred if dialect.has(d.change))
@@ -314,6 +328,8 @@ def _read_docs(raws: list[tuple[SourceFile, RawDoc]], names_by_raw: dict[int, st
     its findings are known, so the doc comments of a schema never take
     memory all at once."""
     found = _DocPass()
+    if not options.docs:
+        return found
     by_raw = {id(d.doc): d for d in definitions if d.doc is not None}
     for file, raw in raws:
         doc, diags = parse_doc(raw, dialect)
@@ -355,6 +371,21 @@ def _check_definitions(exprs: list[tuple[SourceFile, TopExpr] | None], dialect: 
     return definitions
 
 
+def _detect(state: _Loading) -> Dialect:
+    evidence = DialectEvidence()
+    for _, expr in state.exprs:
+        gather_evidence(expr.node, evidence)
+    for _, pragma in state.pragmas:
+        gather_pragma_evidence(pragma, evidence)
+    for _, raw, _ in state.docs:
+        gather_doc_evidence(raw, evidence)
+    if evidence.high is None and evidence.low < CHANGES["qmp-example"][0]:
+        # Long doc lines hint at an age only where nothing else does: a
+        # schema with '.. qmp-example::' belongs to today's era anyway.
+        gather_weak_doc_evidence([raw for _, raw, _ in state.docs], evidence)
+    return detect(evidence)
+
+
 def _definition_name(expr: TopExpr) -> str | None:
     for meta in ("enum", "struct", "union", "alternate", "command", "event"):
         node = expr.node.get(meta)
@@ -370,7 +401,7 @@ def _position(state: _Loading, diag: Diagnostic) -> tuple[int, int]:
 
 
 def _load_file(state: _Loading, file: SourceFile, chain: tuple[str, ...]) -> None:
-    abspath = os.path.abspath(file.path)
+    abspath = state.reader.identity(file.path)
     state.seen.add(abspath)
     state.file_order[id(file)] = len(state.file_order)
     parsed = parse(file)
@@ -425,7 +456,7 @@ def _include(state: _Loading, file: SourceFile, item: TopExpr, chain: tuple[str,
     if not isinstance(value, SynString):
         return
     path = os.path.join(os.path.dirname(file.path), value.value)
-    abspath = os.path.abspath(path)
+    abspath = state.reader.identity(path)
     directive = file.span(node.start, node.end)
     includes.append((path, directive, len(state.exprs)))
     if abspath in chain:
@@ -435,8 +466,8 @@ def _include(state: _Loading, file: SourceFile, item: TopExpr, chain: tuple[str,
     if abspath in state.seen:
         return
     try:
-        data = _read_bytes(path, state.budget, state.limit)
-    except (_RefusedError, OSError) as err:
+        data = _read_source(state, path)
+    except OSError as err:
         state.diagnostics.append(Diagnostic(
             rules.INCLUDE_ERROR, f"can't read include file '{_printable(path)}': {_reason(err)}", directive))
         return
