@@ -85,6 +85,22 @@ def doc_lines(text: str, body_start: int, body_end: int, first_only: bool = Fals
     lines: list[DocLine] = []
     append = lines.append
     new = tuple.__new__
+    block = text[body_start:body_end]
+    parts = block.split("\n")
+    # The usual layout, every line '#...' from its first column: string
+    # methods, no regex match per line.
+    if parts[0] == "" and all(part[:1] == "#" for part in parts[1:]):
+        hash_at = body_start + 1
+        for part in parts[1:2] if first_only else parts[1:]:
+            value = part[1:]
+            if value[-1:] == "\r":
+                value = value.rstrip("\r")
+            if value[:1] == " ":
+                append(new(DocLine, (value[1:], hash_at + 2, hash_at)))
+            else:
+                append(new(DocLine, (value, hash_at + 1, hash_at)))
+            hash_at += len(part) + 1
+        return tuple(lines)
     found = _DOC_LINE.finditer(text, body_start, body_end)
     if first_only:
         found = itertools.islice(found, 1)
