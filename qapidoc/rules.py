@@ -98,9 +98,24 @@ PRAGMA_ERROR = _rule(
 )
 READ_ERROR = _rule(
     "QD130", "read-error", "error",
-    "A schema file cannot be read.",
-    "Nothing can be checked without it.",
+    "A schema file cannot be read, or is refused: it is not a regular file (a directory, a FIFO, "
+    "a device), or the schema's files together exceed the input limit (--max-schema-size).",
+    "Nothing can be checked without it; reading a device or a FIFO could never end.",
     "qapidoc check missing.json",
+)
+NESTING_TOO_DEEP = _rule(
+    "QD131", "nesting-too-deep", "error",
+    "Objects and lists are nested more than 100 levels deep.",
+    "No real schema nests more than a handful of levels; every later stage walks the nesting, "
+    "so the parser refuses it at the bracket that goes too deep instead of crashing further on.",
+    "[[[[[[ ... 101 levels ... ]]]]]]",
+)
+NOT_UTF8 = _rule(
+    "QD132", "not-utf8", "error",
+    "A schema file holds bytes that are not UTF-8 (a Latin-1 'e' with an accent, say).",
+    "QEMU reads schema files as UTF-8 and stops at such a byte; qapidoc reports each one at its "
+    "line and column, reads it as U+FFFD and goes on.",
+    "# caf\\xe9   (the byte 0xe9 alone)",
 )
 
 # --- QD2xx: expression shape -----------------------------------------------

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from typing import TextIO
 
@@ -26,7 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    results = load_all(args.schemas, load_options(args))
+    # 'check' needs the findings only: the doc comments are let go as soon
+    # as they are checked (a fraction of the memory).
+    options = dataclasses.replace(load_options(args), keep_docs=args.command != "check")
+    results = load_all(args.schemas, options)
     if args.command == "dump":
         from ..frontend.dump import dump_docs, dump_entities
         diagnostics = [d for r in results for d in r.diagnostics]

@@ -133,7 +133,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         sys.stderr.write("qapidoc lint: no schema: give SCHEMA files, --schema ROOT, or set 'schema' "
                          "in [tool.qapidoc] of pyproject.toml\n")
         return EXIT_USAGE
-    load = LoadOptions(dialect=args.dialect or config.dialect, module_alone=args.module or config.module)
+    load = LoadOptions(dialect=args.dialect or config.dialect, module_alone=args.module or config.module,
+                       max_schema_size=args.max_schema_size)
     history = None
     repository = args.history or config.history
     if (repository is not None or args.history_tree) and any(code.startswith("QD7") for code in selected):
@@ -150,8 +151,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             for path in alone:
                 sys.stderr.write(f"qapidoc lint: {path} is not part of the configured schema; "
                                  "checking it on its own, as a module\n")
-            extra = lint(alone, LintSettings(selected, LoadOptions(load.dialect, True),
-                                             settings.rst_docutils, None,
+            alone_load = LoadOptions(load.dialect, True, max_schema_size=load.max_schema_size)
+            extra = lint(alone, LintSettings(selected, alone_load, settings.rst_docutils, None,
                                              allowed_directives=settings.allowed_directives))
             result.diagnostics.extend(extra.diagnostics)
     diagnostics = result.diagnostics

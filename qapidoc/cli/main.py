@@ -1,7 +1,9 @@
 """Command line: ``qapidoc SUBCOMMAND ...``; ``main(argv)`` returns the exit code.
 
 Exit codes: 0 clean, 1 findings (an error, or at the ``--fail-on`` level),
-2 usage or I/O error, 3 internal error (a bug in qapidoc: please report it).
+2 usage or I/O error (a failed write to standard output included), 3
+internal error (a bug in qapidoc: please report it), 130 interrupted
+(Ctrl-C).
 
 Subcommands live in their own modules and are imported only when chosen, so
 ``qapidoc check`` does not pay for Sphinx or jsonschema.  Each module has
@@ -11,6 +13,8 @@ Subcommands live in their own modules and are imported only when chosen, so
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import gc
 import importlib
 import os
@@ -19,7 +23,8 @@ import traceback
 from collections.abc import Sequence
 
 from .. import __version__
-from .common import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
+from . import stdio
+from .common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 
 __all__ = ["SUBCOMMANDS", "main"]
 
@@ -45,7 +50,8 @@ def _build_parser(chosen: str | None) -> tuple[argparse.ArgumentParser, argparse
     """The top-level parser, and the chosen subcommand's (with its arguments)."""
     parser = argparse.ArgumentParser(
         prog="qapidoc", description="A toolkit for QEMU's QAPI schema language.",
-        epilog="Exit codes: 0 clean, 1 findings, 2 usage or I/O error, 3 internal error.")
+        epilog="Exit codes: 0 clean, 1 findings, 2 usage or I/O error, 3 internal error, "
+               "130 interrupted.")
     parser.add_argument("--version", action="version", version=f"qapidoc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     chosen_parser = None
@@ -76,6 +82,16 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    with stdio.guarded():
+        try:
+            code = _main(argv)
+            stdio.flush()
+        except stdio.OutputError as err:
+            return _output_failed(err)
+        return code
+
+
+def _main(argv: list[str]) -> int:
     try:
         args = _parse(argv)
     except SystemExit as exc:
@@ -90,18 +106,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(module.run(args))
     except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        return EXIT_OK
+        sys.stderr.write(f"qapidoc {args.command}: interrupted\n")
+        return EXIT_INTERRUPTED
+    except stdio.OutputError:
+        raise
+    except RecursionError as exc:
+        return _internal_error(exc, "input nested so deeply that qapidoc ran out of stack; ")
+    except MemoryError as exc:
+        return _internal_error(exc, "out of memory; ")
     except Exception as exc:
-        sys.stderr.write(
-            f"qapidoc: internal error: {type(exc).__name__}: {exc}\n"
-            "This is a bug in qapidoc, not in your schema; please report it with the input that "
-            "caused it.\n")
-        if os.environ.get("QAPIDOC_DEBUG"):
-            traceback.print_exc()
-        return EXIT_INTERNAL
+        return _internal_error(exc, "")
     finally:
         if collecting:
             gc.enable()
 
+
+def _output_failed(err: stdio.OutputError) -> int:
+    if err.errno == errno.EPIPE:
+        # The reader went away ('| head'): what it wanted, it got.
+        return EXIT_OK
+    with contextlib.suppress(stdio.OutputError, OSError, ValueError):
+        sys.stderr.write(f"qapidoc: {err}\n")
+    return EXIT_USAGE
+
+
+def _internal_error(exc: BaseException, hint: str) -> int:
+    sys.stderr.write(
+        f"qapidoc: internal error: {hint}{type(exc).__name__}: {exc}\n"
+        "This is a bug in qapidoc, not in your schema; please report it with the input that "
+        "caused it.\n")
+    if os.environ.get("QAPIDOC_DEBUG"):
+        traceback.print_exc()
+    return EXIT_INTERNAL

@@ -32,6 +32,7 @@ from ..diagnostics import Diagnostic, StageError
 from ..rules import Rule
 from ..source import Span
 from .dialect import Dialect, DialectEvidence
+from .lexer import DocLines
 from .parser import DocLine, RawDoc
 
 __all__ = [
@@ -52,14 +53,14 @@ class DocSection(NamedTuple):
     """
 
     kind: str
-    lines: tuple[DocLine, ...]
+    lines: DocLines
     span: Span
     name: str | None = None
     tag: str | None = None
 
     @property
     def text(self) -> str:
-        return "\n".join(line.text for line in self.lines).strip("\n")
+        return "\n".join(self.lines.texts()).strip("\n")
 
 
 
@@ -71,7 +72,7 @@ class DocExample(NamedTuple):
     """
 
     kind: str                 # "section" or "directive"
-    lines: tuple[DocLine, ...]
+    lines: DocLines
     span: Span
     title: str | None = None
     annotated: bool = False
@@ -167,7 +168,7 @@ class _Building:
             start += 1
         while end > start and not lines[end - 1].text.strip():
             end -= 1
-        return DocSection(self.kind, tuple(lines[start:end]), self.span, self.name, self.tag)
+        return DocSection(self.kind, DocLines(lines[start:end]), self.span, self.name, self.tag)
 
 
 @dataclass(slots=True)
@@ -587,9 +588,9 @@ def _examples(doc: _Doc, sections: tuple[DocSection, ...]) -> list[DocExample]:
 
 def _directive_examples(doc: _Doc, section: DocSection) -> list[DocExample]:
     out: list[DocExample] = []
-    lines = section.lines
-    if not any("qmp-example::" in line.text for line in lines):
+    if "qmp-example::" not in section.text:
         return out
+    lines = tuple(section.lines)
     i = 0
     while i < len(lines):
         m = _QMP_EXAMPLE.match(lines[i].text)
@@ -614,7 +615,7 @@ def _directive_examples(doc: _Doc, section: DocSection) -> list[DocExample]:
         while body and not body[-1].text.strip():
             body.pop()
         span = doc.raw.file.span(start.offset, start.offset + len(start.text))
-        out.append(DocExample("directive", tuple(body), span, title, annotated, section))
+        out.append(DocExample("directive", DocLines(body), span, title, annotated, section))
     return out
 
 
