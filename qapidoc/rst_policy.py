@@ -84,10 +84,10 @@ FILE_DIRECTIVES = frozenset({
 
 #: the directives qapidoc_sphinx registers (its domain's and the global names)
 EXTENSION_DIRECTIVES = frozenset({
-    "qapi-doc", "qapi-definition", "qmp-example",
+    "qapi-doc", "qapi-definition", "qmp-example", "qapi-changelog",
     *(f"qapi:{name}" for name in (
         "schema", "definition", "example", "namespace", "module", "command", "event", "enum", "struct",
-        "union", "alternate", "builtin", "members", "member", "feature", "branch", "pointer", "returns",
+        "union", "alternate", "builtin", "members", "member", "feature", "branch", "pointer", "returns", "changelog",
         "errors")),
 })
 

@@ -11,6 +11,7 @@ QD3xx  semantics: names, types, clashes, unions, alternates
 QD4xx  doc comments: framing, binding, structure, coverage
 QD5xx  QMP examples in doc comments
 QD6xx  reStructuredText in doc comments
+QD7xx  history: ``Since`` claims against the releases (``--history``)
 QD9xx  the lint engine itself (configuration, suppressions)
 =====  =====================================================
 
@@ -100,9 +101,24 @@ PRAGMA_ERROR = _rule(
 )
 READ_ERROR = _rule(
     "QD130", "read-error", "error",
-    "A schema file cannot be read.",
-    "Nothing can be checked without it.",
+    "A schema file cannot be read, or is refused: it is not a regular file (a directory, a FIFO, "
+    "a device), or the schema's files together exceed the input limit (--max-schema-size).",
+    "Nothing can be checked without it; reading a device or a FIFO could never end.",
     "qapidoc check missing.json",
+)
+NESTING_TOO_DEEP = _rule(
+    "QD131", "nesting-too-deep", "error",
+    "Objects and lists are nested more than 100 levels deep.",
+    "No real schema nests more than a handful of levels; every later stage walks the nesting, "
+    "so the parser refuses it at the bracket that goes too deep instead of crashing further on.",
+    "[[[[[[ ... 101 levels ... ]]]]]]",
+)
+NOT_UTF8 = _rule(
+    "QD132", "not-utf8", "error",
+    "A schema file holds bytes that are not UTF-8 (a Latin-1 'e' with an accent, say).",
+    "QEMU reads schema files as UTF-8 and stops at such a byte; qapidoc reports each one at its "
+    "line and column, reads it as U+FFFD and goes on.",
+    "# caf\\xe9   (the byte 0xe9 alone)",
 )
 
 # --- QD2xx: expression shape -----------------------------------------------
@@ -447,6 +463,44 @@ RST_UNSAFE_LINK = _rule(
     "A click on it could run script in the reader's browser or open local files.  The manual shows "
     "the link's text without the link (with this warning).",
     "# Click `here`_.\n#\n# .. _here: javascript:alert(1)",
+)
+
+# --- QD7xx: history ----------------------------------------------------------
+
+SINCE_TOO_LATE = _rule(
+    "QD701", "since-too-late", "warning",
+    "A 'Since:' line or '(since X.Y)' note names a release after the one in which the thing was already "
+    "on the wire, everywhere it is used today (with 'qapidoc lint --history').",
+    "Clients read it to know which QEMU they need: a late claim makes them refuse a release that has "
+    "what they want.  The finding gives the release, file and line where it first appears.",
+    "# @reason: ... (since 5.0)     but SHUTDOWN's 'reason' is in v4.0.0:qapi/run-state.json:159",
+)
+SINCE_TOO_EARLY = _rule(
+    "QD702", "since-too-early", "warning",
+    "A 'Since:' line or '(since X.Y)' note names a release whose schema does not have the thing yet: it "
+    "first appears on the wire later (with 'qapidoc lint --history').",
+    "A client that trusts it sends a command or member an older QEMU rejects.  Only releases that "
+    "were read can disprove a claim: nothing is said of a claim older than the oldest; and a member "
+    "of a type is not reported while a type of that name had it in the claimed release.",
+    "# Since: 9.0       but the command is in no release before v9.1.0",
+)
+SINCE_UNRELEASED = _rule(
+    "QD703", "since-unreleased", "warning",
+    "A 'Since:' line or '(since X.Y)' note names a release that was read, and no release read has the "
+    "thing: it was added after that release (with 'qapidoc lint --history').",
+    "The usual slip of a patch written during one release cycle and merged in the next: the claim "
+    "must name the release that will first ship it.",
+    "# Since: 10.2      in a tree after v10.2.0, for a command v10.2.0 does not have",
+)
+
+SINCE_MISSING = _rule(
+    "QD704", "since-missing", "warning",
+    "A member, value or branch first appears on the wire in a release after the one its definition's "
+    "'Since:' names, and its description says nothing of when (with 'qapidoc lint --history').",
+    "A member without a note reads as old as its definition: clients send it to releases that reject "
+    "it.  Said only when the definition itself was there in its release (the command on the wire, the "
+    "type under that name) without this member.",
+    "# @reason: The cause of the shutdown.      (no '(since 4.0)'; SHUTDOWN says 'Since: 0.12')",
 )
 
 # --- QD9xx: engine -----------------------------------------------------------

@@ -37,7 +37,8 @@ __all__ = ["QmpLexer"]
 
 _ARROW = re.compile(r"(->|<-)(?=\s|$)")
 _LINE_ELISION = re.compile(r"\.\.\.(?:\s.*\s\.\.\.)?\s*$")
-_ELISION = re.compile(r"\.\.\.(?: [^\n]*? \.\.\.)?")
+#: a run of characters that start no token (one Generic.Error, not one per character)
+_JUNK = re.compile(r"(?:(?!true|false|null)[^\s\"{}\[\],:.0-9-])+")
 _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"?')
 _KEY_AFTER = re.compile(r"\s*:")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
@@ -88,6 +89,7 @@ class QmpLexer(Lexer):  # type: ignore[misc]
 
     def _json(self, pos: int, body: str, i: int, depth: int) -> Iterator[tuple[tuple[int, object, str], int]]:
         n = len(body)
+        closes = _Closes(body)
         while i < n:
             c = body[i]
             if c in " \t":
@@ -117,12 +119,11 @@ class QmpLexer(Lexer):  # type: ignore[misc]
                 yield (pos + i, Punctuation, c), depth
                 i += 1
                 continue
-            if c == ".":
-                m = _ELISION.match(body, i)
-                if m:
-                    yield (pos + i, Comment.Multiline, m.group(0)), depth
-                    i = m.end()
-                    continue
+            if c == "." and body.startswith("...", i):
+                end = closes.elision_end(i)
+                yield (pos + i, Comment.Multiline, body[i:end]), depth
+                i = end
+                continue
             m = _NUMBER.match(body, i)
             if m:
                 yield (pos + i, Number, m.group(0)), depth
@@ -137,5 +138,34 @@ class QmpLexer(Lexer):  # type: ignore[misc]
                 # after the message: a trailing remark
                 yield (pos + i, Text, body[i:]), depth
                 return
-            yield (pos + i, Generic.Error, c), depth
-            i += 1
+            m = _JUNK.match(body, i)
+            end = m.end() if m else i + 1
+            yield (pos + i, Generic.Error, body[i:end]), depth
+            i = end
+
+
+class _Closes:
+    """Where elisions end on one line: ``...`` alone, or ``... text ...``
+    up to the first `` ...`` after it.  The search for that is remembered,
+    so a line of many elisions that never close costs one scan, not one
+    per elision (which made long lines quadratic)."""
+
+    __slots__ = ("_body", "_found", "_searched_from")
+
+    def __init__(self, body: str) -> None:
+        self._body = body
+        self._searched_from = len(body) + 1
+        self._found = -1
+
+    def elision_end(self, i: int) -> int:
+        """The end of the elision whose ``...`` starts at ``i``."""
+        body = self._body
+        if body[i + 3:i + 4] != " ":
+            return i + 3
+        start = i + 4           # the closing ' ...' starts here or later
+        if not (self._searched_from <= start and (self._found < 0 or self._found >= start)):
+            self._searched_from = start
+            self._found = body.find(" ...", start)
+        if self._found < 0:
+            return i + 3
+        return self._found + 4

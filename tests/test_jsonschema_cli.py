@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -38,8 +39,10 @@ def test_writes_every_file_listed_in_the_index(tmp_path: Path, capsys: pytest.Ca
     assert "commands/cmd-no-reply.reply.json" not in files
     assert index["commands"]["cmd-plain"]["request"] == {
         "file": "commands/cmd-plain.request.json", "$id": "urn:qapidoc:qmp:commands/cmd-plain.request.json"}
-    marker = (out / MARKER).read_text().splitlines()
-    assert sorted(line for line in marker if not line.startswith("#")) == sorted(files)
+    listed = dict(reversed(line.split("  ", 1)) for line in (out / MARKER).read_text().splitlines()
+                  if not line.startswith("#"))
+    assert sorted(listed) == sorted(files)
+    assert all(listed[name] == hashlib.sha256((out / name).read_bytes()).hexdigest() for name in files)
     for name in files - {"index.json"}:
         doc = json.loads((out / name).read_text())
         assert doc["$id"] == "urn:qapidoc:qmp:" + name
@@ -147,5 +150,5 @@ def test_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_write_tree_refuses_odd_names(tmp_path: Path) -> None:
     for name in ("../x.json", "/abs.json", MARKER, "a//b.json"):
         with pytest.raises(OutputError):
-            write_tree(tmp_path / "o", {name: "{}"})
+            write_tree(tmp_path / "o", {name: b"{}"})
     assert not (tmp_path / "o").exists()

@@ -144,7 +144,7 @@ def test_python_jsonschema_decides_when_the_two_disagree(validator: QmpValidator
             return False
 
     fresh = QmpValidator(schema)
-    monkeypatch.setattr(fresh, "_rs_validator", lambda _key: Refuses())
+    monkeypatch.setattr(fresh, "_rs_validator", lambda _key, strict=False: Refuses())
     assert fresh.request({"execute": "cmd-no-args"}) == []
 
 

@@ -260,9 +260,13 @@ class _Elided:
 _ELIDED = _Elided()
 
 
-def _unescape(body: str) -> str:
+def _unescape(body: str, at: int) -> str:
+    """The value of a JSON string whose body (between the quotes) starts at
+    ``at``; a lone UTF-16 surrogate escape is an error, as it is for QEMU."""
     if "\\" not in body:
         return body
+    if _SURROGATE.search(body):
+        _check_surrogates(body, at)
 
     def one(m: re.Match[str]) -> str:
         esc = m.group(1)
@@ -274,6 +278,28 @@ def _unescape(body: str) -> str:
         # \ud83d\ude00 is one character, as JSON says: join surrogate pairs.
         out = out.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     return out
+
+
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _check_surrogates(body: str, at: int) -> None:
+    """Raise at the first surrogate escape that is not half of a pair."""
+    escapes = [m for m in _ESCAPE.finditer(body) if m.group(1)[0] == "u"]
+    paired = False
+    for i, m in enumerate(escapes):
+        code = int(m.group(1)[1:], 16)
+        if paired:          # the low half of the pair before
+            paired = False
+            continue
+        if 0xD800 <= code <= 0xDBFF and i + 1 < len(escapes):
+            after = escapes[i + 1]
+            if after.start() == m.end() and 0xDC00 <= int(after.group(1)[1:], 16) <= 0xDFFF:
+                paired = True
+                continue
+        if 0xD800 <= code <= 0xDFFF:
+            raise _ParseError(f"'{m.group()}' is a lone UTF-16 surrogate, not a character",
+                              at + m.start(), at + m.end())
 
 
 def _describe(text: str, pos: int) -> str:
@@ -332,7 +358,7 @@ class _JsonParser:
             m = _STRING.match(text, pos, self.limit)
             if m is None:
                 raise self.bad_string(pos)
-            value, pos = _unescape(m.group(1)), m.end()
+            value, pos = _unescape(m.group(1), m.start(1)), m.end()
         elif c == "'":
             raise _ParseError("strings must be in double quotes: JSON has no single-quoted strings", pos, pos + 1)
         elif c == "-" or c.isdigit():
@@ -425,7 +451,7 @@ class _JsonParser:
             m = _STRING.match(text, pos, self.limit)
             if m is None:
                 raise self.bad_string(pos)
-            name = _unescape(m.group(1))
+            name = _unescape(m.group(1), m.start(1))
             key = (pos, m.end())
             pos = self.ws(m.end())
             if pos >= self.limit or text[pos] != ":":
@@ -507,11 +533,11 @@ def _indent(text: str) -> int:
 def _code_lines(example: DocExample) -> Iterator[tuple[int, int]]:
     """The (start, end) index ranges of the lines that hold QMP: the whole
     body, or for an annotated example its ``::`` literal blocks."""
-    lines = example.lines
-    n = len(lines)
+    n = len(example.lines)
     if not example.annotated:
         yield 0, n
         return
+    lines = tuple(example.lines)
     i = 0
     while i < n:
         text = lines[i].text.rstrip()
@@ -538,7 +564,7 @@ def parse_example(example: DocExample, doc: DocComment | None = None) -> ParsedE
     """The messages (and prose and elision lines) of one example."""
     file = example.span.file
     items: list[ExampleItem] = []
-    lines = example.lines
+    lines = tuple(example.lines)
     for start, end in _code_lines(example):
         _read_block(file, lines, start, end, items)
     return ParsedExample(example, doc, tuple(items))
@@ -701,7 +727,13 @@ _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no
 
 
 def _decode(body: str, pos: int) -> tuple[object, int] | None:
-    """The value at ``body[pos:]`` and where it ends, if it is plain JSON."""
+    """The value at ``body[pos:]`` and where it ends, if it is plain JSON
+    (a surrogate escape is left to the parser, which checks its pairing,
+    and so is a message that may nest deeper than it allows)."""
+    if _SURROGATE.search(body, pos):
+        return None
+    if body.count("[", pos) + body.count("{", pos) > _MAX_DEPTH:
+        return None     # maybe nested too deeply: the parser says where
     try:
         return _DECODER.raw_decode(body, pos)
     except (ValueError, RecursionError):

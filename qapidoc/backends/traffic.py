@@ -53,11 +53,15 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal, NamedTuple
 
+from . import jsonvalues
+from .examples import parse_json
+
 __all__ = [
     "DEFAULT_MAX_MESSAGE_BYTES",
     "DEFAULT_MAX_PENDING",
     "KINDS",
     "Direction",
+    "FollowedFile",
     "Kind",
     "Malformed",
     "Message",
@@ -82,8 +86,12 @@ try:
     _loads: Callable[[bytes], Any] = orjson.loads
 
     def _dumps_key(value: object) -> bytes:
-        return bytes(orjson.dumps(value, option=orjson.OPT_SORT_KEYS))
+        try:
+            return bytes(orjson.dumps(value, option=orjson.OPT_SORT_KEYS))
+        except TypeError:       # an integer beyond 64 bits, a lone surrogate, deep nesting
+            return json.dumps(value, sort_keys=True).encode()
 
+    _dumps: Callable[[object], bytes] = orjson.dumps
     _BACKEND = "orjson"
 except ImportError:  # pragma: no cover - exercised where orjson is missing
     def _reject_constant(name: str) -> Any:
@@ -94,6 +102,9 @@ except ImportError:  # pragma: no cover - exercised where orjson is missing
 
     def _dumps_key(value: object) -> bytes:
         return json.dumps(value, sort_keys=True).encode()
+
+    def _dumps(value: object) -> bytes:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
 
     _BACKEND = "json"
 
@@ -274,6 +285,9 @@ class _Reader:
         by_id = self.by_id
         missing = _MISSING
         dumps_key = _dumps_key
+        dumps = _dumps
+        mark_floats = jsonvalues.mark_floats
+        integral_float = _integral_float_syntax
         line, number = self.line, self.number
         requests = replies = events = 0
         raw = readline(limit)
@@ -301,6 +315,17 @@ class _Reader:
                         value = loads(raw)
                     except (ValueError, RecursionError):
                         value = missing
+                    else:       # _screen, inline
+                        try:
+                            written = dumps(value)
+                            # a byte looked for by its number ('92 in raw'): with a bytes operand,
+                            # 'in' raises and clears a TypeError inside, costing more than the search
+                            if (92 in raw and raw.find(b"\\u") >= 0) or raw.count(34) != written.count(34):
+                                value = missing     # maybe a duplicate key: the careful way
+                            elif (46 in written or 43 in written) and integral_float(written):
+                                value = mark_floats(value)      # see _screen
+                        except TypeError:       # nested deeper than orjson writes
+                            value = missing
                     if type(value) is dict:
                         if "execute" in value:
                             ident = value.get("id", missing)
@@ -350,6 +375,8 @@ class _Reader:
                         value = loads(body)
                     except (ValueError, RecursionError):
                         value = missing
+                    else:
+                        value = _screen(body, value)
                     if value is not missing:
                         self.line, self.number = line, number
                         column = 3 + len(body) - len(body.lstrip(b" \t"))
@@ -410,9 +437,8 @@ class _Reader:
             if options.idle_timeout is not None and time.monotonic() - idle_since >= options.idle_timeout:
                 return None
             time.sleep(options.poll_interval)
-            if self._truncated(stream):
+            if _restarted(stream):
                 self.stats.truncations += 1
-                stream.seek(0)
                 self._close_session()
                 self.stats.lines += self.line
                 self.stats.messages += self.number
@@ -426,20 +452,13 @@ class _Reader:
             if more:
                 return more
 
-    @staticmethod
-    def _truncated(stream: IO[bytes]) -> bool:
-        try:
-            return os.fstat(stream.fileno()).st_size < stream.tell()
-        except (OSError, ValueError):
-            return False        # a pipe, or a stream without a file
-
     # -- messages: kind and pairing -------------------------------------------------
 
     def _message(self, value: Any, direction: Direction | None, line: int, column: int) -> Message:
         """Classify a decoded value, pair it, give it its number, count it."""
         self.number += 1
         kinds = self.stats.kinds
-        if type(value) is not dict:
+        if not isinstance(value, dict):
             kind: Kind = "request" if direction == "->" else "unknown"
             kinds[kind] += 1
             return _new(Message, (kind, None, value, direction, self.name, line, column, self.number, None))
@@ -570,8 +589,12 @@ class _Reader:
                     pass
                 else:
                     column = pos + 1 if text is not None else _column(raw, pos)
-                    pos = end
-                    yield self._message(value, self._take_arrow(), line, column)
+                    start, pos = pos, end
+                    value = _screen(raw[start:end], value)
+                    if value is _MISSING:
+                        yield self._decode(raw[start:end], line, column, self._take_arrow())
+                    else:
+                        yield self._message(value, self._take_arrow(), line, column)
                     continue
             elif byte in b"-<" and raw.startswith(_ARROWS, pos):
                 if self.arrow is not None:
@@ -686,7 +709,9 @@ class _Reader:
         except (ValueError, RecursionError):
             pass
         else:
-            return self._message(value, direction, line, column)
+            value = _screen(data, value)
+            if value is not _MISSING:
+                return self._message(value, direction, line, column)
         self.number += 1
         try:
             text = data.decode("utf-8")
@@ -705,8 +730,14 @@ class _Reader:
             return self._malformed("not JSON: nested too deeply", line, column, data)
         except ValueError as err:
             return self._malformed(f"not JSON: {err}", line, column, data)
+        refused = _refused_by_qemu(text)
+        if refused is not None:
+            reason, offset = refused
+            at_line, at_column = _offset_position(data, len(text[:offset].encode("utf-8", "surrogatepass")),
+                                                  line, column)
+            return self._malformed(reason, at_line, at_column, data[data.rfind(b"\n", 0, offset) + 1:])
         self.number -= 1
-        return self._message(value, direction, line, column)
+        return self._message(jsonvalues.mark_floats(value), direction, line, column)
 
     def _malformed(self, reason: str, line: int, column: int, data: bytes) -> Message:
         """A malformed message; its number is already counted."""
@@ -741,6 +772,186 @@ class _Reader:
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
+
+
+def _restarted(stream: IO[bytes]) -> bool:
+    """Whether a followed input must be read again from its start (and if
+    so, it is ready for that)."""
+    if isinstance(stream, FollowedFile):
+        return stream.restart_if_changed()
+    try:
+        if os.fstat(stream.fileno()).st_size < stream.tell():
+            stream.seek(0)
+            return True
+    except (OSError, ValueError):
+        pass        # a pipe, or a stream without a file
+    return False
+
+
+class FollowedFile:
+    """A log file read as it grows, as ``tail -F`` reads it.
+
+    What was read is remembered by where it ended and by its first and last
+    bytes, so that :meth:`restart_if_changed` (called while waiting for more)
+    sees every way the file can start over: truncated (shorter than what
+    was read), rewritten (truncated, then grown past the old size between
+    two looks: the bytes read are no longer there), or replaced (another
+    file at the path, as log rotation leaves it).  Then it reads the new
+    content from its start.  A path that vanished is waited for."""
+
+    _EDGE = 64
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._file = open(path, "rb")  # noqa: SIM115 - closed by close()
+        self._identity = self._id(os.fstat(self._file.fileno()))
+        self._offset = 0
+        self._head = b""
+        self._tail = b""
+
+    @staticmethod
+    def _id(info: os.stat_result) -> tuple[int, int]:
+        return info.st_dev, info.st_ino
+
+    def readline(self, limit: int = -1) -> bytes:
+        line = self._file.readline(limit)
+        if line:
+            if len(self._head) < self._EDGE:
+                self._head = (self._head + line)[:self._EDGE]
+            self._tail = line[-self._EDGE:] if len(line) >= self._EDGE else (self._tail + line)[-self._EDGE:]
+            self._offset += len(line)
+        return line
+
+    def fileno(self) -> int:
+        return self._file.fileno()
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> FollowedFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def restart_if_changed(self) -> bool:
+        try:
+            at_path = self._id(os.stat(self.path))
+        except OSError:
+            at_path = self._identity        # gone for now (rotated): wait
+        if at_path != self._identity:
+            try:
+                fresh = open(self.path, "rb")  # noqa: SIM115 - kept as self._file
+            except OSError:
+                return False
+            self._file.close()
+            self._file = fresh
+            self._identity = self._id(os.fstat(fresh.fileno()))
+        elif self._same():
+            return False
+        else:
+            self._file.seek(0)
+        self._offset = 0
+        self._head = self._tail = b""
+        return True
+
+    def _same(self) -> bool:
+        """Whether the file still holds what was read, where it was read."""
+        fd = self._file.fileno()
+        try:
+            if os.fstat(fd).st_size < self._offset:
+                return False
+            tail_at = self._offset - len(self._tail)
+            return os.pread(fd, len(self._head), 0) == self._head \
+                and os.pread(fd, len(self._tail), tail_at) == self._tail
+        except OSError:
+            return True
+
+
+def _screen(data: bytes, value: Any) -> Any:
+    """``value``, decoded from the JSON text ``data`` by a fast reader, as
+    QEMU reads it: marked (:func:`jsonvalues.mark_floats`) when it may hold
+    an integral float, or ``_MISSING`` when it may be JSON that QEMU
+    refuses though the reader took it, to be read again carefully: an
+    object with a key twice (the reader keeps the last), a lone surrogate
+    escape.  Cheap: a key dropped as a duplicate takes its quotes with it,
+    so ``data`` has more of them than ``value`` written out again (which
+    escapes every quote inside a string, as ``data`` does unless it writes
+    one as ``\\u0022``; any ``\\u`` escape is read carefully)."""
+    if 92 in data and data.find(b"\\u") >= 0:                 # 92: a backslash
+        return _MISSING
+    try:
+        written = _dumps(value)
+    except (TypeError, ValueError, OverflowError):
+        return _MISSING     # not plain JSON data for the encoder: look
+    if data.count(34) != written.count(34):                     # 34: a quote
+        return _MISSING
+    if (46 in written or 43 in written) and _integral_float_syntax(written):   # '.', '+'
+        return jsonvalues.mark_floats(value)
+    return value
+
+
+def _integral_float_syntax(written: bytes) -> bool:
+    """Whether JSON written by orjson (or ``json.dumps``, compact) may hold
+    an integral float: it writes one as ``1.0``, ``100.0`` or ``1e+16``,
+    always ending ``.0`` before a ``,``, ``}`` or ``]``, or with ``e+``.
+    (A float that is not integral needs no mark: every integer type
+    refuses it anyway.  Text in strings may say yes too: the value is
+    looked at then.)"""
+    if written.find(b"e+") >= 0:
+        return True
+    at = written.find(b".0")
+    while at >= 0:
+        if written[at + 2:at + 3] in _AFTER_NUMBER:
+            return True
+        at = written.find(b".0", at + 2)
+    return False
+
+
+_AFTER_NUMBER = frozenset((b",", b"}", b"]", b""))
+
+
+def _refused_by_qemu(text: str) -> tuple[str, int] | None:
+    """Why QEMU's JSON parser refuses the JSON ``text`` that Python's
+    accepts, and the character offset where; None when it does not."""
+    try:
+        parse_json(text)
+    except ValueError as err:
+        reason, start = err.args[0], err.args[1]
+        if "nested too deeply" not in reason:
+            return f"QEMU refuses this JSON: {reason}", start
+    except RecursionError:
+        pass
+    try:
+        json.loads(text, object_pairs_hook=_no_duplicates)
+    except _DuplicateKeyError as dup:
+        return f"QEMU refuses this JSON: duplicate member '{dup.args[0]}'", 0
+    except (ValueError, RecursionError):
+        pass
+    if _LONE_SURROGATE.search(text):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return "QEMU refuses this JSON: a lone UTF-16 surrogate escape is not a character", 0
+    return None
+
+
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKeyError(key)
+            seen.add(key)
+    return out
+
+
+_LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 _raw_decode = json.JSONDecoder(parse_constant=_no_constant).raw_decode

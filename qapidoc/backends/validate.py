@@ -11,6 +11,19 @@ python-jsonschema runs only to explain a message that failed, so valid
 traffic costs one Rust call per message.  Without it, python-jsonschema does
 both.  Its verdict is the reference: where the two disagree, python-jsonschema
 wins.
+
+Integers are QEMU's: JSON Schema's data model counts ``1.0`` as an integer,
+QEMU's JSON parser does not (a number with a fraction or an exponent is a
+double, and an ``int`` member refuses a double).  So an integer here is a
+Python ``int`` (what a JSON integer literal decodes to), never a float,
+in both engines: python-jsonschema with a type checker that says so, and
+jsonschema-rs with a keyword (``x-qapidoc-integer``) added, in its own copy
+of the schemas, beside every ``"type": "integer"``, used only for messages
+that hold an integral float (:mod:`qapidoc.backends.jsonvalues`: the
+traffic reader marks them, and so do the methods here), so valid traffic
+pays nothing for it.  A JSON integer literal beyond 64 bits, which orjson
+decodes to a float, is refused the same way (and python's json module keeps
+it exact: out of range).
 """
 
 from __future__ import annotations
@@ -26,6 +39,7 @@ import referencing.jsonschema
 
 from ..frontend.model import BUILTIN_TYPES, Schema
 from .jsonschema import GeneratedSchemas, GenerateOptions, generate
+from .jsonvalues import FloatsInside, mark_floats
 
 __all__ = ["MessageKind", "QmpValidator", "Violation", "rs_available"]
 
@@ -109,6 +123,57 @@ def _required_alternatives(branches: object) -> list[str] | None:
     return names
 
 
+# --- QEMU's integers ----------------------------------------------------------------------
+
+def _is_integer(checker: object, instance: object) -> bool:
+    return type(instance) is int
+
+
+_STRICT_TYPES = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer)
+#: python-jsonschema, with QEMU's integers
+_PyValidator = jsonschema.validators.extend(jsonschema.Draft202012Validator, type_checker=_STRICT_TYPES)
+
+_INTEGER_KEYWORD = "x-qapidoc-integer"
+
+
+class _RsIntegerKeyword:
+    """jsonschema-rs's side of QEMU's integers: called on every value that
+    passed ``"type": "integer"``, it refuses a float such as ``1.0``."""
+
+    def __init__(self, parent_schema: object, value: object, schema_path: object) -> None:
+        pass
+
+    def validate(self, instance: object) -> None:
+        if type(instance) is float:
+            raise ValueError("a number with a fraction or an exponent is not an integer")
+
+
+def _with_integer_keyword(schema: Any) -> Any:
+    """A copy of ``schema`` with the integer keyword beside each
+    ``"type": "integer"`` (in subschemas only, never in data such as an
+    ``enum`` or ``examples``)."""
+    if not isinstance(schema, dict):
+        return schema
+    out = dict(schema)
+    for key, value in schema.items():
+        if key in _SUBSCHEMA and isinstance(value, dict):
+            out[key] = _with_integer_keyword(value)
+        elif key in _SUBSCHEMA_LISTS and isinstance(value, list):
+            out[key] = [_with_integer_keyword(item) for item in value]
+        elif key in _SUBSCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {name: _with_integer_keyword(item) for name, item in value.items()}
+    kind = schema.get("type")
+    if kind == "integer" or (isinstance(kind, list) and "integer" in kind):
+        out[_INTEGER_KEYWORD] = True
+    return out
+
+
+_SUBSCHEMA = frozenset({"items", "additionalProperties", "not", "if", "then", "else", "contains",
+                        "propertyNames", "unevaluatedProperties", "unevaluatedItems", "additionalItems"})
+_SUBSCHEMA_LISTS = frozenset({"anyOf", "oneOf", "allOf", "prefixItems"})
+_SUBSCHEMA_MAPS = frozenset({"properties", "$defs", "definitions", "patternProperties", "dependentSchemas"})
+
+
 # --- the validator ----------------------------------------------------------------------
 
 _Key = tuple[str, str]
@@ -141,7 +206,8 @@ class QmpValidator:
             raise ValueError("fast validation needs jsonschema-rs (pip install jsonschema-rs)")
         self._rs_module = rs
         self._rs: dict[_Key, Any] = {}
-        self._rs_registry: Any = None
+        self._rs_strict: dict[_Key, Any] = {}
+        self._rs_registries: dict[bool, Any] = {}
         self._py: dict[_Key, Any] = {}
         self._py_registry: referencing.Registry[Any] | None = None
         self._owners: dict[int, str] | None = None
@@ -247,7 +313,7 @@ class QmpValidator:
         return [Violation((), "anyOf", "not a QMP message: expected member 'QMP', 'event', 'return' or 'error'",
                           None)]
 
-    def verdict(self, kind: MessageKind, name: str = "") -> Callable[[object], bool]:
+    def verdict(self, kind: MessageKind, name: str = "", *, strict: bool = False) -> Callable[[object], bool]:
         """A yes/no function for one kind of message, for callers that check
         many messages and want explanations only for the failures.
 
@@ -256,19 +322,26 @@ class QmpValidator:
         not known; "error" or "greeting" with ``name`` "".  The function is
         jsonschema-rs's where installed (it may raise ValueError on data that
         is not JSON), else python-jsonschema's.  Raises KeyError for a name
-        the schema does not have."""
+        the schema does not have.
+
+        With jsonschema-rs, the plain function counts an integral float as
+        an integer, as JSON Schema does: use it for messages that hold none,
+        and ``strict`` (QEMU's integers, slower) for those that do -- the
+        ones :func:`qapidoc.backends.jsonvalues.mark_floats` marks, as the
+        traffic reader does."""
         key: _Key = (kind, name)
         if key not in self._docs:
             raise KeyError(f"no schema for {kind} {name!r}".rstrip(" '"))
         if self._rs_module is not None:
-            return self._rs_validator(key).is_valid  # type: ignore[no-any-return]
+            return self._rs_validator(key, strict=strict).is_valid  # type: ignore[no-any-return]
         return self._py_validator(key).is_valid  # type: ignore[no-any-return]
 
     # -- machinery ----------------------------------------------------------------------
 
     def _check(self, key: _Key, message: object, label: str | None) -> list[Violation]:
         if self._rs_module is not None:
-            validator = self._rs_validator(key)
+            message = mark_floats(message)
+            validator = self._rs_validator(key, strict=type(message) is FloatsInside)
             try:
                 if validator.is_valid(message):
                     return []
@@ -276,17 +349,26 @@ class QmpValidator:
                 pass        # not plain JSON data: let python-jsonschema explain
         return self._explain(key, message, label)
 
-    def _rs_validator(self, key: _Key) -> Any:
-        validator = self._rs.get(key)
+    def _rs_validator(self, key: _Key, *, strict: bool = False) -> Any:
+        """jsonschema-rs's validator for ``key``; ``strict``: with QEMU's
+        integers (for messages that hold integral floats)."""
+        cache = self._rs_strict if strict else self._rs
+        validator = cache.get(key)
         if validator is None:
             rs: Any = self._rs_module
-            if self._rs_registry is None:
+            registry = self._rs_registries.get(strict)
+            if registry is None:
                 # Message schemas refer into the bundle only: a registry of
                 # the bundle alone is half the cost of one of every file.
-                self._rs_registry = rs.Registry([(d["$id"], d) for d in self._registry_docs()],
-                                                draft=rs.Draft202012)
-            validator = rs.Draft202012Validator(self._docs[key], registry=self._rs_registry)
-            self._rs[key] = validator
+                docs = [_with_integer_keyword(d) if strict else d for d in self._registry_docs()]
+                registry = self._rs_registries[strict] = rs.Registry([(d["$id"], d) for d in docs],
+                                                                     draft=rs.Draft202012)
+            if strict:
+                validator = rs.Draft202012Validator(_with_integer_keyword(self._docs[key]), registry=registry,
+                                                    keywords={_INTEGER_KEYWORD: _RsIntegerKeyword})
+            else:
+                validator = rs.Draft202012Validator(self._docs[key], registry=registry)
+            cache[key] = validator
         return validator
 
     def _registry_docs(self) -> list[dict[str, Any]]:
@@ -300,7 +382,7 @@ class QmpValidator:
                 spec = referencing.jsonschema.DRAFT202012
                 self._py_registry = referencing.Registry().with_resources(
                     (d["$id"], spec.create_resource(d)) for d in self._registry_docs())
-            validator = jsonschema.Draft202012Validator(self._docs[key], registry=self._py_registry)
+            validator = _PyValidator(self._docs[key], registry=self._py_registry)
             self._py[key] = validator
         return validator
 
@@ -384,7 +466,13 @@ def _additional(instance: Any, value: Any, schema: Any, definition: str | None) 
 
 def _type(instance: Any, value: Any, schema: Any, definition: str | None) -> _Explained:
     wanted = [str(t) for t in (value if isinstance(value, list) else [value])]
-    yield (), f"expected {_either([_TYPE_WORDS.get(t, t) for t in wanted])}, got {_show(instance)}"
+    got = _show(instance)
+    if type(instance) is float and "integer" in wanted:
+        if instance.is_integer() and abs(instance) >= 2 ** 63:
+            got = f"{got}, too large for a 64-bit integer"
+        elif instance.is_integer():
+            got = f"{got}, a number with a fraction or an exponent"
+    yield (), f"expected {_either([_TYPE_WORDS.get(t, t) for t in wanted])}, got {got}"
 
 
 def _enum(instance: Any, value: Any, schema: Any, definition: str | None) -> _Explained:

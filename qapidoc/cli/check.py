@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, TextIO
 
+from ..frontend.loader import DEFAULT_MAX_SCHEMA_SIZE
 from ..report import format_diagnostics
 from .common import add_output_options, add_schema_options, exit_code, leave_to_exit, load_all, load_options
 
@@ -18,8 +19,9 @@ __all__ = ["PLAIN_ARGUMENTS", "add_arguments", "run"]
 #: subcommand: main.py reads such a line without argparse (the tests hold
 #: the two to each other).
 PLAIN_ARGUMENTS: dict[str, dict[str, object]] = {
-    "check": {"dialect": None, "module": False, "format": "text", "fail_on": "error", "show_dialect": False},
-    "dump": {"dialect": None, "module": False, "docs": False},
+    "check": {"dialect": None, "module": False, "max_schema_size": DEFAULT_MAX_SCHEMA_SIZE, "format": "text",
+              "fail_on": "error", "show_dialect": False},
+    "dump": {"dialect": None, "module": False, "max_schema_size": DEFAULT_MAX_SCHEMA_SIZE, "docs": False},
 }
 
 
@@ -36,7 +38,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    results = load_all(args.schemas, load_options(args))
+    # 'check' needs the findings only: the doc comments are let go as soon
+    # as they are checked (a fraction of the memory).
+    options = load_options(args)._replace(keep_docs=args.command != "check")
+    results = load_all(args.schemas, options)
     leave_to_exit(results)
     if args.command == "dump":
         from ..frontend.dump import dump_docs, dump_entities

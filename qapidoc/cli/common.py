@@ -8,17 +8,19 @@ from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic
 from ..frontend.dialect import parse_dialect
-from ..frontend.loader import LoadOptions, LoadResult, load_schema
+from ..frontend.loader import DEFAULT_MAX_SCHEMA_SIZE, LoadOptions, LoadResult, load_schema
 from ..report import FORMATS
 from ..rules import Severity
 
 if TYPE_CHECKING:
     import argparse
 
-__all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "add_output_options", "add_schema_options",
-           "exit_code", "leave_to_exit", "left_to_exit", "load_all", "load_options"]
+__all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "add_output_options",
+           "add_schema_options", "exit_code", "leave_to_exit", "left_to_exit", "load_all", "load_options"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+#: Ctrl-C: 128 + SIGINT, as a shell reports a process the signal ended
+EXIT_INTERRUPTED = 130
 
 # What a subcommand leaves to the end of the process.  The ``qapidoc``
 # command's entry point turns this on: a subcommand that writes only to
@@ -53,6 +55,9 @@ def add_schema_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--module", action="store_true",
                         help="each SCHEMA is one module of a larger schema: types it does not "
                              "define are warnings, not errors")
+    parser.add_argument("--max-schema-size", metavar="BYTES", type=_size_arg, default=DEFAULT_MAX_SCHEMA_SIZE,
+                        help="the most bytes a schema's files may hold together, e.g. 200M "
+                             f"(default: {DEFAULT_MAX_SCHEMA_SIZE >> 20}M)")
 
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -71,8 +76,24 @@ def _dialect_arg(text: str) -> tuple[int, int]:
     return version
 
 
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+
+
+def _size_arg(text: str) -> int:
+    """``1048576``, ``512K``, ``64M``, ``2G`` (binary units)."""
+    number, unit = text.strip().upper().rstrip("IB") or "0", ""
+    if number[-1:] in _UNITS:
+        number, unit = number[:-1], number[-1]
+    if not number.isdigit() or int(number) < 1:
+        import argparse  # only here: argparse calls this, so it is loaded
+
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (expected e.g. 100000, 512K, 64M or 2G)")
+    return int(number) * _UNITS[unit]
+
+
 def load_options(args: argparse.Namespace) -> LoadOptions:
-    return LoadOptions(dialect=args.dialect, module_alone=args.module)
+    return LoadOptions(dialect=args.dialect, module_alone=args.module,
+                       max_schema_size=getattr(args, "max_schema_size", DEFAULT_MAX_SCHEMA_SIZE))
 
 
 def load_all(paths: Sequence[str], options: LoadOptions) -> list[LoadResult]:

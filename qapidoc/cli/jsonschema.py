@@ -4,43 +4,36 @@ Loads and checks the schema, refuses to write when it has errors (they are
 reported, exit 1), generates with :func:`qapidoc.backends.jsonschema.generate`
 and writes every file under ``DIR``.
 
-``DIR`` is never clobbered: the command writes a marker file
-(``.qapidoc-jsonschema``, listing what it wrote) in a directory it fills, and
-writes only into a directory that is new, empty, or has that marker, unless
-``--force`` is given.  When it writes again into its own directory, files it
-wrote before and does not write now (a command that was removed) are
-deleted; no other file is touched.  Files whose content is unchanged are not
-rewritten, so their timestamps stay.
+``DIR`` is written as a whole by :func:`qapidoc.outtree.write_tree`: readers
+see the old tree or the new one; a manifest (``.qapidoc-jsonschema``) holds
+the SHA-256 of every file written, and only files that still have it are
+ever removed or replaced; what the user put in ``DIR`` is kept; a directory
+that was not written by qapidoc is refused unless ``--force`` is given; a
+second writer is refused.  Files whose content is unchanged keep their
+timestamps.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
-import os
 import sys
-import tempfile
-from pathlib import Path, PurePosixPath
 from typing import TextIO
 
+from ..backends.history import History
 from ..backends.jsonschema import DEFAULT_BASE_URI, DRAFTS, PROFILES, GenerateOptions, dump_json, generate
 from ..backends.jsonschema_codegen import generate_codegen
+from ..backends.jsonschema_history import annotate
+from ..backends.releases import namespace_of
 from ..frontend.loader import LoadResult, find_qemu_release, load_schema
+from ..outtree import MANIFEST, OutputError, write_tree
 from ..report import format_diagnostics
 from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_schema_options, exit_code, load_options
+from .history import add_history_options, histories_from_args
 
 __all__ = ["MARKER", "OutputError", "add_arguments", "run", "write_tree"]
 
-MARKER = ".qapidoc-jsonschema"
-_MARKER_HEADER = (
-    "# Written by 'qapidoc jsonschema'.  It may overwrite or delete the files\n"
-    "# listed below when it runs again; it touches nothing else.\n"
-)
-
-
-class OutputError(Exception):
-    """The output directory cannot be written (as asked)."""
+MARKER = MANIFEST
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -69,10 +62,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-features", action="store_true",
                         help="leave out 'deprecated' and 'x-qapi-features'")
     parser.add_argument("--force", action="store_true",
-                        help="write into DIR even if it holds files qapidoc did not write")
+                        help="write into DIR even if it holds files qapidoc did not write (they are kept; "
+                             "those in the way are moved aside into DIR.qapidoc-kept-N)")
     parser.add_argument("--examples", action="store_true",
                         help="add the doc comments' QMP examples that the schema accepts as 'examples' "
                              "of the message schemas (test vectors for clients)")
+    parser.add_argument("--history", metavar="REPO",
+                        help="date every definition, property and enum value with the release it appeared in "
+                             "(x-qapi-since, x-qapi-deprecated-since), from the release tags of this git "
+                             "repository")
+    parser.add_argument("--history-tree", action="append", default=[], metavar="[LABEL=]DIR",
+                        help="the same from directories, one per release (repeatable)")
+    add_history_options(parser, tags_flag="--history-tags")
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -105,23 +106,65 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
                              "the codegen profile has none\n")
             return EXIT_USAGE
         options = dataclasses.replace(options, examples=_valid_examples(result))
+    wants_history = args.history is not None or bool(args.history_tree)
     if options.profile == "codegen":
+        if wants_history:
+            sys.stderr.write("qapidoc jsonschema: --history annotates the validation profile; "
+                             "the codegen profile does not take it yet\n")
+            return EXIT_USAGE
         documents = generate_codegen(result.schema, options, result.doc_for).files()
     else:
-        documents = generate(result.schema, options, result.doc_for).files()
-    files = {name: dump_json(doc) for name, doc in documents.items()}
+        generated = generate(result.schema, options, result.doc_for)
+        if wants_history:
+            histories = _histories(args)
+            if histories is None:
+                return EXIT_USAGE
+            generated = annotate(generated, result.schema, histories)
+        documents = generated.files()
+    # Every file is made before anything is written: a failure here leaves
+    # the output directory as it was.
+    files = {name: dump_json(doc).encode("utf-8") for name, doc in documents.items()}
     try:
-        written = write_tree(Path(args.output), files, force=args.force)
+        report = write_tree(args.output, files, force=args.force)
     except OutputError as err:
         sys.stderr.write(f"qapidoc jsonschema: {err}\n")
         return EXIT_USAGE
     except OSError as err:
-        sys.stderr.write(f"qapidoc jsonschema: cannot write {args.output}: {err.strerror or err}\n")
+        where = f" ({err.filename})" if err.filename else ""
+        sys.stderr.write(f"qapidoc jsonschema: cannot write {args.output}{where}: {err.strerror or err}\n")
         return EXIT_USAGE
+    changed = report.written + report.removed
     view = "codegen profile" if options.profile == "codegen" else "inline view" if options.inline else "named view"
     origin = f", QEMU {options.release}" if options.release is not None else ""
-    out.write(f"{args.output}: {len(files)} files ({written} changed), draft {options.draft}, {view}{origin}\n")
+    out.write(f"{args.output}: {len(files)} files ({changed} changed), draft {options.draft}, {view}{origin}\n")
+    if report.carried:
+        sys.stderr.write(f"qapidoc jsonschema: note: kept {len(report.carried)} entries of {args.output} that "
+                         f"qapidoc did not write ({', '.join(report.carried[:3])}"
+                         f"{', ...' if len(report.carried) > 3 else ''})\n")
+    if report.kept is not None:
+        sys.stderr.write(f"qapidoc jsonschema: note: what the new tree replaced and qapidoc did not write "
+                         f"is kept in {report.kept} ({', '.join(report.kept_entries[:3])}"
+                         f"{', ...' if len(report.kept_entries) > 3 else ''})\n")
     return EXIT_OK
+
+
+def _histories(args: argparse.Namespace) -> list[History] | None:
+    """The histories that date this schema's protocol (QMP's too for the
+    storage daemon); None, with a message, when they cannot be read."""
+    read = histories_from_args(args.history, args.history_tree, args, sys.stderr)
+    if read is None:
+        return None
+    namespace = namespace_of(args.schema, read.roots)
+    if namespace is None and len(read.by_namespace) == 1:
+        namespace = next(iter(read.by_namespace))
+    if namespace not in read.by_namespace:
+        sys.stderr.write(f"qapidoc jsonschema: the history has no protocol for {args.schema} "
+                         f"(it has {', '.join(read.by_namespace) or 'none'}; see --history-root)\n")
+        return None
+    chosen = [read.by_namespace[namespace]]
+    if namespace == "QSD" and "QMP" in read.by_namespace:
+        chosen.append(read.by_namespace["QMP"])
+    return chosen
 
 
 def _valid_examples(result: LoadResult) -> dict[tuple[str, str], list[object]]:
@@ -133,88 +176,3 @@ def _valid_examples(result: LoadResult) -> dict[tuple[str, str], list[object]]:
     return valid_examples(result.schema, result.docs, QmpValidator(result.schema))
 
 
-def _check_name(name: str) -> None:
-    parts = name.split("/")
-    if PurePosixPath(name).is_absolute() or any(p in ("..", ".", "") for p in parts) or name == MARKER:
-        raise OutputError(f"refusing to write a file named {name!r}")
-
-
-def _listed(directory: Path) -> list[str]:
-    try:
-        text = (directory / MARKER).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return []
-    return [line for line in text.splitlines() if line and not line.startswith("#")]
-
-
-def write_tree(directory: Path, files: dict[str, str], *, force: bool = False) -> int:
-    """Write ``files`` (relative POSIX name -> text) under ``directory``.
-
-    Returns how many files were created or changed.  Raises
-    :class:`OutputError` when ``directory`` holds files this function did not
-    write (and ``force`` is false) or is not a directory."""
-    for name in files:
-        _check_name(name)
-    if directory.exists() and not directory.is_dir():
-        raise OutputError(f"{directory} exists and is not a directory")
-    previous: list[str] = []
-    if directory.is_dir():
-        owned = (directory / MARKER).is_file()
-        if not owned and not force and any(directory.iterdir()):
-            raise OutputError(
-                f"{directory} is not empty and was not written by 'qapidoc jsonschema' "
-                f"(it has no {MARKER} file); choose another directory, or use --force "
-                "to write into it anyway")
-        previous = _listed(directory) if owned else []
-    else:
-        directory.mkdir(parents=True)
-    # Claim the directory before writing into it, listing old and new files,
-    # so an interrupted run leaves nothing unlisted behind.
-    _write_marker(directory, sorted(set(previous) | set(files)))
-    changed = 0
-    for name, text in files.items():
-        target = directory / name
-        data = text.encode("utf-8")
-        try:
-            if target.is_file() and target.read_bytes() == data:
-                continue
-        except OSError:
-            pass
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        changed += 1
-    for name in previous:
-        if name in files:
-            continue
-        try:
-            _check_name(name)
-        except OutputError:
-            continue
-        stale = directory / name
-        if stale.is_file() and not stale.is_symlink():
-            stale.unlink()
-            changed += 1
-            _remove_empty_parents(stale.parent, directory)
-    _write_marker(directory, sorted(files))
-    return changed
-
-
-def _write_marker(directory: Path, names: list[str]) -> None:
-    (directory / MARKER).write_text(_MARKER_HEADER + "".join(n + "\n" for n in names), encoding="utf-8")
-
-
-def _remove_empty_parents(folder: Path, top: Path) -> None:
-    while folder != top and top in folder.parents:
-        try:
-            folder.rmdir()
-        except OSError:
-            return
-        folder = folder.parent

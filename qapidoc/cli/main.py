@@ -1,7 +1,9 @@
 """Command line: ``qapidoc SUBCOMMAND ...``; ``main(argv)`` returns the exit code.
 
 Exit codes: 0 clean, 1 findings (an error, or at the ``--fail-on`` level),
-2 usage or I/O error, 3 internal error (a bug in qapidoc: please report it).
+2 usage or I/O error (a failed write to standard output included), 3
+internal error (a bug in qapidoc: please report it), 130 interrupted
+(Ctrl-C).
 
 Subcommands live in their own modules and are imported only when chosen, so
 ``qapidoc check`` does not pay for Sphinx or jsonschema.  Each module has
@@ -10,6 +12,8 @@ Subcommands live in their own modules and are imported only when chosen, so
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import gc
 import importlib
 import os
@@ -19,14 +23,15 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, NoReturn, cast
 
 from .. import __version__
-from .common import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, left_to_exit
+from . import stdio
+from .common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, left_to_exit
 
 if TYPE_CHECKING:
     import argparse
 
 __all__ = ["SUBCOMMANDS", "entry_point", "main"]
 
-_SHORT_LIVED = {"check", "dump", "lint", "rules", "jsonschema", "diff"}
+_SHORT_LIVED = {"check", "dump", "lint", "rules", "jsonschema", "diff", "history"}
 
 #: name -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -37,6 +42,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "jsonschema": ("qapidoc.cli.jsonschema", "write JSON Schema files for every type, command and event"),
     "validate": ("qapidoc.cli.validate", "validate QMP traffic (JSON lines, streams, transcripts)"),
     "diff": ("qapidoc.cli.diff", "list the changes between two versions of a schema"),
+    "history": ("qapidoc.cli.history", "the API of every release of a repository: when each element appeared, "
+                "changed, was deprecated or went away"),
 }
 
 
@@ -49,7 +56,8 @@ def _build_parser(chosen: str | None) -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="qapidoc", description="A toolkit for QEMU's QAPI schema language.",
-        epilog="Exit codes: 0 clean, 1 findings, 2 usage or I/O error, 3 internal error.")
+        epilog="Exit codes: 0 clean, 1 findings, 2 usage or I/O error, 3 internal error, "
+               "130 interrupted.")
     parser.add_argument("--version", action="version", version=f"qapidoc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module, help_text) in SUBCOMMANDS.items():
@@ -62,7 +70,7 @@ def _build_parser(chosen: str | None) -> argparse.ArgumentParser:
 def _subcommand_parser(chosen: str) -> argparse.ArgumentParser:
     """The parser of one subcommand alone, all that ``qapidoc CHOSEN ...``
     needs (its usage and help read as in the full parser; building the
-    other six costs more than checking a small schema)."""
+    other subcommands costs more than checking a small schema)."""
     import argparse
 
     module, help_text = SUBCOMMANDS[chosen]
@@ -105,6 +113,16 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    with stdio.guarded():
+        try:
+            code = _main(argv)
+            stdio.flush()
+        except stdio.OutputError as err:
+            return _output_failed(err)
+        return code
+
+
+def _main(argv: list[str]) -> int:
     try:
         args = _parse(argv)
     except SystemExit as exc:
@@ -119,23 +137,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(module.run(args))
     except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        return EXIT_OK
+        sys.stderr.write(f"qapidoc {args.command}: interrupted\n")
+        return EXIT_INTERRUPTED
+    except stdio.OutputError:
+        raise
+    except RecursionError as exc:
+        return _internal_error(exc, "input nested so deeply that qapidoc ran out of stack; ")
+    except MemoryError as exc:
+        return _internal_error(exc, "out of memory; ")
     except Exception as exc:
-        sys.stderr.write(
-            f"qapidoc: internal error: {type(exc).__name__}: {exc}\n"
-            "This is a bug in qapidoc, not in your schema; please report it with the input that "
-            "caused it.\n")
-        if os.environ.get("QAPIDOC_DEBUG"):
-            import traceback  # only here: a clean run never needs it
-
-            traceback.print_exc()
-        return EXIT_INTERNAL
+        return _internal_error(exc, "")
     finally:
         if collecting:
             gc.enable()
 
+
+def _output_failed(err: stdio.OutputError) -> int:
+    if err.errno == errno.EPIPE:
+        # The reader went away ('| head'): what it wanted, it got.
+        return EXIT_OK
+    with contextlib.suppress(stdio.OutputError, OSError, ValueError):
+        sys.stderr.write(f"qapidoc: {err}\n")
+    return EXIT_USAGE
+
+
+def _internal_error(exc: BaseException, hint: str) -> int:
+    sys.stderr.write(
+        f"qapidoc: internal error: {hint}{type(exc).__name__}: {exc}\n"
+        "This is a bug in qapidoc, not in your schema; please report it with the input that "
+        "caused it.\n")
+    if os.environ.get("QAPIDOC_DEBUG"):
+        import traceback  # only here: a clean run never needs it
+
+        traceback.print_exc()
+    return EXIT_INTERNAL
 
 
 def entry_point() -> NoReturn:
@@ -149,7 +184,7 @@ def entry_point() -> NoReturn:
         try:
             sys.stdout.flush()
             sys.stderr.flush()
-        except BrokenPipeError:
-            pass
+        except (OSError, ValueError):
+            pass        # what main() could write is written; a broken pipe changes nothing now
         os._exit(code)
     sys.exit(code)

@@ -35,10 +35,12 @@ from dataclasses import dataclass, field
 from typing import IO, Any, NamedTuple, TextIO
 
 from ..backends.examples import value_at
+from ..backends.jsonvalues import FloatsInside
 from ..backends.traffic import (
     DEFAULT_MAX_MESSAGE_BYTES,
     DEFAULT_MAX_PENDING,
     KINDS,
+    FollowedFile,
     Message,
     ReadOptions,
     TrafficStats,
@@ -48,7 +50,15 @@ from ..backends.traffic import (
 from ..backends.validate import MessageKind, QmpValidator, Violation
 from ..frontend.loader import load_schema
 from ..report import format_diagnostics
-from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_schema_options, exit_code, load_options
+from .common import (
+    EXIT_FINDINGS,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_schema_options,
+    exit_code,
+    load_options,
+)
 
 __all__ = [
     "CheckStats",
@@ -133,17 +143,43 @@ def parse_placeholder(spec: str) -> Placeholder:
 
 
 def _path_matches(pattern: tuple[str, ...], path: JsonPath) -> bool:
-    """Whether ``pattern`` matches the start of ``path``."""
-    if not pattern:
-        return True
-    head, rest = pattern[0], pattern[1:]
-    if head == "**":
-        return any(_path_matches(rest, path[i:]) for i in range(len(path) + 1))
-    if not path:
-        return False
-    if head != "*" and head != str(path[0]):
-        return False
-    return _path_matches(rest, path[1:])
+    """Whether ``pattern`` matches the start of ``path``.
+
+    A set of positions in the pattern is carried along the path (an NFA):
+    time is at most the product of the two lengths, however many ``**``
+    the pattern holds (trying each split of the path for each ``**`` in
+    turn would take time exponential in their number)."""
+    end = len(pattern)
+    states = _skip_stars(pattern, {0})
+    for part in path:
+        if end in states:
+            return True
+        text = str(part)
+        moved: set[int] = set()
+        for at in states:
+            head = pattern[at]
+            if head == "**":
+                moved.add(at)
+            elif head in ("*", text):
+                moved.add(at + 1)
+        if not moved:
+            return False
+        states = _skip_stars(pattern, moved)
+    return end in states
+
+
+def _skip_stars(pattern: tuple[str, ...], states: set[int]) -> set[int]:
+    """``states`` and the positions after each ``**`` in it (which may
+    match no part at all)."""
+    out = set(states)
+    todo = [at for at in states if at < len(pattern) and pattern[at] == "**"]
+    while todo:
+        after = todo.pop() + 1
+        if after not in out:
+            out.add(after)
+            if after < len(pattern) and pattern[after] == "**":
+                todo.append(after)
+    return out
 
 
 # --- checking ----------------------------------------------------------------------------
@@ -166,6 +202,8 @@ class CheckStats:
     bad_messages: int = 0
     placeholders: list[PlaceholderUse] = field(default_factory=list)
     traffic: TrafficStats = field(default_factory=TrafficStats)
+    #: the run was stopped (Ctrl-C) before the end of its input
+    interrupted: bool = False
 
     @property
     def messages(self) -> int:
@@ -190,19 +228,22 @@ class _Checker:
     def __init__(self, validator: QmpValidator) -> None:
         self.validator = validator
         self.verdicts: dict[str, dict[str | None, _Verdict]] = {kind: {} for kind in KINDS}
+        #: for messages that hold integral floats (FloatsInside)
+        self.strict_verdicts: dict[str, dict[str | None, _Verdict]] = {kind: {} for kind in KINDS}
         self.explained: dict[tuple[str, str | None, str | None, bytes], list[Violation]] = {}
 
-    def verdict(self, kind: str, name: str | None) -> _Verdict:
-        verdict = self.verdicts[kind].get(name)
+    def verdict(self, kind: str, name: str | None, *, strict: bool = False) -> _Verdict:
+        table = self.strict_verdicts if strict else self.verdicts
+        verdict = table[kind].get(name)
         if verdict is None:
-            verdict = self.verdicts[kind][name] = self._make_verdict(kind, name)
+            verdict = table[kind][name] = self._make_verdict(kind, name, strict)
         return verdict
 
-    def _make_verdict(self, kind: str, name: str | None) -> _Verdict:
+    def _make_verdict(self, kind: str, name: str | None, strict: bool) -> _Verdict:
         key = self._schema_key(kind, name)
         if key is None or not self.validator.fast:
             return _never       # explained every time: the explanation is the check
-        verdict: _Verdict = self.validator.verdict(*key)
+        verdict: _Verdict = self.validator.verdict(*key, strict=strict)
         return verdict
 
     def _schema_key(self, kind: str, name: str | None) -> tuple[MessageKind, str] | None:
@@ -293,9 +334,9 @@ def check_traffic(messages: Iterable[Message], validator: QmpValidator,
     verdicts = checker.verdicts
     for message in messages:
         kind = message[0]
-        verdict = verdicts[kind].get(message[1])
-        if verdict is None:
-            verdict = checker.verdict(kind, message[1])
+        found = verdicts[kind].get(message[1]) if type(message[2]) is not FloatsInside else None
+        verdict = found if found is not None else checker.verdict(
+            kind, message[1], strict=type(message[2]) is FloatsInside)
         try:
             if verdict(message[2]):
                 continue
@@ -415,6 +456,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
 def summary_dict(stats: CheckStats) -> dict[str, Any]:
     traffic = stats.traffic
     return {
+        "complete": not stats.interrupted,
         "files": traffic.files,
         "lines": traffic.lines,
         "messages": stats.messages,
@@ -445,10 +487,15 @@ _KIND_WORDS = {"request": ("request", None), "reply": ("reply", "replies"), "err
 def format_summary_text(stats: CheckStats) -> str:
     traffic = stats.traffic
     kinds = ", ".join(_plural(n, *_KIND_WORDS[k]) for k, n in stats.kinds.items() if n)
-    lines = [f"checked {_plural(stats.messages, 'message')}" + (f" ({kinds})" if kinds else "")
-             + f" in {_plural(traffic.files, 'file')}: "
-             + (f"{_plural(stats.violations, 'violation')} in {_plural(stats.bad_messages, 'message')}"
-                if stats.violations else "no violations")]
+    found = (f"{_plural(stats.violations, 'violation')} in {_plural(stats.bad_messages, 'message')}"
+             if stats.violations else "no violations")
+    checked = f"checked {_plural(stats.messages, 'message')}" + (f" ({kinds})" if kinds else "")
+    if stats.interrupted:
+        lines = [f"interrupted: {checked} in {_plural(traffic.files, 'file')} ({_plural(traffic.lines, 'line')} "
+                 f"read) before the end of the input: {_plural(stats.violations, 'violation')} in what was read; "
+                 "the rest was not checked"]
+    else:
+        lines = [f"{checked} in {_plural(traffic.files, 'file')}: {found}"]
     for use in stats.placeholders:
         if use.first is None:
             lines.append(f"warning: placeholder '{use.placeholder.spec}' matched nothing")
@@ -465,7 +512,7 @@ def format_summary_text(stats: CheckStats) -> str:
         lines.append(f"note: {_plural(traffic.dropped_requests, 'request')} forgotten unanswered: more than "
                      "--max-pending were waiting at once")
     if traffic.truncations:
-        lines.append(f"note: the followed file was truncated {_plural(traffic.truncations, 'time')}; "
+        lines.append(f"note: the followed file was truncated or replaced {_plural(traffic.truncations, 'time')}; "
                      "read again from its start")
     return "\n".join(lines) + "\n"
 
@@ -525,7 +572,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a configuration symbol the QEMU build defines (repeatable); with any, "
                              "what the build lacks is refused")
     parser.add_argument("-f", "--follow", action="store_true",
-                        help="keep reading the LOG as it grows, as 'tail -f' does (stop with Ctrl-C)")
+                        help="keep reading the LOG as it grows, as 'tail -f' does (stop with Ctrl-C: "
+                             "exit 130, or with --idle-timeout)")
     parser.add_argument("--idle-timeout", metavar="SECONDS", type=_positive_float,
                         help="with --follow: stop after this long without new input")
     parser.add_argument("--max-pending", metavar="N", type=_positive_int, default=DEFAULT_MAX_PENDING,
@@ -610,7 +658,11 @@ def _check_logs(args: argparse.Namespace, logs: list[str], validator: QmpValidat
             if not _check_log(log, validator, placeholders, options, stats, output, stdin):
                 unreadable = True
     except KeyboardInterrupt:
-        pass        # the normal end of --follow: report what was seen
+        # Ctrl-C (also the end of --follow): what was read is reported,
+        # and said to be only part of the input.
+        stats.interrupted = True
+        output.finish(stats)
+        return EXIT_INTERRUPTED
     output.finish(stats)
     if unreadable:
         return EXIT_USAGE
@@ -625,8 +677,8 @@ def _check_log(log: str, validator: QmpValidator, placeholders: Sequence[Placeho
                       options, stats, output)
         return True
     try:
-        with open(log, "rb") as stream:
-            _check_stream(stream, log, validator, placeholders, options, stats, output)
+        with (FollowedFile(log) if options.follow else open(log, "rb")) as stream:
+            _check_stream(stream, log, validator, placeholders, options, stats, output)  # type: ignore[arg-type]
     except BrokenPipeError:
         raise       # the output was closed (| head): not a LOG that cannot be read
     except OSError as err:

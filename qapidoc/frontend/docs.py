@@ -32,6 +32,7 @@ from ..diagnostics import Diagnostic, StageError
 from ..rules import Rule
 from ..source import Span
 from .dialect import Dialect, DialectEvidence
+from .lexer import DocLines
 from .parser import DocLine, RawDoc
 
 __all__ = [
@@ -52,14 +53,14 @@ class DocSection(NamedTuple):
     """
 
     kind: str
-    lines: tuple[DocLine, ...]
+    lines: DocLines
     span: Span
     name: str | None = None
     tag: str | None = None
 
     @property
     def text(self) -> str:
-        return "\n".join(line.text for line in self.lines).strip("\n")
+        return "\n".join(self.lines.texts()).strip("\n")
 
 
 
@@ -71,7 +72,7 @@ class DocExample(NamedTuple):
     """
 
     kind: str                 # "section" or "directive"
-    lines: tuple[DocLine, ...]
+    lines: DocLines
     span: Span
     title: str | None = None
     annotated: bool = False
@@ -169,8 +170,9 @@ class _Building:
             start += 1
         while end > start and not lines[end - 1].text.strip():
             end -= 1
-        kept = tuple(lines) if start == 0 and end == len(lines) else tuple(lines[start:end])
-        return _new(DocSection, (self.kind, kept, self.span, self.name, self.tag))
+        kept = lines if start == 0 and end == len(lines) else lines[start:end]
+        self.lines = kept       # what the examples are read from
+        return _new(DocSection, (self.kind, DocLines(kept), self.span, self.name, self.tag))
 
 
 class _Doc:
@@ -247,7 +249,7 @@ class _Doc:
         # The body comes first, then the other sections as they were made.
         all_sections = tuple([s.freeze() for s in self.all_sections])
         rest = all_sections[1:]
-        examples = tuple(_examples(self, all_sections))
+        examples = tuple(_examples(self, self.all_sections, all_sections))
         return DocComment(
             self.raw, self.symbol, all_sections[0],
             tuple([s for s in rest if s.kind == "member"]),
@@ -596,20 +598,22 @@ _QMP_EXAMPLE = re.compile(r"^(\s*)\.\.\s+qmp-example::\s*$")
 _OPTION = re.compile(r"^\s+:([\w-]+):\s*(.*)$")
 
 
-def _examples(doc: _Doc, sections: tuple[DocSection, ...]) -> list[DocExample]:
+def _examples(doc: _Doc, built: list[_Building], sections: tuple[DocSection, ...]) -> list[DocExample]:
+    """The examples of a doc comment: its ``Example:`` sections, and the
+    ``.. qmp-example::`` blocks in its other sections (``built`` are the
+    sections as they were built, with their lines as DocLines)."""
     out: list[DocExample] = []
     directives = doc.raw.contains("qmp-example::")
-    for section in sections:
+    for building, section in zip(built, sections, strict=True):
         if section.kind == "example":
             out.append(DocExample("section", section.lines, section.span, section.tag, False, section))
         elif directives:
-            out.extend(_directive_examples(doc, section))
+            out.extend(_directive_examples(doc, building.lines, section))
     return out
 
 
-def _directive_examples(doc: _Doc, section: DocSection) -> list[DocExample]:
+def _directive_examples(doc: _Doc, lines: list[DocLine], section: DocSection) -> list[DocExample]:
     out: list[DocExample] = []
-    lines = section.lines
     i = 0
     while i < len(lines):
         text = lines[i].text
@@ -635,7 +639,7 @@ def _directive_examples(doc: _Doc, section: DocSection) -> list[DocExample]:
         while body and not body[-1].text.strip():
             body.pop()
         span = doc.raw.file.span(start.offset, start.offset + len(start.text))
-        out.append(DocExample("directive", tuple(body), span, title, annotated, section))
+        out.append(DocExample("directive", DocLines(body), span, title, annotated, section))
     return out
 
 

@@ -15,14 +15,17 @@ tool, so no objects per token.
 # a string, and the first compile() of a process alone costs as much as
 # checking a small schema.  Names used before their definition are quoted.
 
+import itertools
 import re
-from typing import NamedTuple
+import struct
+from collections.abc import Iterable, Iterator, Sequence
+from typing import NamedTuple, overload
 
 from .. import rules
 from ..diagnostics import Diagnostic
 from ..source import SourceFile
 
-__all__ = ["Deferred", "DocBlock", "DocLine", "LexResult", "Token", "tokenize"]
+__all__ = ["Deferred", "DocBlock", "DocLine", "DocLines", "LexResult", "Lexing", "Token", "doc_lines", "tokenize"]
 
 # Token kinds.  Punctuation is its own kind ('{', '}', '[', ']', ':', ','),
 # so the parser tests a token with one comparison.
@@ -48,8 +51,7 @@ _TOKEN = re.compile(r"""
     | ([^ \t\r\n\f])               # 4: anything else
     )
 """, re.VERBOSE)
-# The slow path of a doc block (indented or blank lines, no closing '##'):
-# the inner lines are comments that do not start with '##'.
+# The inner lines of a doc block: comments that do not start with '##'.
 _DOC_BODY = re.compile(r"(?:[ \t\r\n\f]*\#(?!\#)[^\n]*)*")
 _DOC_LINE = re.compile(r"\#([^\n]*)")
 _WS = re.compile(r"[ \t\r\n\f]*")
@@ -68,12 +70,138 @@ class DocLine(NamedTuple):
 
 
 class DocBlock(NamedTuple):
-    """The lines of a ``##`` block."""
+    """Where a ``##`` block is (its lines are made on demand: :func:`doc_lines`)."""
 
-    lines: list[DocLine]
     start: int        # the opening '##'
     end: int          # after the closing '##' (or where the block broke off)
     longest: int      # the length of the longest line's text
+    body_start: int   # the inner lines: from here...
+    body_end: int     # ...to here
+
+
+def doc_lines(text: str, body_start: int, body_end: int, first_only: bool = False) -> tuple[DocLine, ...]:
+    """The lines of the doc block whose inner lines are
+    ``text[body_start:body_end]`` (as the lexer found them); with
+    ``first_only``, the first of them."""
+    lines: list[DocLine] = []
+    append = lines.append
+    new = tuple.__new__
+    block = text[body_start:body_end]
+    parts = block.split("\n")
+    # The usual layout, every line '#...' from its first column: string
+    # methods, no regex match per line.
+    if parts[0] == "" and block.count("\n#") == len(parts) - 1:
+        hash_at = body_start + 1
+        if "\r" in block:
+            for part in parts[1:2] if first_only else parts[1:]:
+                value = part[1:]
+                if value[-1:] == "\r":
+                    value = value.rstrip("\r")
+                if value[:1] == " ":
+                    append(new(DocLine, (value[1:], hash_at + 2, hash_at)))
+                else:
+                    append(new(DocLine, (value, hash_at + 1, hash_at)))
+                hash_at += len(part) + 1
+            return tuple(lines)
+        for part in parts[1:2] if first_only else parts[1:]:
+            if part[1:2] == " ":
+                append(new(DocLine, (part[2:], hash_at + 2, hash_at)))
+            else:
+                append(new(DocLine, (part[1:], hash_at + 1, hash_at)))
+            hash_at += len(part) + 1
+        return tuple(lines)
+    found = _DOC_LINE.finditer(text, body_start, body_end)
+    if first_only:
+        found = itertools.islice(found, 1)
+    for m in found:
+        value = m[1]
+        if value[-1:] == "\r":
+            value = value.rstrip("\r")
+        hash_at = m.start()
+        if value[:1] == " ":
+            append(new(DocLine, (value[1:], hash_at + 2, hash_at)))
+        elif not value:
+            append(new(DocLine, ("", hash_at + 1, hash_at)))
+        else:
+            append(new(DocLine, (value, hash_at + 1, hash_at)))
+    return tuple(lines)
+
+
+class DocLines(Sequence[DocLine]):
+    """Doc lines kept compactly: their texts in one string and, per line,
+    where its text ends and its two offsets packed in 24 bytes; a
+    :class:`DocLine` is made only when one is read.  A line kept as a
+    DocLine costs about 200 bytes beside its text (a tuple, two integers,
+    a string); here it costs 24, and the doc comments are most of what a
+    loaded schema holds."""
+
+    __slots__ = ("_marks", "_text")
+
+    def __init__(self, lines: Iterable[DocLine] = ()) -> None:
+        texts: list[str] = []
+        marks: list[int] = []
+        end = 0
+        for text, offset, hash_offset in lines:
+            texts.append(text)
+            end += len(text)
+            marks += (end, offset, hash_offset)
+        self._text = "".join(texts)
+        self._marks = struct.pack(f"{len(marks)}q", *marks)
+
+    def __len__(self) -> int:
+        return len(self._marks) // _MARK.size
+
+    @overload
+    def __getitem__(self, index: int) -> DocLine: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> "DocLines": ...
+
+    def __getitem__(self, index: int | slice) -> "DocLine | DocLines":
+        if isinstance(index, slice):
+            return DocLines(self[i] for i in range(*index.indices(len(self))))
+        count = len(self)
+        if index < 0:
+            index += count
+        if not 0 <= index < count:
+            raise IndexError("DocLines index out of range")
+        end, offset, hash_offset = _MARK.unpack_from(self._marks, index * _MARK.size)
+        start = _MARK.unpack_from(self._marks, (index - 1) * _MARK.size)[0] if index else 0
+        return tuple.__new__(DocLine, (self._text[start:end], offset, hash_offset))
+
+    def __iter__(self) -> Iterator[DocLine]:
+        text = self._text
+        new = tuple.__new__
+        start = 0
+        for end, offset, hash_offset in _MARK.iter_unpack(self._marks):
+            yield new(DocLine, (text[start:end], offset, hash_offset))
+            start = end
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DocLines):
+            return self._text == other._text and self._marks == other._marks
+        if isinstance(other, (tuple, list)):
+            return len(other) == len(self) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self._text, self._marks))
+
+    def __repr__(self) -> str:
+        return f"DocLines({list(self)!r})"
+
+    def texts(self) -> list[str]:
+        """The text of each line (no DocLine made)."""
+        text = self._text
+        out = []
+        start = 0
+        for end, _, _ in _MARK.iter_unpack(self._marks):
+            out.append(text[start:end])
+            start = end
+        return out
+
+
+_MARK = struct.Struct("qqq")
 _WORD = re.compile(r"[^\[\]{}:,\s']+")
 _OLD_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "/": "/", "'": "'", '"': '"'}
 
@@ -99,33 +227,73 @@ class LexResult:
 
 
 def tokenize(source: SourceFile) -> LexResult:
-    text = source.text
-    tokens: list[Token] = []
-    result = LexResult(tokens, has_cr="\r" in text)
-    append = tokens.append
-    finditer = _TOKEN.finditer
-    length = len(text)
-    pos = 0
-    while pos < length:
-        # The loop restarts the search only after what it lexes by hand.
-        for m in finditer(text, pos):
-            kind = m.lastindex
-            if kind == 1:
-                end = m.end()
-                char = text[end - 1]
-                append((char, end - 1, end, char))
-            elif kind == 2:
-                start, end = m.span(2)
-                append((STRING, start, end, text[start + 1:end - 1]))
-            elif kind is not None:
-                start = m.start(kind)
-                pos = _lex_doc(source, start, result) if kind == 3 else _lex_other(source, start, result)
+    """Every token of ``source`` at once."""
+    lexing = Lexing(source)
+    while lexing.more(1 << 62):
+        pass
+    return lexing.result
+
+
+class Lexing:
+    """Lexing one file a chunk at a time, so that the tokens of a whole
+    file never exist at once (they took more memory than the rest of the
+    parse together): :meth:`more` adds at least ``at_least`` tokens to
+    ``result.tokens`` and stops only where a top-level value ends (its
+    brackets all closed), so the parser never runs off a chunk within a
+    value.  The parser drops the tokens it is done with."""
+
+    __slots__ = ("depth", "done", "pos", "result", "source")
+
+    def __init__(self, source: SourceFile) -> None:
+        self.source = source
+        self.result = LexResult([], has_cr="\r" in source.text)
+        self.pos = 0
+        self.depth = 0
+        self.done = False
+
+    def more(self, at_least: int = 4096) -> bool:
+        """Lex on; False (and the EOF token added) once the file is done."""
+        if self.done:
+            return False
+        source = self.source
+        text = source.text
+        result = self.result
+        tokens = result.tokens
+        append = tokens.append
+        finditer = _TOKEN.finditer
+        pos = self.pos
+        depth = self.depth
+        length = len(text)
+        goal = len(tokens) + at_least
+        while pos < length:
+            # The search restarts only after what is lexed by hand, and at
+            # the end of a chunk.
+            for m in finditer(text, pos):
+                kind = m.lastindex
+                if kind == 1:
+                    end = m.end()
+                    char = text[end - 1]
+                    append((char, end - 1, end, char))
+                    if char in "{[":
+                        depth += 1
+                    elif char in "}]":
+                        depth = depth - 1 if depth else 0
+                        if not depth and len(tokens) >= goal:
+                            self.pos, self.depth = end, depth
+                            return True
+                elif kind == 2:
+                    start, end = m.span(2)
+                    append((STRING, start, end, text[start + 1:end - 1]))
+                elif kind is not None:
+                    start = m.start(kind)
+                    pos = _lex_doc(source, start, result) if kind == 3 else _lex_other(source, start, result)
+                    break
+            else:
                 break
-        else:
-            break
-    eof = length - 1 if text.endswith("\n") else length
-    append((EOF, max(eof, 0), max(eof, 0), None))
-    return result
+        eof = length - 1 if text.endswith("\n") else length
+        append((EOF, max(eof, 0), max(eof, 0), None))
+        self.pos, self.depth, self.done = length, 0, True
+        return False
 
 
 def _match_end(pattern: re.Pattern[str], text: str, pos: int) -> int:
@@ -137,7 +305,8 @@ def _match_end(pattern: re.Pattern[str], text: str, pos: int) -> int:
 
 def _lex_doc(source: SourceFile, start: int, result: LexResult) -> int:
     """Lex the doc block opened by the '##' at ``start``; return the offset
-    after it."""
+    after it.  Its lines are not made here (:func:`doc_lines` makes them
+    when they are read)."""
     text = source.text
     diags = result.diagnostics
     end = text.find("\n", start)
@@ -151,12 +320,12 @@ def _lex_doc(source: SourceFile, start: int, result: LexResult) -> int:
         # QEMU's grammar; it can only be junk there.
         diags.append(Diagnostic(rules.DOC_SYNTAX, "junk after '##' at start of documentation comment",
                                 source.span(start, end)))
-    plain = None if result.has_cr else _plain_doc_lines(text, end)
+    plain = None if result.has_cr else _plain_doc_body(text, end)
     if plain is not None:
-        lines, longest, close = plain
-        body_end = close - 1
+        body_end, longest = plain
+        close = body_end + 1
     else:
-        lines, longest, body_end = _doc_lines(source, end, result)
+        body_end, longest = _doc_body(source, end, result)
         close = _match_end(_WS, text, body_end)
     if text.startswith("##", close):
         line_end = text.find("\n", close)
@@ -164,59 +333,43 @@ def _lex_doc(source: SourceFile, start: int, result: LexResult) -> int:
         if text[close:line_end].rstrip("\r") != "##":
             diags.append(Diagnostic(rules.DOC_SYNTAX, "junk after '##' at end of documentation comment",
                                     source.span(close, line_end)))
-        result.tokens.append((DOC, start, close + 2, DocBlock(lines, start, close + 2, longest)))
+        result.tokens.append((DOC, start, close + 2, DocBlock(start, close + 2, longest, end, body_end)))
         return line_end
     # Something other than a comment before the closing '##'.
     eof = close >= len(text)
     at = (len(text) - 1 if text.endswith("\n") else len(text)) if eof else close
     diags.append(Diagnostic(rules.DOC_SYNTAX, "documentation comment must end with '##'",
                             source.span(max(at, 0), max(at, 0) + (0 if eof else 1))))
-    result.tokens.append((DOC, start, body_end, DocBlock(lines, start, body_end, longest)))
+    result.tokens.append((DOC, start, body_end, DocBlock(start, body_end, longest, end, body_end)))
     return close
 
 
-def _plain_doc_lines(text: str, end: int) -> tuple[list[DocLine], int, int] | None:
-    """The lines of a doc block in the usual layout: every inner line is
-    ``#`` or ``# text`` at column 0, and the closing ``##`` starts the next
-    line.  ``end`` is where the opening line ends.  Returns (lines, the
-    longest line's text length, offset of the closing '##'), or None for
-    any other layout (left to :func:`_doc_lines`)."""
+def _plain_doc_body(text: str, end: int) -> tuple[int, int] | None:
+    """The inner lines of a doc block in the usual layout, found with
+    string methods alone: every line ``#`` or ``# text`` from its first
+    column, the closing ``##`` at the start of the next.  ``end`` is where
+    the opening line ends.  Returns (where the lines end, the longest
+    line's text length), or None for any other layout (:func:`_doc_body`)."""
     close = text.find("\n##", end) + 1
     if not close:
         return None
     if close - 1 == end:
-        return [], 0, close
+        return end, 0
     body = text[end:close - 1]          # each line with the newline before it
-    if body.count("\n#") != body.count("\n"):
+    parts = body[1:].split("\n")
+    count = len(parts)
+    if body.count("\n#") != count or body.count("\n# ") + parts.count("#") != count:
         return None
-    lines: list[DocLine] = []
-    append = lines.append
-    new = tuple.__new__
-    hash_at = end + 1
-    longest = 0
-    for part in body[1:].split("\n"):
-        size = len(part)
-        if size > 1:
-            if part[1] != " ":
-                return None
-            append(new(DocLine, (part[2:], hash_at + 2, hash_at)))
-            if size > longest:  # noqa: PLR1730 - cheaper than a call to max() per line
-                longest = size
-        else:
-            append(new(DocLine, ("", hash_at + 1, hash_at)))
-        hash_at += size + 1
-    return lines, max(longest - 1, 0), close
+    return close - 1, max(map(len, parts)) - 1
 
 
-def _doc_lines(source: SourceFile, end: int, result: LexResult) -> tuple[list[DocLine], int, int]:
-    """The lines of a doc block in any layout, one match per line:
-    (lines, longest line's text length, where the lines end)."""
+def _doc_body(source: SourceFile, end: int, result: LexResult) -> tuple[int, int]:
+    """The inner lines of a doc block in any layout, one match per line:
+    (where they end, the longest line's text length); reports lines without
+    a space after the '#'."""
     text = source.text
     diags = result.diagnostics
     body_end = _match_end(_DOC_BODY, text, end)
-    lines: list[DocLine] = []
-    append = lines.append
-    new = tuple.__new__
     strip_cr = result.has_cr
     longest = 0
     for m in _DOC_LINE.finditer(text, end, body_end):
@@ -225,16 +378,10 @@ def _doc_lines(source: SourceFile, end: int, result: LexResult) -> tuple[list[Do
             value = value.rstrip("\r")
         if len(value) > longest:  # noqa: PLR1730 - cheaper than a call to max() per line
             longest = len(value)
-        hash_at = m.start()
-        if value[:1] == " ":
-            append(new(DocLine, (value[1:], hash_at + 2, hash_at)))
-        elif not value:
-            append(new(DocLine, ("", hash_at + 1, hash_at)))
-        else:
+        if value and value[0] != " ":
             diags.append(Diagnostic(rules.DOC_SYNTAX, "missing space after #",
-                                    source.span(hash_at, m.end())))
-            append(new(DocLine, (value, hash_at + 1, hash_at)))
-    return lines, longest, body_end
+                                    source.span(m.start(), m.end())))
+    return body_end, longest
 
 
 def _lex_other(source: SourceFile, start: int, result: LexResult) -> int:
@@ -300,6 +447,14 @@ def _lex_escape(source: SourceFile, pos: int, chunks: list[str], result: LexResu
         decoded, end = _OLD_ESCAPES[esc], pos + 2
     elif esc == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", text[pos + 2:pos + 6]):
         decoded, end = chr(int(text[pos + 2:pos + 6], 16)), pos + 6
+        if "\ud800" <= decoded <= "\udfff":
+            # Half of a UTF-16 pair is no character: it could not even be
+            # written to a file.  Kept as U+FFFD.
+            result.diagnostics.append(Diagnostic(
+                rules.SYNTAX_ERROR, f"\\{text[pos + 1:end]} is a lone UTF-16 surrogate, not a character",
+                source.span(pos, end)))
+            chunks.append("\ufffd")
+            return end
     else:
         result.diagnostics.append(Diagnostic(rules.SYNTAX_ERROR, f"unknown escape \\{esc}", span))
         chunks.append(esc)

@@ -1,6 +1,8 @@
 """Loader: a schema root file -> checked schema, doc model and diagnostics.
 
-The only module that reads files.  It follows ``include`` directives
+The only module that reads schema files, through a
+:class:`~qapidoc.source.SourceReader` (the file system unless the caller
+gives another, such as a git tree).  It follows ``include`` directives
 (relative to the including file; each module once; loops reported), gathers
 pragmas (schema-wide, the last value set wins, as in QEMU), detects the
 dialect, and runs the stages in order:
@@ -10,6 +12,13 @@ dialect, and runs the stages in order:
 
 Diagnostics come back in that stage order (within the parse stage, in
 include order and by position), which is also the order QEMU finds them.
+
+Reading is defensive: only regular files are read (a directory, a FIFO or a
+device is refused without being opened for long: a FIFO would never end,
+``/dev/zero`` never stop), the files of one schema together may hold at
+most :attr:`LoadOptions.max_schema_size` bytes, a path with a NUL character
+is refused, and bytes are decoded as UTF-8 whatever the locale, each bad
+byte reported at its line and column (:data:`rules.NOT_UTF8`).
 """
 
 # Annotations are evaluated at import (no ``from __future__ import
@@ -25,7 +34,17 @@ from typing import NamedTuple
 from .. import rules
 from ..diagnostics import Diagnostic
 from ..rules import Rule
-from ..source import SourceFile, Span
+from ..source import (
+    FILE_SYSTEM,
+    FileSystemReader,
+    NotReadableError,
+    SourceFile,
+    SourceReader,
+    Span,
+    TooLargeError,
+    decode_utf8,
+    read_regular_file,
+)
 from .binding import bind_docs
 from .dialect import CHANGES, Dialect, DialectEvidence, Version, detect
 from .docs import DocComment, gather_doc_evidence, gather_weak_doc_evidence, parse_doc
@@ -33,7 +52,12 @@ from .expressions import Definition, Pragmas, check_definition, gather_evidence,
 from .model import Schema, build_model
 from .parser import Node, ParsedFile, RawDoc, SynBool, SynList, SynObject, SynString, TopExpr, parse
 
-__all__ = ["LoadOptions", "LoadResult", "Module", "find_qemu_release", "load_schema", "load_text"]
+__all__ = ["DEFAULT_MAX_SCHEMA_SIZE", "LoadOptions", "LoadResult", "Module", "find_qemu_release", "load_schema",
+           "load_text"]
+
+#: the most bytes the files of one schema may hold together: QEMU 10.2's
+#: whole schema is about 1.3 MB, so this is fifty times that
+DEFAULT_MAX_SCHEMA_SIZE = 64 << 20
 
 
 class LoadOptions(NamedTuple):
@@ -42,6 +66,16 @@ class LoadOptions(NamedTuple):
     #: the file is one module of a larger schema: types it cannot resolve
     #: are warnings, not errors
     module_alone: bool = False
+    #: the most bytes the schema's files may hold together; past that, a
+    #: file is refused (and reported) rather than read
+    max_schema_size: int = DEFAULT_MAX_SCHEMA_SIZE
+    #: parse doc comments and bind them to definitions; False makes the
+    #: model alone (for tools that need only the wire, such as
+    #: ``qapidoc history``): doc comments are not looked at
+    docs: bool = True
+    #: keep the doc comments in the result (``docs``, ``doc_for``); without,
+    #: each is checked and let go (all ``qapidoc check`` needs)
+    keep_docs: bool = True
 
 
 class Module(NamedTuple):
@@ -77,9 +111,12 @@ class LoadResult(NamedTuple):
 class _Loading:
     """What loading the files has gathered so far."""
 
-    __slots__ = ("diagnostics", "docs", "exprs", "file_order", "modules", "parsed", "pragmas", "seen")
+    __slots__ = ("budget", "diagnostics", "docs", "exprs", "file_order", "limit", "modules", "parsed", "pragmas",
+                 "reader", "seen")
 
-    def __init__(self) -> None:
+    def __init__(self, reader: SourceReader, *, budget: int = DEFAULT_MAX_SCHEMA_SIZE,
+                 limit: int = DEFAULT_MAX_SCHEMA_SIZE) -> None:
+        self.reader = reader
         self.parsed: list[ParsedFile] = []
         self.modules: list[Module] = []
         self.exprs: list[tuple[SourceFile, TopExpr]] = []
@@ -88,11 +125,56 @@ class _Loading:
         self.diagnostics: list[Diagnostic] = []
         self.seen: set[str] = set()
         self.file_order: dict[int, int] = {}
+        #: bytes the schema's files may still hold, and the limit they share
+        self.budget = budget
+        self.limit = limit
 
 
-def _read(path: str) -> str:
-    with open(path, encoding="utf-8", errors="surrogateescape", newline="") as f:
-        return f.read()
+def _read_source(state: _Loading, path: str) -> bytes:
+    """The bytes of ``path``, within what is left of the schema's size limit;
+    raises OSError (:class:`~qapidoc.source.NotReadableError` for a file
+    that is refused rather than read)."""
+    if type(state.reader) is FileSystemReader:
+        try:
+            return read_regular_file(path, state.budget)
+        except TooLargeError as err:
+            raise _too_large(err.size, state.limit) from None
+    data = _encode(state.reader.read(path))
+    if len(data) > state.budget:
+        raise _too_large(len(data), state.limit)
+    return data
+
+
+def _too_large(size: int, limit: int) -> NotReadableError:
+    return NotReadableError(
+        f"with this file ({size:,} bytes or more) the schema's files would hold more than {limit:,} bytes "
+        "together; if the schema is really this large, raise the limit with --max-schema-size")
+
+
+def _source(path: str, data: bytes, included_from: Span | None) -> tuple[SourceFile, list[Diagnostic]]:
+    """A source file for ``data``, with a diagnostic per byte that is not UTF-8."""
+    text, bad = decode_utf8(data)
+    file = SourceFile(path, text, included_from)
+    diags = [Diagnostic(rules.NOT_UTF8, f"byte 0x{byte:02x} is not UTF-8 (schema files are UTF-8); "
+                                        "read as U+FFFD", file.span(at, at + 1))
+             for at, byte in bad[:_MAX_ENCODING_ERRORS]]
+    if len(bad) > _MAX_ENCODING_ERRORS:
+        at = bad[_MAX_ENCODING_ERRORS][0]
+        diags.append(Diagnostic(rules.NOT_UTF8, f"{len(bad) - _MAX_ENCODING_ERRORS} more byte sequences that "
+                                                "are not UTF-8 in this file, the first here", file.span(at, at + 1)))
+    return file, diags
+
+
+_MAX_ENCODING_ERRORS = 20
+
+
+def _printable(path: str) -> str:
+    """A path as a message may show it: control characters escaped."""
+    return path if path.isprintable() else path.encode("unicode_escape").decode("ascii")
+
+
+def _reason(err: OSError) -> str:
+    return str(err.strerror or err)
 
 
 _RELEASE_LINE = re.compile(r"\s*([0-9]+\.[0-9]+\.[0-9]+)\s*")
@@ -108,8 +190,8 @@ def find_qemu_release(root: str) -> str | None:
     folder = os.path.dirname(os.path.abspath(root))
     for _ in range(_VERSION_DEPTH):
         try:
-            with open(os.path.join(folder, "VERSION"), encoding="utf-8") as handle:
-                first = handle.readline(100)
+            first: str | None = read_regular_file(os.path.join(folder, "VERSION"), 4096).decode(
+                "utf-8").split("\n", 1)[0]
         except (OSError, UnicodeDecodeError):
             first = None
         if first is not None:
@@ -122,36 +204,182 @@ def find_qemu_release(root: str) -> str | None:
     return None
 
 
-def load_schema(path: str, options: LoadOptions | None = None) -> LoadResult:
-    """Load, parse and check the schema whose root file is ``path``."""
+def load_schema(path: str, options: LoadOptions | None = None, reader: SourceReader = FILE_SYSTEM) -> LoadResult:
+    """Load, parse and check the schema whose root file is ``path``, reading
+    it and what it includes through ``reader``."""
+    options = options or LoadOptions()
+    state = _Loading(reader, budget=options.max_schema_size, limit=options.max_schema_size)
     try:
-        text = _read(path)
+        data = _read_source(state, path)
     except OSError as err:
         return LoadResult(None, [Diagnostic(
-            rules.READ_ERROR, f"can't read schema file '{path}': {err.strerror or err}", None, path=path)])
-    return load_text(path, text, options)
+            rules.READ_ERROR, f"can't read schema file '{_printable(path)}': {_reason(err)}", None, path=path)])
+    return _load_paused(state, path, data, options)
 
 
-def load_text(path: str, text: str, options: LoadOptions | None = None) -> LoadResult:
+def load_text(path: str, text: str, options: LoadOptions | None = None,
+              reader: SourceReader = FILE_SYSTEM) -> LoadResult:
     """Like :func:`load_schema`, for root text already in memory (includes
-    are still read from disk, relative to ``path``)."""
+    are still read through ``reader``, relative to ``path``).  Lone
+    surrogates in ``text`` (bytes a caller decoded with ``surrogateescape``,
+    say) are reported as bytes that are not UTF-8, one each, at their
+    place."""
+    options = options or LoadOptions()
+    state = _Loading(reader, budget=options.max_schema_size, limit=options.max_schema_size)
+    return _load_paused(state, path, _encode(text), options)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _encode(text: str) -> bytes:
+    """``text`` as UTF-8; a lone surrogate becomes the byte it escapes
+    (``surrogateescape``) or 0xFF: one byte that is not UTF-8 either way."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        pass
+    parts: list[bytes] = []
+    last = 0
+    for m in _SURROGATE.finditer(text):
+        parts.append(text[last:m.start()].encode("utf-8"))
+        code = ord(m.group())
+        parts.append(bytes([code - 0xDC00]) if 0xDC80 <= code <= 0xDCFF else b"\xff")
+        last = m.end()
+    parts.append(text[last:].encode("utf-8"))
+    return b"".join(parts)
+
+
+def _load_paused(state: _Loading, path: str, data: bytes, options: LoadOptions) -> LoadResult:
     # Loading allocates a few hundred thousand small objects and frees none
     # of them; the cyclic collector would scan them over and over for no
     # gain (what loading makes is acyclic).  Pausing it saves 10-20 %.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load(path, text, options or LoadOptions())
+        return _load(state, path, data, options)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _load(path: str, text: str, options: LoadOptions) -> LoadResult:
-    state = _Loading()
-    root = SourceFile(path, text)
+def _load(state: _Loading, path: str, data: bytes, options: LoadOptions) -> LoadResult:
+    state.budget -= len(data)
+    root, state.diagnostics = _source(path, data, None)
+    del data
     _load_file(state, root, ())
 
+    if options.dialect is not None:
+        dialect = Dialect(options.dialect, "configured")
+    else:
+        dialect = _detect(state)
+
+    parse_stage = list(state.diagnostics)
+    parse_stage.extend(d.diagnostic for parsed in state.parsed for d in parsed.deferred if dialect.has(d.change))
+    pragmas = _apply_pragmas(state, dialect, parse_stage)
+
+    # Which definition each doc comment stands before, and the order of the
+    # expressions: all that is needed of the syntax trees from here on.
+    names_by_raw = {id(expr.doc): _definition_name(expr) for _, expr in state.exprs if expr.doc is not None}
+    expr_order = {(id(file), expr.node.start): i for i, (file, expr) in enumerate(state.exprs)}
+    raws = [(file, raw) for file, raw, _ in state.docs]
+
+    # Each syntax tree goes as soon as its definition is checked (they are
+    # the largest part of a loaded schema: the model and the doc comments
+    # are made in the memory they leave).
+    exprs: list[tuple[SourceFile, TopExpr] | None] = list(state.exprs)
+    state.exprs.clear()
+    state.parsed.clear()
+    state.docs.clear()
+    definition_stage: list[Diagnostic] = []
+    definitions = _check_definitions(exprs, dialect, pragmas, options, definition_stage)
+    del exprs
+    schema, model_stage = build_model(definitions, pragmas, dialect, module_alone=options.module_alone)
+
+    docs = _read_docs(raws, names_by_raw, schema, definitions, dialect, options)
+    parse_stage.extend(docs.parse_stage)
+    for file, raw in docs.broken:
+        # Its own error says more than that it is not followed by a definition.
+        parse_stage = [d for d in parse_stage
+                       if not (d.rule is rules.DOC_BINDING and d.span is not None
+                               and d.span.file is file and d.span.start == raw.start)]
+    parse_stage.sort(key=lambda d: _position(state, d))
+    diagnostics = parse_stage + definition_stage + model_stage + docs.binding_stage()
+    return LoadResult(schema, diagnostics, tuple(state.modules), tuple(docs.kept), dialect, docs.doc_for,
+                      expr_order)
+
+
+class _DocPass:
+    """What reading the doc comments found."""
+
+    __slots__ = ("broken", "doc_for", "kept", "nonexistent", "parse_stage", "sections", "undocumented")
+
+    def __init__(self) -> None:
+        self.parse_stage: list[Diagnostic] = []
+        self.broken: list[tuple[SourceFile, RawDoc]] = []
+        self.kept: list[DocComment] = []
+        self.doc_for: dict[str, DocComment] = {}
+        #: binding's findings, in its order: about the doc as a whole,
+        #: missing descriptions, descriptions of what does not exist
+        self.sections: list[Diagnostic] = []
+        self.undocumented: list[Diagnostic] = []
+        self.nonexistent: list[Diagnostic] = []
+
+    def binding_stage(self) -> list[Diagnostic]:
+        return self.sections + self.undocumented + self.nonexistent
+
+
+def _read_docs(raws: list[tuple[SourceFile, RawDoc]], names_by_raw: dict[int, str | None], schema: Schema,
+               definitions: list[Definition], dialect: Dialect, options: LoadOptions) -> _DocPass:
+    """Parse each doc comment and bind it to its definition, one at a time;
+    without ``options.keep_docs`` (``qapidoc check``), each is let go once
+    its findings are known, so the doc comments of a schema never take
+    memory all at once."""
+    found = _DocPass()
+    if not options.docs:
+        return found
+    by_raw = {id(d.doc): d for d in definitions if d.doc is not None}
+    for file, raw in raws:
+        doc, diags = parse_doc(raw, dialect)
+        found.parse_stage.extend(diags)
+        if doc.broken:
+            found.broken.append((file, raw))
+        definition = by_raw.get(id(raw))
+        if definition is not None:
+            for diag in bind_docs(schema, [definition], [doc], module_alone=options.module_alone):
+                if diag.rule is rules.UNDOCUMENTED:
+                    found.undocumented.append(diag)
+                elif diag.rule is rules.DOCUMENTED_NONEXISTENT:
+                    found.nonexistent.append(diag)
+                else:
+                    found.sections.append(diag)
+        if options.keep_docs:
+            found.kept.append(doc)
+            name = names_by_raw.get(id(raw))
+            if doc.symbol is not None and doc.symbol == name:
+                found.doc_for.setdefault(doc.symbol, doc)
+    return found
+
+
+def _check_definitions(exprs: list[tuple[SourceFile, TopExpr] | None], dialect: Dialect, pragmas: Pragmas,
+                       options: LoadOptions, diagnostics: list[Diagnostic]) -> list[Definition]:
+    """Each expression's definition; each syntax tree is let go once checked."""
+    definitions: list[Definition] = []
+    for index, item in enumerate(exprs):
+        assert item is not None
+        exprs[index] = None
+        file, expr = item
+        del item
+        definition, diags = check_definition(expr.node, expr.doc, file, dialect, pragmas,
+                                             module_alone=options.module_alone)
+        del expr
+        diagnostics.extend(diags)
+        if definition is not None:
+            definitions.append(definition)
+    return definitions
+
+
+def _detect(state: _Loading) -> Dialect:
     evidence = DialectEvidence()
     for _, expr in state.exprs:
         gather_evidence(expr.node, evidence)
@@ -163,52 +391,7 @@ def _load(path: str, text: str, options: LoadOptions) -> LoadResult:
         # Long doc lines hint at an age only where nothing else does: a
         # schema with '.. qmp-example::' belongs to today's era anyway.
         gather_weak_doc_evidence([raw for _, raw, _ in state.docs], evidence)
-    if options.dialect is not None:
-        dialect = Dialect(options.dialect, "configured")
-    else:
-        dialect = detect(evidence)
-
-    parse_stage = list(state.diagnostics)
-    for parsed in state.parsed:
-        parse_stage.extend(d.diagnostic for d in parsed.deferred if dialect.has(d.change))
-    pragmas = _apply_pragmas(state, dialect, parse_stage)
-
-    docs_by_expr: dict[int, DocComment] = {}
-    doc_models: list[DocComment] = []
-    for doc_file, raw, doc_expr in state.docs:
-        doc, doc_diags = parse_doc(raw, dialect)
-        parse_stage.extend(doc_diags)
-        doc_models.append(doc)
-        if doc_expr is not None:
-            docs_by_expr[id(doc_expr)] = doc
-        if doc.broken:
-            # Its own error says more than that it is not followed by a definition.
-            parse_stage = [d for d in parse_stage
-                           if not (d.rule is rules.DOC_BINDING and d.span is not None
-                                   and d.span.file is doc_file and d.span.start == raw.start)]
-    parse_stage.sort(key=lambda d: _position(state, d))
-
-    diagnostics = parse_stage
-    definitions: list[Definition] = []
-    for file, expr in state.exprs:
-        definition, diags = check_definition(expr.node, expr.doc, file, dialect, pragmas,
-                                             module_alone=options.module_alone)
-        diagnostics.extend(diags)
-        if definition is not None:
-            definitions.append(definition)
-
-    schema, model_diags = build_model(definitions, pragmas, dialect, module_alone=options.module_alone)
-    diagnostics.extend(model_diags)
-    diagnostics.extend(bind_docs(schema, definitions, doc_models, module_alone=options.module_alone))
-    doc_for: dict[str, DocComment] = {}
-    for _, expr in state.exprs:
-        bound_doc = docs_by_expr.get(id(expr))
-        if bound_doc is not None and bound_doc.symbol is not None \
-                and bound_doc.symbol == _definition_name(expr):
-            doc_for.setdefault(bound_doc.symbol, bound_doc)
-    expr_order = {(id(file), expr.node.start): i for i, (file, expr) in enumerate(state.exprs)}
-    return LoadResult(schema, diagnostics, tuple(state.modules), tuple(doc_models), dialect, doc_for,
-                      expr_order)
+    return detect(evidence)
 
 
 def _definition_name(expr: TopExpr) -> str | None:
@@ -226,7 +409,7 @@ def _position(state: _Loading, diag: Diagnostic) -> tuple[int, int]:
 
 
 def _load_file(state: _Loading, file: SourceFile, chain: tuple[str, ...]) -> None:
-    abspath = os.path.abspath(file.path)
+    abspath = state.reader.identity(file.path)
     state.seen.add(abspath)
     state.file_order[id(file)] = len(state.file_order)
     parsed = parse(file)
@@ -281,7 +464,7 @@ def _include(state: _Loading, file: SourceFile, item: TopExpr, chain: tuple[str,
     if not isinstance(value, SynString):
         return
     path = os.path.join(os.path.dirname(file.path), value.value)
-    abspath = os.path.abspath(path)
+    abspath = state.reader.identity(path)
     directive = file.span(node.start, node.end)
     includes.append((path, directive, len(state.exprs)))
     if abspath in chain:
@@ -291,12 +474,16 @@ def _include(state: _Loading, file: SourceFile, item: TopExpr, chain: tuple[str,
     if abspath in state.seen:
         return
     try:
-        text = _read(path)
+        data = _read_source(state, path)
     except OSError as err:
         state.diagnostics.append(Diagnostic(
-            rules.INCLUDE_ERROR, f"can't read include file '{path}': {err.strerror or err}", directive))
+            rules.INCLUDE_ERROR, f"can't read include file '{_printable(path)}': {_reason(err)}", directive))
         return
-    _load_file(state, SourceFile(path, text, directive), chain)
+    state.budget -= len(data)
+    file, diags = _source(path, data, directive)
+    del data
+    state.diagnostics.extend(diags)
+    _load_file(state, file, chain)
 
 
 def _pragma_directive(state: _Loading, file: SourceFile, node: SynObject) -> None:

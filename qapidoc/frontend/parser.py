@@ -8,6 +8,10 @@ parses their content once the dialect is known.
 
 After a syntax error the parser resynchronises at the next line that starts
 with ``{`` or ``##``, so one typo does not hide the rest of the file.
+
+Objects and lists may nest :data:`MAX_NESTING` levels deep (no real schema
+nests more than about six); the bracket that opens level 101 is an error,
+so no later stage, each of which walks the nesting, meets deeper input.
 """
 
 # Annotations are evaluated at import (no ``from __future__ import
@@ -20,12 +24,13 @@ from typing import NamedTuple
 
 from .. import rules
 from ..diagnostics import Diagnostic
+from ..rules import Rule
 from ..source import SourceFile, Span
 from . import lexer
-from .lexer import BOOL, DOC, EOF, JUNK, NULL, STRING, Deferred, DocBlock, DocLine, Token
+from .lexer import BOOL, DOC, EOF, JUNK, NULL, STRING, Deferred, DocBlock, DocLine
 
 __all__ = [
-    "DocLine", "Node", "ParsedFile", "RawDoc", "SynBool", "SynList", "SynNull",
+    "MAX_NESTING", "DocLine", "Node", "ParsedFile", "RawDoc", "SynBool", "SynList", "SynNull",
     "SynObject", "SynString", "TopExpr", "parse",
 ]
 
@@ -73,16 +78,26 @@ Node = SynString | SynBool | SynNull | SynList | SynObject
 
 
 class RawDoc(NamedTuple):
-    """A ``##`` ... ``##`` block: its inner lines, unparsed."""
+    """A ``##`` ... ``##`` block: its inner lines, unparsed.
+
+    The lines are not kept: :attr:`lines` makes them from the file's text
+    each time (a schema's doc lines, kept as objects, took more memory
+    than the rest of it); read them once per pass."""
 
     file: SourceFile
-    lines: tuple[DocLine, ...]
     start: int          # offset of the opening '##'
     end: int            # offset after the closing '##'
     #: the longest line's length, counting the '#' and the space after it
     longest: int = 0
+    #: where the inner lines start and end
+    body_start: int = 0
+    body_end: int = 0
     #: the ``@NAME`` of a definition doc (its first line), else None
     symbol: str | None = None
+
+    @property
+    def lines(self) -> tuple[DocLine, ...]:
+        return lexer.doc_lines(self.file.text, self.body_start, self.body_end)
 
     def contains(self, text: str) -> bool:
         """Whether ``text`` occurs in the block (a fast test before a scan)."""
@@ -93,10 +108,11 @@ class RawDoc(NamedTuple):
         return self.file.span(self.start, self.end)
 
 
-def _doc_symbol(lines: tuple[DocLine, ...]) -> str | None:
+def _doc_symbol(text: str, body_start: int, body_end: int) -> str | None:
     """The ``@NAME`` a doc block's first line names, else None."""
-    if lines and lines[0].text.startswith("@"):
-        m = _SYMBOL.match(lines[0].text)
+    first = lexer.doc_lines(text, body_start, body_end, first_only=True)
+    if first and first[0].text.startswith("@"):
+        m = _SYMBOL.match(first[0].text)
         return m.group(1) if m else ""
     return None
 
@@ -129,22 +145,27 @@ class ParsedFile:
 class _SyntaxError(Exception):
     """Raised inside the parser only; turned into a diagnostic at top level."""
 
-    def __init__(self, message: str, start: int, end: int, token: int) -> None:
+    def __init__(self, message: str, start: int, end: int, token: int, rule: Rule = rules.SYNTAX_ERROR) -> None:
         super().__init__(message)
         self.message = message
         self.start = start
         self.end = end
         self.token = token      # the index of the offending token
+        self.rule = rule
 
+
+#: the deepest nesting of objects and lists the parser accepts
+MAX_NESTING = 100
 
 _RESYNC = re.compile(r"^(?:\{|##)", re.MULTILINE)
 _FIRST_VALUE = "expected '{', '[', string, or boolean"
 
 
 def parse(source: SourceFile) -> ParsedFile:
-    lexed = lexer.tokenize(source)
+    lexing = lexer.Lexing(source)
+    lexed = lexing.result
     parsed = ParsedFile(source, deferred=lexed.deferred)
-    parser = _Parser(source, lexed.tokens, parsed)
+    parser = _Parser(source, lexing, parsed)
     parser.run()
     # Lexer complaints inside text the parser skipped after an error would
     # only repeat that error.
@@ -156,20 +177,31 @@ def parse(source: SourceFile) -> ParsedFile:
 
 
 class _Parser:
-    def __init__(self, source: SourceFile, tokens: list[Token], out: ParsedFile) -> None:
+    def __init__(self, source: SourceFile, lexing: lexer.Lexing, out: ParsedFile) -> None:
         self.source = source
-        self.tokens = tokens
+        self.lexing = lexing
+        self.tokens = lexing.result.tokens
         self.pos = 0
         self.out = out
         # Ranges of text skipped after errors, as (start, end) offsets.
         self.skipped: list[tuple[int, int]] = []
+        # how many objects and lists are open
+        self.depth = 0
 
     # -- top level ---------------------------------------------------------
+
+    def _refill(self) -> bool:
+        """More tokens, the ones parsed dropped; False at the end of the file."""
+        del self.tokens[:self.pos]
+        self.pos = 0
+        return self.lexing.more()
 
     def run(self) -> None:
         tokens = self.tokens
         pending_doc: RawDoc | None = None
         while True:
+            if self.pos >= len(tokens):
+                self._refill()
             tok = tokens[self.pos]
             kind = tok[0]
             if kind == EOF:
@@ -178,12 +210,14 @@ class _Parser:
                 self.pos += 1
                 block = tok[3]
                 assert isinstance(block, DocBlock)
-                lines = tuple(block.lines)
-                doc = RawDoc(self.source, lines, block.start, block.end, block.longest + 1, _doc_symbol(lines))
+                text = self.source.text
+                doc = RawDoc(self.source, block.start, block.end, block.longest + 1, block.body_start, block.body_end,
+                             _doc_symbol(text, block.body_start, block.body_end))
                 self._reject_pending(pending_doc)
                 self.out.items.append(doc)
                 pending_doc = doc
                 continue
+            self.depth = 0
             try:
                 node, self.pos = _value(self, self.pos)
             except _SyntaxError as err:
@@ -236,11 +270,14 @@ class _Parser:
             self.skipped.append((err.start, target))
         else:
             if self.tokens[err.token][0] != JUNK:     # the lexer said it already
-                self.out.diagnostics.append(Diagnostic(
-                    rules.SYNTAX_ERROR, err.message, source.span(err.start, err.end)))
+                self.out.diagnostics.append(Diagnostic(err.rule, err.message, source.span(err.start, err.end)))
             self.skipped.append((err.end, target))
         tokens = self.tokens
-        while tokens[self.pos][0] != EOF and tokens[self.pos][1] < target:
+        while True:
+            if self.pos >= len(tokens):
+                self._refill()
+            if tokens[self.pos][0] == EOF or tokens[self.pos][1] >= target:
+                break
             self.pos += 1
 
 
@@ -279,13 +316,23 @@ def _value(p: _Parser, pos: int, expected: str = _FIRST_VALUE) -> tuple[Node, in
     raise _error(p, expected, pos)
 
 
+def _too_deep(p: _Parser, pos: int) -> _SyntaxError:
+    tok = p.tokens[pos]
+    return _SyntaxError(f"nesting deeper than {MAX_NESTING} levels of objects and lists", tok[1], tok[2], pos,
+                        rules.NESTING_TOO_DEEP)
+
+
 def _object(p: _Parser, pos: int) -> tuple[SynObject, int]:
+    p.depth += 1
+    if p.depth > MAX_NESTING:
+        raise _too_deep(p, pos)
     tokens = p.tokens
     start = tokens[pos][1]
     members: dict[str, tuple[SynString, Node]] = {}
     pos += 1
     tok = tokens[pos]
     if tok[0] == "}":
+        p.depth -= 1
         return _new(SynObject, (members, start, tok[2])), pos + 1
     if tok[0] != STRING:
         raise _error(p, "expected string or '}'", pos)
@@ -307,6 +354,7 @@ def _object(p: _Parser, pos: int) -> tuple[SynObject, int]:
             members[key[0]] = (key, value)
         tok = tokens[pos]
         if tok[0] == "}":
+            p.depth -= 1
             return _new(SynObject, (members, start, tok[2])), pos + 1
         if tok[0] != ",":
             raise _error(p, "expected ',' or '}'", pos)
@@ -317,18 +365,23 @@ def _object(p: _Parser, pos: int) -> tuple[SynObject, int]:
 
 
 def _list(p: _Parser, pos: int) -> tuple[SynList, int]:
+    p.depth += 1
+    if p.depth > MAX_NESTING:
+        raise _too_deep(p, pos)
     tokens = p.tokens
     start = tokens[pos][1]
     items: list[Node] = []
     pos += 1
     tok = tokens[pos]
     if tok[0] == "]":
+        p.depth -= 1
         return _new(SynList, (items, start, tok[2])), pos + 1
     item, pos = _value(p, pos, "expected '{', '[', ']', string, or boolean")
     items.append(item)
     while True:
         tok = tokens[pos]
         if tok[0] == "]":
+            p.depth -= 1
             return _new(SynList, (items, start, tok[2])), pos + 1
         if tok[0] != ",":
             raise _error(p, "expected ',' or ']'", pos)

@@ -3,7 +3,8 @@
 One function, :func:`lint`, from schema roots and settings to diagnostics:
 
     load_schema (front end: QD1xx-QD4xx)
-    -> rule families (QD5xx examples, QD6xx rST) on the loaded schema
+    -> rule families (QD5xx examples, QD6xx rST, QD7xx history) on the
+       loaded schema
     -> suppressions in the schema (QD901, QD903)
     -> selection and severities from the configuration
     -> only the findings for the files asked about (pre-commit)
@@ -16,14 +17,15 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .. import rules
+from ..backends.releases import Histories, namespace_of
 from ..diagnostics import Diagnostic
 from ..frontend.loader import LoadOptions, LoadResult, load_schema
 from ..rules import Severity
-from . import example_checks, rst_checks
+from . import example_checks, history_checks, rst_checks
 from .suppressions import apply_suppressions, find_suppressions
 
 __all__ = ["FAMILIES", "Family", "LintResult", "LintSettings", "lint"]
@@ -42,6 +44,8 @@ class LintSettings:
     validate: bool = True
     #: directives doc comments may use beyond qapidoc.rst_policy's list
     allowed_directives: frozenset[str] = frozenset()
+    #: the releases to read 'Since' claims against (QD7xx); None: no check
+    history: Histories | None = None
 
 
 @dataclass(slots=True)
@@ -90,29 +94,51 @@ def _rst(result: LoadResult, settings: LintSettings, out: LintResult) -> list[Di
     return found
 
 
+def _history(result: LoadResult, settings: LintSettings, out: LintResult) -> list[Diagnostic]:
+    histories = settings.history
+    if histories is None or not result.modules:
+        return []
+    namespace = namespace_of(result.modules[0].file.path, histories.roots)
+    if namespace is None and len(histories.by_namespace) == 1:
+        namespace = next(iter(histories.by_namespace))
+    if namespace not in histories.by_namespace:
+        return []
+    chosen = [histories.by_namespace[namespace]]
+    if namespace == "QSD" and "QMP" in histories.by_namespace:
+        chosen.append(histories.by_namespace["QMP"])     # the storage daemon's modules are QMP's
+    # A module that two roots include (QMP and the storage daemon) makes
+    # the same claim for both: report it once.
+    seen = {history_checks.dedupe_key(d) for d in out.diagnostics if d.code.startswith("QD7")}
+    return [d for d in history_checks.check_since(result, chosen) if history_checks.dedupe_key(d) not in seen]
+
+
 FAMILIES: tuple[Family, ...] = (
     Family("examples", example_checks.RULES, _examples),
     Family("rst", rst_checks.RULES, _rst),
+    Family("history", history_checks.RULES, _history),
 )
 
 
-def lint(roots: Sequence[str], settings: LintSettings) -> LintResult:
-    """Lint the schemas whose root files are ``roots``."""
+def lint(roots: Sequence[str], settings: LintSettings,
+         preloaded: Mapping[str, LoadResult] | None = None) -> LintResult:
+    """Lint the schemas whose root files are ``roots``.  ``preloaded``
+    (root -> result) has schemas the caller loaded already, with the
+    options of ``settings.load``."""
     # Like the loader: what linting makes is acyclic and short-lived, and
     # the cyclic collector would scan the loaded schema over and over.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _lint(roots, settings)
+        return _lint(roots, settings, preloaded or {})
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _lint(roots: Sequence[str], settings: LintSettings) -> LintResult:
+def _lint(roots: Sequence[str], settings: LintSettings, preloaded: Mapping[str, LoadResult]) -> LintResult:
     out = LintResult([], [])
     for root in roots:
-        result = load_schema(root, settings.load)
+        result = preloaded.get(root) or load_schema(root, settings.load)
         out.loaded.append(result)
         found = list(result.diagnostics)
         for family in FAMILIES:
