@@ -162,7 +162,7 @@ class _Building:
         self.lines: list[DocLine] = []
         self.indent = indent
 
-    def freeze(self) -> DocSection:
+    def freeze(self, keep_lines: bool = True) -> DocSection:
         lines = self.lines
         # Leading and trailing blank lines are not part of the text.
         start, end = 0, len(lines)
@@ -170,6 +170,8 @@ class _Building:
             start += 1
         while end > start and not lines[end - 1].text.strip():
             end -= 1
+        if not keep_lines:
+            return _new(DocSection, (self.kind, _NO_LINES, self.span, self.name, self.tag))
         kept = lines if start == 0 and end == len(lines) else lines[start:end]
         self.lines = kept       # what the examples are read from
         return _new(DocSection, (self.kind, DocLines(kept), self.span, self.name, self.tag))
@@ -245,11 +247,11 @@ class _Doc:
     def append(self, line: DocLine) -> None:
         self.current.lines.append(line)
 
-    def freeze(self) -> DocComment:
+    def freeze(self, keep_lines: bool = True) -> DocComment:
         # The body comes first, then the other sections as they were made.
-        all_sections = tuple([s.freeze() for s in self.all_sections])
+        all_sections = tuple([s.freeze(keep_lines) for s in self.all_sections])
         rest = all_sections[1:]
-        examples = tuple(_examples(self, self.all_sections, all_sections))
+        examples = tuple(_examples(self, self.all_sections, all_sections)) if keep_lines else ()
         return DocComment(
             self.raw, self.symbol, all_sections[0],
             tuple([s for s in rest if s.kind == "member"]),
@@ -258,8 +260,14 @@ class _Doc:
             all_sections, examples, self.broken, self.symbol_span)
 
 
-def parse_doc(raw: RawDoc, dialect: Dialect) -> tuple[DocComment, list[Diagnostic]]:
-    """Parse one doc block by the rules of ``dialect``."""
+def parse_doc(raw: RawDoc, dialect: Dialect, *, keep_lines: bool = True) -> tuple[DocComment, list[Diagnostic]]:
+    """Parse one doc block by the rules of ``dialect``.
+
+    Without ``keep_lines`` the result has its findings and its structure
+    (symbol, sections, member and feature names, their spans) but no text:
+    the sections hold no lines and no examples are picked out.  That is all
+    the loader needs for a doc comment it lets go once checked (``qapidoc
+    check``), and packing lines nobody reads would cost a quarter of it."""
     doc = _Doc(raw, dialect)
     lines = raw.lines
     doc.start_body(raw.file.span(raw.start, raw.start + 2))
@@ -276,7 +284,7 @@ def parse_doc(raw: RawDoc, dialect: Dialect) -> tuple[DocComment, list[Diagnosti
         doc.broken = True
     if dialect.has("doc-line-style"):
         _check_line_style(doc, lines)
-    return doc.freeze(), doc.diagnostics
+    return doc.freeze(keep_lines), doc.diagnostics
 
 
 def _check_empty_sections(doc: _Doc) -> None:
@@ -312,6 +320,7 @@ def _symbol_line(doc: _Doc, line: DocLine) -> None:
 
 
 _DESCRIPTION_KINDS = frozenset(("member", "feature"))
+_NO_LINES = DocLines()
 _AT_NAME = re.compile(r"@([^:]*): *")
 _new = tuple.__new__     # a named tuple without its Python-level __new__
 _TAG_NEW = re.compile(r"(Returns|Errors|Since|Notes?|Examples?|TODO)(?!::): *")

@@ -340,7 +340,7 @@ def _read_docs(raws: list[tuple[SourceFile, RawDoc]], names_by_raw: dict[int, st
         return found
     by_raw = {id(d.doc): d for d in definitions if d.doc is not None}
     for file, raw in raws:
-        doc, diags = parse_doc(raw, dialect)
+        doc, diags = parse_doc(raw, dialect, keep_lines=options.keep_docs)
         found.parse_stage.extend(diags)
         if doc.broken:
             found.broken.append((file, raw))
