@@ -780,7 +780,7 @@ def gather_weak_doc_evidence(raws: list[RawDoc], evidence: DialectEvidence) -> N
 
 def _has_long_prose_line(raw: RawDoc) -> bool:
     """Whether a line outside literal blocks is longer than 70 columns."""
-    texts = [line.text for line in raw.lines]
+    texts = raw.texts()
     literal = _literal_lines(texts, "\n".join(texts))
     return any(len(text) > 68 and i not in literal and not _URL_ONLY.match(text)
                for i, text in enumerate(texts))
@@ -797,8 +797,7 @@ def gather_doc_evidence(raw: RawDoc, evidence: DialectEvidence) -> None:
     if not (raw.contains("qmp-example") or raw.contains("Errors:") or raw.contains("Example")
             or raw.contains("Note")):
         return
-    for line in raw.lines:
-        text = line.text
+    for text in raw.texts():
         first = text[:1]
         if first == ".":
             if text.startswith(".. qmp-example::"):

@@ -25,7 +25,8 @@ from .. import rules
 from ..diagnostics import Diagnostic
 from ..source import SourceFile
 
-__all__ = ["Deferred", "DocBlock", "DocLine", "DocLines", "LexResult", "Lexing", "Token", "doc_lines", "tokenize"]
+__all__ = ["Deferred", "DocBlock", "DocLine", "DocLines", "LexResult", "Lexing", "Token", "doc_lines", "doc_texts",
+           "tokenize"]
 
 # Token kinds.  Punctuation is its own kind ('{', '}', '[', ']', ':', ','),
 # so the parser tests a token with one comparison.
@@ -125,6 +126,16 @@ def doc_lines(text: str, body_start: int, body_end: int, first_only: bool = Fals
         else:
             append(new(DocLine, (value, hash_at + 1, hash_at)))
     return tuple(lines)
+
+
+def doc_texts(text: str, body_start: int, body_end: int) -> list[str]:
+    """The text of each line :func:`doc_lines` gives, without making the
+    lines (for a pass that reads the words alone)."""
+    block = text[body_start:body_end]
+    parts = block.split("\n")
+    if parts[0] == "" and block.count("\n#") == len(parts) - 1 and "\r" not in block:
+        return [part[2:] if part[1:2] == " " else part[1:] for part in parts[1:]]
+    return [line.text for line in doc_lines(text, body_start, body_end)]
 
 
 class DocLines(Sequence[DocLine]):

@@ -99,6 +99,10 @@ class RawDoc(NamedTuple):
     def lines(self) -> tuple[DocLine, ...]:
         return lexer.doc_lines(self.file.text, self.body_start, self.body_end)
 
+    def texts(self) -> list[str]:
+        """The text of each line, without making the lines."""
+        return lexer.doc_texts(self.file.text, self.body_start, self.body_end)
+
     def contains(self, text: str) -> bool:
         """Whether ``text`` occurs in the block (a fast test before a scan)."""
         return self.file.text.find(text, self.start, self.end) >= 0
