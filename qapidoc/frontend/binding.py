@@ -35,7 +35,7 @@ from .expressions import (
 )
 from .model import Schema
 
-__all__ = ["DocItem", "bind_docs", "documented_items"]
+__all__ = ["Bound", "DocBinder", "DocItem", "bind_docs", "documented_items"]
 
 
 class DocItem(NamedTuple):
@@ -90,65 +90,82 @@ def bind_docs(schema: Schema, definitions: list[Definition], docs: list[DocComme
               module_alone: bool = False) -> list[Diagnostic]:
     """Check the doc comments against the definitions they document.  With
     ``module_alone``, a missing description is a warning: the pragma
-    'documentation-exceptions' may be in a module not loaded."""
-    diagnostics: list[Diagnostic] = []
-    dialect = schema.dialect
-    by_raw = {id(doc.raw): doc for doc in docs}
-    bound: list[tuple[Definition, DocComment]] = []
-    for definition in definitions:
-        if definition.doc is None:
-            continue
-        doc = by_raw.get(id(definition.doc))
-        if doc is None:
-            continue
-        if doc.symbol is None:
-            diagnostics.append(Diagnostic(rules.DOC_BINDING, "definition documentation required",
-                                          doc.raw.file.span(doc.raw.start, doc.raw.start + 2)))
-            continue
-        if doc.symbol != definition.name or doc.broken:
-            continue
-        if doc.sections:
-            diagnostics.extend(_check_sections(definition, doc, schema))
-        if definition.broken or definition.name in schema.broken:
-            continue
-        bound.append((definition, doc))
+    'documentation-exceptions' may be in a module not loaded.
 
-    members_documented = dialect.has("members-must-be-documented")
-    features_documented = dialect.has("features-must-be-documented")
-    has_features = dialect.has("features")
-    exceptions = schema.pragmas.documentation_exceptions
-    connected: dict[int, set[str]] = {}
-    connected_features: dict[int, set[str]] = {}
-    for definition, doc in bound:
+    The findings come in three runs: about each doc as a whole, then
+    missing descriptions, then descriptions of what does not exist."""
+    binder = DocBinder(schema, module_alone=module_alone)
+    by_raw = {id(doc.raw): doc for doc in docs}
+    found = Bound([], [], [])
+    for definition in definitions:
+        doc = by_raw.get(id(definition.doc)) if definition.doc is not None else None
+        if doc is not None:
+            binder.bind(definition, doc, found)
+    return found.sections + found.undocumented + found.nonexistent
+
+
+class Bound(NamedTuple):
+    """What binding found, by kind, in the order found."""
+
+    sections: list[Diagnostic]        # about a doc as a whole
+    undocumented: list[Diagnostic]    # members, values, branches, features without a description
+    nonexistent: list[Diagnostic]     # descriptions of what the definition does not have
+
+
+class DocBinder:
+    """Binds doc comments to their definitions one at a time, the schema's
+    rules looked up once."""
+
+    __slots__ = ("exceptions", "features_documented", "has_features", "members_documented", "module_alone",
+                 "schema", "what")
+
+    def __init__(self, schema: Schema, *, module_alone: bool = False) -> None:
+        dialect = schema.dialect
+        self.schema = schema
+        self.module_alone = module_alone
+        self.members_documented = dialect.has("members-must-be-documented")
+        self.features_documented = dialect.has("features-must-be-documented")
+        self.has_features = dialect.has("features")
+        self.exceptions = schema.pragmas.documentation_exceptions
+        self.what = "feature" if dialect.has("doc-paragraphs") else "member"
+
+    def bind(self, definition: Definition, doc: DocComment, found: Bound) -> None:
+        """Check ``doc`` against ``definition`` (which it stands before)."""
+        schema = self.schema
+        if doc.symbol is None:
+            found.sections.append(Diagnostic(rules.DOC_BINDING, "definition documentation required",
+                                             doc.raw.file.span(doc.raw.start, doc.raw.start + 2)))
+            return
+        if doc.symbol != definition.name or doc.broken:
+            return
+        if doc.sections:
+            found.sections.extend(_check_sections(definition, doc, schema))
+        if definition.broken or definition.name in schema.broken:
+            return
         role, parts, features = _documented(definition)
         part_names = {part.name for part in parts}
-        if members_documented and definition.name not in exceptions:
+        if self.members_documented and definition.name not in self.exceptions:
             described = {s.name for s in doc.args}
             if not part_names <= described:
+                severity = rules.Severity.WARNING if self.module_alone else None
                 for part in parts:
                     if part.name not in described:
-                        diagnostics.append(Diagnostic(
+                        found.undocumented.append(Diagnostic(
                             rules.UNDOCUMENTED, f"{role} '{part.name}' lacks documentation", part.span,
-                            definition.context, severity=rules.Severity.WARNING if module_alone else None))
-        if features and features_documented:
+                            definition.context, severity=severity))
+        if features and self.features_documented:
             feature_names = {s.name for s in doc.features}
             for feature in features:
                 if feature.name not in feature_names:
-                    diagnostics.append(Diagnostic(
+                    found.undocumented.append(Diagnostic(
                         rules.UNDOCUMENTED, f"feature '{feature.name}' lacks documentation", feature.span,
                         definition.context))
-        connected[id(doc)] = part_names
-        connected_features[id(doc)] = {f.name for f in features}
-        if not has_features:
-            connected[id(doc)] |= _old_extra_names(definition)
-
-    what = "feature" if dialect.has("doc-paragraphs") else "member"
-    for _, doc in bound:
         if doc.args:
-            diagnostics.extend(_bogus(doc.args, connected[id(doc)], "member"))
-        if has_features and doc.features:
-            diagnostics.extend(_bogus(doc.features, connected_features[id(doc)], what))
-    return diagnostics
+            if not self.has_features:
+                part_names |= _old_extra_names(definition)
+            found.nonexistent.extend(_bogus(doc.args, part_names, "member"))
+        if self.has_features and doc.features:
+            found.nonexistent.extend(_bogus(doc.features, {f.name for f in features}, self.what))
 
 
 def _bogus(sections: tuple[DocSection, ...], known: set[str], what: str) -> Iterator[Diagnostic]:

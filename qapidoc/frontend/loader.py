@@ -45,7 +45,7 @@ from ..source import (
     decode_utf8,
     read_regular_file,
 )
-from .binding import bind_docs
+from .binding import Bound, DocBinder
 from .dialect import CHANGES, Dialect, DialectEvidence, Version, detect
 from .docs import DocComment, gather_doc_evidence, gather_weak_doc_evidence, parse_doc
 from .expressions import Definition, Pragmas, check_definition, gather_evidence, gather_pragma_evidence
@@ -339,6 +339,8 @@ def _read_docs(raws: list[tuple[SourceFile, RawDoc]], names_by_raw: dict[int, st
     if not options.docs:
         return found
     by_raw = {id(d.doc): d for d in definitions if d.doc is not None}
+    binder = DocBinder(schema, module_alone=options.module_alone)
+    bound = Bound(found.sections, found.undocumented, found.nonexistent)
     for file, raw in raws:
         doc, diags = parse_doc(raw, dialect, keep_lines=options.keep_docs)
         found.parse_stage.extend(diags)
@@ -346,13 +348,7 @@ def _read_docs(raws: list[tuple[SourceFile, RawDoc]], names_by_raw: dict[int, st
             found.broken.append((file, raw))
         definition = by_raw.get(id(raw))
         if definition is not None:
-            for diag in bind_docs(schema, [definition], [doc], module_alone=options.module_alone):
-                if diag.rule is rules.UNDOCUMENTED:
-                    found.undocumented.append(diag)
-                elif diag.rule is rules.DOCUMENTED_NONEXISTENT:
-                    found.nonexistent.append(diag)
-                else:
-                    found.sections.append(diag)
+            binder.bind(definition, doc, bound)
         if options.keep_docs:
             found.kept.append(doc)
             name = names_by_raw.get(id(raw))
