@@ -60,7 +60,7 @@ BROKEN = SCHEMA.replace("'data': { 'colour': 'Colour' }", "'data': { 'colour': '
 #: modules ``qapidoc check SCHEMA`` must not import: the costly ones it has
 #: no use for (argparse is for command lines with options)
 NOT_IMPORTED = {"dataclasses", "inspect", "ast", "json", "traceback", "argparse", "shutil", "locale", "gettext",
-                "docutils", "sphinx", "jsonschema", "jsonschema_rs", "pygments", "tomllib", "tomli"}
+                "threading", "docutils", "sphinx", "jsonschema", "jsonschema_rs", "pygments", "tomllib", "tomli"}
 
 
 def _env() -> dict[str, str]:
