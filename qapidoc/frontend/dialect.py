@@ -15,8 +15,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
-__all__ = ["CHANGES", "NEWEST", "OLDEST", "Dialect", "DialectEvidence", "detect", "parse_dialect"]
+__all__ = [
+    "CHANGES", "NEWEST", "OLDEST", "RELEASES", "Dialect", "DialectEvidence", "TreeVersion", "detect",
+    "from_tree_version", "parse_dialect", "parse_tree_version", "release_after", "release_at_or_before",
+    "release_before",
+]
 
 Version = tuple[int, int]
 
@@ -32,8 +37,27 @@ CHANGES: dict[str, tuple[Version, str]] = {
     "allow-preconfig": ((3, 0), "the 'allow-preconfig' command flag"),
     "coroutine": ((5, 2), "the 'coroutine' command flag"),
     "features-must-be-documented": ((4, 2), "every feature needs a description in a doc comment"),
+    "doc-descriptions-checked-everywhere": ((4, 2), "'@name:' descriptions of members and features are "
+                                            "checked for every definition; before, only those of "
+                                            "structs, unions, alternates and inline arguments"),
     "doc-indentation": ((5, 2), "continuation lines of a doc section are indented at least as far as "
-                        "the text after '@arg:' or 'Tag:'; the indent is stripped"),
+                        "the text after '@arg:' or 'Tag:'; the indent is stripped, and text is no longer"),
+    "doc-indent-first-continuation": ((8, 1), "the first continuation line of a doc section sets its "
+                                      "indentation (QEMU commit 08349786c8); '@arg:' and section tags "
+                                      "are matched as patterns, not words"),
+    "doc-bare-description-continues": ((2, 12), "a line right after a bare '@arg:' line continues the "
+                                       "description (2.10 and 2.11 ended it at any unindented line)"),
+    "optional-tag-allowed": ((2, 12), "'#optional' in a description is text again (2.10 and 2.11 refused it)"),
+    "doc-features-section": ((4, 1), "doc comments are read in states: body, descriptions, a 'Features:' "
+                             "section, then other sections; a description cannot follow those"),
+    "doc-headings": ((5, 2), "'= Heading' lines are refused in a definition's doc comment"),
+    "doc-indentation-kept": ((9, 1), "the indentation of a section's continuation lines stays in its text "
+                             "(9.0 stripped it)"),
+    "doc-heading-first": ((9, 0), "a '= Heading' line must open its free-form doc comment"),
+    "doc-headings-are-text": ((10, 1), "'= Heading' lines are plain text: free-form doc comments are rST, "
+                              "with rST section titles"),
+    "doc-section-kinds": ((10, 0), "doc sections have kinds: messages name them ('Member:'), and an untagged "
+                          "section starts where its text does"),
     "uncovered-branches-empty": ((3, 0), "enum values without a union branch get an empty branch"),
     "alternate-single-branch": ((4, 2), "an alternate may have a single branch"),
     "no-boxed-alternate": ((4, 2), "commands and events cannot take an alternate as boxed 'data'"),
@@ -51,15 +75,38 @@ CHANGES: dict[str, tuple[Version, str]] = {
     "doc-errors-section": ((9, 0), "the 'Errors:' doc section"),
     "documentation-exceptions": ((9, 0), "the 'documentation-exceptions' pragma"),
     "qmp-example": ((9, 1), "'.. qmp-example::' replaces 'Example:'; 'Note:' sections rejected"),
-    "members-must-be-documented": ((9, 1), "every member, value and branch needs a description"),
+    "members-must-be-documented": ((9, 0), "every member, value and branch needs a description"),
     "feature-limit": ((10, 0), "at most 64 distinct features per schema"),
     "special-features-not-on-types": ((6, 2), "'unstable' like 'deprecated' is not allowed on types"),
     "doc-line-style": ((10, 2), "doc lines at most 70 columns; two spaces between sentences"),
     "returns-section-needs-returns": ((9, 0), "a 'Returns' section needs a command with 'returns'"),
 }
 
-OLDEST: Version = (2, 10)
-NEWEST: Version = (10, 2)
+#: every QEMU release whose rules qapidoc knows, oldest first
+RELEASES: tuple[Version, ...] = (
+    (2, 10), (2, 11), (2, 12), (3, 0), (3, 1), (4, 0), (4, 1), (4, 2), (5, 0), (5, 1), (5, 2),
+    (6, 0), (6, 1), (6, 2), (7, 0), (7, 1), (7, 2), (8, 0), (8, 1), (8, 2), (9, 0), (9, 1), (9, 2),
+    (10, 0), (10, 1), (10, 2),
+)
+OLDEST: Version = RELEASES[0]
+NEWEST: Version = RELEASES[-1]
+
+
+def release_at_or_before(version: Version) -> Version:
+    """The newest known release not newer than ``version`` (the oldest
+    release for anything before it)."""
+    return max((r for r in RELEASES if r <= version), default=OLDEST)
+
+
+def release_before(version: Version) -> Version:
+    """The newest known release before ``version`` (the oldest release for
+    anything not after it)."""
+    return max((r for r in RELEASES if r < version), default=OLDEST)
+
+
+def release_after(version: Version) -> Version | None:
+    """The oldest known release after ``version``, if there is one."""
+    return min((r for r in RELEASES if r > version), default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +114,9 @@ class Dialect:
     """The rules of one QEMU release."""
 
     version: Version = NEWEST
-    #: how it was chosen: "default", "detected", "configured"
+    #: how it was chosen: "default", "detected", "configured", "version-file"
     origin: str = "default"
-    #: for detected dialects, the evidence that bounded it
+    #: the reasons for the choice (evidence, or what VERSION said)
     evidence: tuple[str, ...] = ()
 
     def has(self, change: str) -> bool:
@@ -86,6 +133,61 @@ def parse_dialect(text: str) -> Version | None:
         return None
     version = (int(m.group(1)), int(m.group(2)))
     return version if OLDEST <= version <= (99, 99) else None
+
+
+class TreeVersion(NamedTuple):
+    """What the ``VERSION`` file at the top of a QEMU tree says.
+
+    QEMU numbers ``X.Y.Z``: ``Z`` below 50 is release X.Y or one of its
+    stable updates; ``X.Y.50`` is the development cycle after X.Y; ``Z`` of
+    90 and above is a release candidate of the next release.
+    """
+
+    major: int
+    minor: int
+    micro: int
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}.{self.micro}"
+
+    @property
+    def base(self) -> Version:
+        """The release whose rules hold at least."""
+        version = (self.major, self.minor)
+        if self.micro >= 90:
+            return release_after(version) or NEWEST
+        return release_at_or_before(version)
+
+    @property
+    def in_development(self) -> bool:
+        """Whether the tree may hold changes of the next release (a
+        development snapshot, a release candidate, or a release newer than
+        any qapidoc knows)."""
+        return self.micro >= 50 or (self.major, self.minor) > NEWEST
+
+    def describe(self) -> str:
+        if self.micro >= 90:
+            return f"a release candidate of {_str(self.base)}"
+        if self.micro >= 50:
+            return f"development after {self.major}.{self.minor}"
+        if (self.major, self.minor) > NEWEST:
+            return f"newer than {_str(NEWEST)}, the newest release qapidoc knows"
+        return f"release {self.major}.{self.minor}"
+
+
+def parse_tree_version(text: str) -> TreeVersion | None:
+    """The content of a QEMU ``VERSION`` file (``8.2.0``, ``10.1.50``) ->
+    its parts; None when it does not look like a QEMU version of 2.10 or
+    later."""
+    m = re.fullmatch(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\s*", text)
+    if not m:
+        return None
+    version = TreeVersion(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    return version if (version.major, version.minor) >= OLDEST else None
+
+
+def _str(version: Version) -> str:
+    return f"{version[0]}.{version[1]}"
 
 
 @dataclass(slots=True)
@@ -112,8 +214,7 @@ class DialectEvidence:
             self.low_reasons = [why]
 
     def before(self, change: str, why: str, *, weak: bool = False) -> None:
-        version = CHANGES[change][0]
-        bound = _previous(version)
+        bound = release_before(CHANGES[change][0])
         if self.high is None or bound < self.high:
             self.high = bound
             self.high_reasons = [why]
@@ -121,13 +222,18 @@ class DialectEvidence:
             self.strong_high = True
 
 
-def _previous(version: Version) -> Version:
-    """The last release before ``version`` (close enough for bounds)."""
-    major, minor = version
-    if minor > 0:
-        return (major, minor - 1)
-    # QEMU x.0 follows (x-1).2 since 2.0 (4.x had .2 as last; 2.x went to .12)
-    return (major - 1, 12 if major == 3 else 2)
+def from_tree_version(version: TreeVersion, where: str, evidence: DialectEvidence) -> Dialect:
+    """The dialect of a schema in a QEMU tree whose ``VERSION`` (at
+    ``where``) says ``version``.  A release's rules are its own.  A
+    development snapshot (or a release candidate, or a release newer than
+    qapidoc knows) has at least the rules of the release it follows, and
+    those of a newer release where the schema uses what only that release
+    allows (the evidence's lower bound)."""
+    said = f"{where} says {version} ({version.describe()})"
+    base = version.base
+    if version.in_development and evidence.low > base:
+        return Dialect(evidence.low, "version-file", (said, *(evidence.low_reasons or ())))
+    return Dialect(base, "version-file", (said,))
 
 
 def detect(evidence: DialectEvidence) -> Dialect:

@@ -23,7 +23,15 @@ from ..diagnostics import Diagnostic
 from ..rules import Rule
 from ..source import SourceFile, Span
 from .binding import bind_docs
-from .dialect import CHANGES, Dialect, DialectEvidence, Version, detect
+from .dialect import (
+    Dialect,
+    DialectEvidence,
+    TreeVersion,
+    Version,
+    detect,
+    from_tree_version,
+    parse_tree_version,
+)
 from .docs import DocComment, gather_doc_evidence, gather_weak_doc_evidence, parse_doc
 from .expressions import Definition, Pragmas, check_definition, gather_evidence, gather_pragma_evidence
 from .model import Schema, build_model
@@ -127,13 +135,14 @@ def _load(path: str, text: str, options: LoadOptions) -> LoadResult:
         gather_pragma_evidence(pragma, evidence)
     for _, raw, _ in state.docs:
         gather_doc_evidence(raw, evidence)
-    if evidence.high is None and evidence.low < CHANGES["qmp-example"][0]:
-        # Long doc lines hint at an age only where nothing else does: a
-        # schema with '.. qmp-example::' belongs to today's era anyway.
-        gather_weak_doc_evidence([raw for _, raw, _ in state.docs], evidence)
     if options.dialect is not None:
         dialect = Dialect(options.dialect, "configured")
+    elif (found := _tree_version(path)) is not None:
+        dialect = from_tree_version(found[1], found[0], evidence)
     else:
+        if evidence.high is None:
+            # Long doc lines hint at an age only where nothing else does.
+            gather_weak_doc_evidence([raw for _, raw, _ in state.docs], evidence)
         dialect = detect(evidence)
 
     parse_stage = list(state.diagnostics)
@@ -177,6 +186,27 @@ def _load(path: str, text: str, options: LoadOptions) -> LoadResult:
     expr_order = {(id(file), expr.node.start): i for i, (file, expr) in enumerate(state.exprs)}
     return LoadResult(schema, diagnostics, tuple(state.modules), tuple(doc_models), dialect, doc_for,
                       expr_order)
+
+
+def _tree_version(path: str) -> tuple[str, TreeVersion] | None:
+    """The ``VERSION`` file of the QEMU tree the schema ``path`` sits in:
+    the first one, walking up from the schema's directory, whose content
+    looks like a QEMU version; with what it says."""
+    directory = os.path.dirname(os.path.abspath(path))
+    while True:
+        candidate = os.path.join(directory, "VERSION")
+        try:
+            with open(candidate, encoding="ascii") as f:
+                text = f.read(64)
+        except (OSError, UnicodeDecodeError):
+            text = ""
+        version = parse_tree_version(text)
+        if version is not None:
+            return candidate, version
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
 
 
 def _definition_name(expr: TopExpr) -> str | None:
