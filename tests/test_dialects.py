@@ -249,7 +249,7 @@ def test_show_dialect_names_the_version_file(tmp_path: pathlib.Path, capsys: pyt
 
 
 def test_releases_in_order() -> None:
-    assert len(RELEASES) == 26 and RELEASES == tuple(sorted(RELEASES))
+    assert len(RELEASES) == 26 and tuple(sorted(RELEASES)) == RELEASES
     assert (RELEASES[0], RELEASES[-1]) == ((2, 10), (10, 2))
     assert release_before((3, 0)) == (2, 12) and release_before((6, 0)) == (5, 2)
     assert release_before((2, 10)) == (2, 10) and release_after((10, 2)) is None
