@@ -111,11 +111,8 @@ def bind_docs(schema: Schema, definitions: list[Definition], docs: list[DocComme
         doc = by_raw.get(id(definition.doc))
         if doc is None:
             continue
-        if doc.symbol is None:
-            diagnostics.append(Diagnostic(rules.DOC_BINDING, "definition documentation required",
-                                          doc.raw.file.span(doc.raw.start, doc.raw.start + 2)))
-            continue
-        if doc.symbol != definition.name or doc.broken:
+        if doc.symbol is None or doc.symbol != definition.name or doc.broken:
+            # A free-form block before a definition is the loader's finding.
             continue
         diagnostics.extend(_check_sections(definition, doc, schema))
         if definition.broken or definition.name in schema.broken:

@@ -27,8 +27,14 @@ Version = tuple[int, int]
 
 #: name -> (first release with the behaviour, what it is)
 CHANGES: dict[str, tuple[Version, str]] = {
+    "top-level-value-parsed": ((6, 1), "a top-level value that is not an object is read, then refused "
+                               "as a whole; before, refused at its first token"),
     "strict-strings": ((4, 2), "strings allow only printable ASCII and the escape \\\\; no null literal"),
     "lowercase-messages": ((4, 2), "error messages start lowercase"),
+    "name-case-by-definition": ((4, 2), "upper case in the names of members, values, branches and features "
+                                "is refused where the definition is read, by the owner's name in "
+                                "'name-case-whitelist' (members, values) or always (arguments, branches, "
+                                "features); before, where clashes were checked, by the owning type"),
     "if": ((3, 0), "'if' conditions on definitions"),
     "if-inner": ((4, 0), "'if' conditions on members, enum values and branches; long member form"),
     "features": ((4, 1), "'features' on structs"),
@@ -53,6 +59,9 @@ CHANGES: dict[str, tuple[Version, str]] = {
     "doc-headings": ((5, 2), "'= Heading' lines are refused in a definition's doc comment"),
     "doc-indentation-kept": ((9, 1), "the indentation of a section's continuation lines stays in its text "
                              "(9.0 stripped it)"),
+    "comment-after-doc-is-doc": ((9, 0), "a comment right after a doc comment is read as another doc "
+                                 "comment (an error)"),
+    "comment-after-doc-is-comment": ((9, 1), "a comment right after a doc comment is a comment again"),
     "doc-heading-first": ((9, 0), "a '= Heading' line must open its free-form doc comment"),
     "doc-headings-are-text": ((10, 1), "'= Heading' lines are plain text: free-form doc comments are rST, "
                               "with rST section titles"),
@@ -64,7 +73,7 @@ CHANGES: dict[str, tuple[Version, str]] = {
     "pragma-exceptions": ((6, 0), "pragma names '*-exceptions' replace '*-whitelist'"),
     "name-case-rules": ((6, 0), "case rules: CamelCase types, lower-case commands, upper-case events, "
                         "no '_' in member names"),
-    "unboxed-conditions-rejected": ((6, 0), "conditional arguments need 'boxed': true"),
+    "unboxed-conditions-rejected": ((8, 1), "conditional arguments need 'boxed': true"),
     "if-objects": ((6, 2), "'if' is an identifier or {'all'|'any'|'not': ...}; C expressions gone"),
     "no-simple-unions": ((6, 2), "simple unions removed; 'Kind' suffix no longer reserved"),
     "enum-value-features": ((6, 2), "'features' on enum values"),

@@ -69,7 +69,9 @@ class ClassicParser:
                 self.any_line(line)
             else:
                 getattr(self, f"{self.state}_line")(line)
-        self.end_section()
+        if doc.raw.closed:
+            # (QEMU checks the last section at the closing '##'.)
+            self.end_section()
 
     # -- the symbol line -------------------------------------------------------
 

@@ -50,7 +50,9 @@ class ParagraphParser:
             self.definition(lines)
         else:
             self.freeform(lines)
-        self.check_empty()
+        if self.doc.raw.closed:
+            # (QEMU checks the sections at the closing '##'.)
+            self.check_empty()
 
     def symbol_line(self, line: DocLine) -> None:
         doc = self.doc
@@ -99,7 +101,7 @@ class ParagraphParser:
                     i += 1
                 while i < n and (m := at_name(lines[i].text)):
                     i = self.description("feature", m, lines, i)
-                if not doc.features:
+                if not doc.features and (i < n or doc.raw.closed):
                     raise doc.error(rules.DOC_STRUCTURE, "feature descriptions expected",
                                     lines[i] if i < n else lines[-1])
                 no_more_args = True

@@ -35,7 +35,7 @@ from .dialect import (
 from .docs import DocComment, gather_doc_evidence, gather_weak_doc_evidence, parse_doc
 from .expressions import Definition, Pragmas, check_definition, gather_evidence, gather_pragma_evidence
 from .model import Schema, build_model
-from .parser import Node, ParsedFile, RawDoc, SynBool, SynList, SynObject, SynString, TopExpr, parse
+from .parser import Node, ParsedFile, RawDoc, SynBool, SynList, SynObject, SynString, TopExpr, next_token_start, parse
 
 __all__ = ["LoadOptions", "LoadResult", "Module", "load_schema", "load_text"]
 
@@ -90,7 +90,11 @@ class _Loading:
     docs: list[tuple[SourceFile, RawDoc, TopExpr | None]] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
-    file_order: dict[int, int] = field(default_factory=dict)
+    #: free-form doc blocks right before a definition, with the definition's end
+    misplaced_docs: list[tuple[RawDoc, int]] = field(default_factory=list)
+    #: diagnostics QEMU finds only after reading a whole expression: the
+    #: offset to sort them at
+    found_at: dict[int, int] = field(default_factory=dict)
 
 
 def _read(path: str) -> str:
@@ -147,8 +151,18 @@ def _load(path: str, text: str, options: LoadOptions) -> LoadResult:
 
     parse_stage = list(state.diagnostics)
     for parsed in state.parsed:
-        parse_stage.extend(d.diagnostic for d in parsed.deferred if dialect.has(d.change))
+        for deferred in parsed.deferred:
+            if deferred.holds(dialect):
+                parse_stage.append(deferred.diagnostic)
+                if deferred.found_at is not None:
+                    state.found_at[id(deferred.diagnostic)] = deferred.found_at
     pragmas = _apply_pragmas(state, dialect, parse_stage)
+    what = "definition" if dialect.has("lowercase-messages") else "Expression"
+    for raw, expr_end in state.misplaced_docs:
+        misplaced = Diagnostic(rules.DOC_BINDING, f"{what} documentation required",
+                               raw.file.span(raw.start, raw.start + 2))
+        state.found_at[id(misplaced)] = expr_end
+        parse_stage.append(misplaced)
 
     docs_by_expr: dict[int, DocComment] = {}
     doc_models: list[DocComment] = []
@@ -217,16 +231,29 @@ def _definition_name(expr: TopExpr) -> str | None:
     return None
 
 
-def _position(state: _Loading, diag: Diagnostic) -> tuple[int, int]:
+def _position(state: _Loading, diag: Diagnostic) -> tuple[int, ...]:
+    """Where QEMU meets ``diag`` reading the schema: an included file's
+    text is read at its ``include`` directive."""
     if diag.span is None:
-        return (-1, 0)
-    return (state.file_order.get(id(diag.span.file), 1 << 30), diag.span.start)
+        return (-1,)
+    offset = state.found_at.get(id(diag), diag.span.start)
+    return (*_include_path(diag.span.file), offset)
+
+
+def _include_path(file: SourceFile) -> tuple[int, ...]:
+    """The offsets of the ``include`` directives that brought ``file`` in,
+    from the root's."""
+    path: list[int] = []
+    directive = file.included_from
+    while directive is not None:
+        path.append(directive.start)
+        directive = directive.file.included_from
+    return tuple(reversed(path))
 
 
 def _load_file(state: _Loading, file: SourceFile, chain: tuple[str, ...]) -> None:
     abspath = os.path.abspath(file.path)
     state.seen.add(abspath)
-    state.file_order[id(file)] = len(state.file_order)
     parsed = parse(file)
     state.parsed.append(parsed)
     state.diagnostics.extend(parsed.diagnostics)
@@ -253,6 +280,8 @@ def _load_file(state: _Loading, file: SourceFile, chain: tuple[str, ...]) -> Non
         else:
             if item.doc is not None:
                 state.docs.append((file, item.doc, item))
+                if item.doc.symbol is None and item.doc.closed:
+                    state.misplaced_docs.append((item.doc, next_token_start(file.text, item.node.end)))
             state.exprs.append((file, item))
     state.modules[module_index] = Module(file, tuple(includes))
 

@@ -441,6 +441,16 @@ class _Builder:
         """A pre-6.2 simple union: wire form ``{"type": BRANCH, "data": VALUE}``."""
         kind = definition.name + "Kind"
         values = tuple(EnumMember(b.name, b.cond, (), b.span) for b in definition.branches)
+        seen: dict[str, Branch] = {}
+        for branch in definition.branches:
+            other = seen.setdefault(c_name(branch.name), branch)
+            if other is not branch:
+                # The branch names are the values of the implicit enum.
+                self.report(definition, rules.MEMBER_CLASH,
+                            f"branch '{branch.name}' collides with branch '{other.name}'", branch.span,
+                            (Note(f"branch '{other.name}' is here", other.span),))
+                self.broken.add(definition.name)
+                break
         if self._add(kind, "enum", None, None):
             self.entities[kind] = EnumType(kind, values, None, definition.cond, (), definition, True)
             self.owner[kind] = definition
@@ -913,23 +923,26 @@ class _Builder:
         self._check_features(definition.features, name)
         arg_type = self._check_args(definition, "command")
         ret_type = None
+        returns_broken = False
         if definition.returns is not None:
-            ret_type = self._resolve(definition.returns.resolved_name, "command's 'returns'",
-                                     definition.returns.span)
-            exceptions = self.pragmas.command_returns_exceptions
+            ret_type = definition.returns.resolved_name
             element = self.arrays[ret_type][0] if ret_type in self.arrays else ret_type
-            if name not in exceptions and self._known(element):
-                typ = ret_type
-                if self.meta_of.get(typ) == "array":
-                    typ = self.arrays[typ][0]
-                if not (typ in self.objects and self.meta_of[typ] in ("struct", "union")):
-                    message = f"command's 'returns' cannot take {self._describe_type(ret_type)}"
-                    if not self.module_alone:
-                        raise StageError(rules.WRONG_TYPE_KIND, message, definition.returns.span)
-                    self.diagnostics.append(Diagnostic(
-                        rules.WRONG_TYPE_KIND,
-                        f"{message} (unless pragma 'command-returns-exceptions' of another module lists it)",
-                        definition.returns.span, definition.context, severity=rules.Severity.WARNING))
+            # A broken type still has its kind, which is all this needs.
+            returns_broken = element in self.broken
+            if not returns_broken:
+                self._resolve(ret_type, "command's 'returns'", definition.returns.span)
+            exceptions = self.pragmas.command_returns_exceptions
+            if name not in exceptions and self._known(element) \
+                    and self.meta_of[element] not in ("struct", "union"):
+                message = f"command's 'returns' cannot take {self._describe_type(ret_type)}"
+                if not self.module_alone:
+                    raise StageError(rules.WRONG_TYPE_KIND, message, definition.returns.span)
+                self.diagnostics.append(Diagnostic(
+                    rules.WRONG_TYPE_KIND,
+                    f"{message} (unless pragma 'command-returns-exceptions' of another module lists it)",
+                    definition.returns.span, definition.context, severity=rules.Severity.WARNING))
+        if returns_broken:
+            raise _DependencyError()
         self.entities[name] = CommandEntity(
             name, arg_type, definition.boxed, ret_type, definition.gen, definition.success_response,
             definition.allow_oob, definition.allow_preconfig, definition.coroutine, definition.cond,

@@ -24,7 +24,7 @@ from .lexer import BOOL, DOC, EOF, JUNK, NULL, STRING, Deferred, DocBlock, DocLi
 
 __all__ = [
     "DocLine", "Node", "ParsedFile", "RawDoc", "SynBool", "SynList", "SynNull",
-    "SynObject", "SynString", "TopExpr", "parse",
+    "SynObject", "SynString", "TopExpr", "next_token_start", "parse",
 ]
 
 
@@ -90,15 +90,21 @@ class RawDoc:
         return self.file.span(self.start, self.end)
 
     @property
+    def closed(self) -> bool:
+        """Whether the block ends with its closing '##' line (else the
+        lexer reported that it does not)."""
+        text = self.file.text
+        last_line = text.rfind("\n", 0, self.end) + 1
+        return last_line > self.start and text[last_line:self.end].strip() == "##"
+
+    @property
     def symbol(self) -> str | None:
         """The ``@NAME`` of a definition doc (first line), else None."""
         if self.lines and self.lines[0].text.startswith("@"):
-            m = _SYMBOL.match(self.lines[0].text)
-            return m.group(1) if m else ""
+            text = self.lines[0].text.rstrip()
+            # (without the ':' it must end with, the doc parser says)
+            return text[1:-1] if text.endswith(":") else text[1:]
         return None
-
-
-_SYMBOL = re.compile(r"@([^:]*):?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +135,16 @@ class _SyntaxError(Exception):
         self.start = start
         self.end = end
         self.token = token      # the index of the offending token
+
+
+_SKIP = re.compile(r"(?:[ \t\r\n\f]+|\#(?!\#)[^\n]*)*")
+
+
+def next_token_start(text: str, pos: int) -> int:
+    """Where the token after ``pos`` starts (past blanks and comments)."""
+    m = _SKIP.match(text, pos)
+    assert m is not None
+    return m.end()
 
 
 _RESYNC = re.compile(r"^(?:\{|##)", re.MULTILINE)
@@ -177,6 +193,10 @@ class _Parser:
                 self.out.items.append(doc)
                 pending_doc = doc
                 continue
+            if kind not in ("{", JUNK):
+                # Until 6.1, QEMU refused it at its first token.
+                self.out.deferred.append(Deferred(None, Diagnostic(
+                    rules.SYNTAX_ERROR, "expected '{'", self.source.span(tok[1], tok[2])), "top-level-value-parsed"))
             try:
                 node, self.pos = _value(self, self.pos)
             except _SyntaxError as err:
@@ -184,9 +204,9 @@ class _Parser:
                 self._recover(err)
                 continue
             if not isinstance(node, SynObject):
-                self.out.diagnostics.append(Diagnostic(
+                self.out.deferred.append(Deferred("top-level-value-parsed", Diagnostic(
                     rules.SYNTAX_ERROR, "top-level expression must be an object",
-                    self.source.span(node.start, node.end)))
+                    self.source.span(node.start, node.end)), found_at=next_token_start(self.source.text, node.end)))
                 pending_doc = None
                 continue
             if pending_doc is not None and ("include" in node.members or "pragma" in node.members):
@@ -197,7 +217,7 @@ class _Parser:
         self._reject_pending(pending_doc)
 
     def _reject_pending(self, doc: RawDoc | None) -> None:
-        if doc is not None and doc.symbol:
+        if doc is not None and doc.symbol and doc.closed:
             self.out.diagnostics.append(Diagnostic(
                 rules.DOC_BINDING,
                 f"documentation for '{doc.symbol}' is not followed by the definition",

@@ -16,6 +16,8 @@ import os
 from typing import Any
 
 from qapidoc import LoadResult
+from qapidoc.diagnostics import Diagnostic
+from qapidoc.frontend.parser import TopExpr, parse
 from qapidoc.rules import Severity
 
 __all__ = ["disagreement"]
@@ -27,11 +29,21 @@ def _same_file(ours: str, qemu: str) -> bool:
     return os.path.basename(ours) == os.path.basename(qemu)
 
 
-def disagreement(result: LoadResult, qemu: dict[str, Any]) -> str | None:
+def disagreement(result: LoadResult, qemu: dict[str, Any], *, first_only: bool = True) -> str | None:
     """None when ``result`` agrees with QEMU's verdict ``qemu`` (as from
     :func:`support.qemu_frontend.parse_error_text` or
-    :class:`support.qemu_frontend.QemuFrontend`); else what differs."""
+    :class:`support.qemu_frontend.QemuFrontend`); else what differs.
+
+    With ``first_only`` (the default), qapidoc's first error must be at
+    QEMU's place; without, any of its errors may be (QEMU stops at its first
+    error, and where several are in one input, the order in which the
+    stages find them differs between releases)."""
     errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
+    if not first_only and qemu["verdict"] == "error" and errors:
+        for error in errors:
+            if _at_qemu_place(result, error, qemu):
+                return None
+        errors = errors[:1]
     if qemu["verdict"] == "ok":
         if errors:
             first = errors[0]
@@ -40,26 +52,38 @@ def disagreement(result: LoadResult, qemu: dict[str, Any]) -> str | None:
     if not errors:
         return f"QEMU: {qemu['file']}:{qemu['line']}: {qemu['message']}; qapidoc accepts"
     first = errors[0]
+    if _at_qemu_place(result, first, qemu):
+        return None
     where = f"qapidoc: {first.span or first.path}: {first.message.splitlines()[0]} [{first.rule.code}]"
-    explain = f"QEMU: {qemu['file']}:{qemu['line']}: {qemu['message']}; {where}"
+    return f"QEMU: {qemu['file']}:{qemu['line']}: {qemu['message']}; {where}"
+
+
+def _at_qemu_place(result: LoadResult, error: Diagnostic, qemu: dict[str, Any]) -> bool:
+    """Whether ``error`` is where QEMU reported its error."""
     if qemu["line"] is None:
         # QEMU could not read the root: neither has a line.
-        return None if first.span is None else explain
-    if first.span is None:
-        return explain
-    span = first.span
+        return error.span is None
+    span = error.span
+    if span is None:
+        return False
     if _same_file(span.file.path, qemu["file"]) and span.line == qemu["line"]:
-        return None
-    context = first.context
+        return True
+    context = error.context
     if context is not None and context.span.file is span.file and span.start >= context.span.start \
             and _same_file(context.span.file.path, qemu["file"]) and context.span.line == qemu["line"] \
             and (qemu["meta"] is None or (context.meta, context.name) == (qemu["meta"], qemu["name"])):
-        return None
+        return True
+    if context is None and _same_file(span.file.path, qemu["file"]):
+        # A directive (include, pragma): QEMU reports at its first line.
+        for item in parse(span.file).items:
+            if isinstance(item, TopExpr) and item.node.start <= span.start < item.node.end \
+                    and span.file.line_of(item.node.start) == qemu["line"]:
+                return True
     if qemu["meta"] is None:
         for doc in result.docs:
             raw = doc.raw
             if raw.file is span.file and raw.start <= span.start <= raw.end \
                     and _same_file(raw.file.path, qemu["file"]) \
                     and raw.span.line <= qemu["line"] <= raw.file.line_of(raw.end - 1):
-                return None
-    return explain
+                return True
+    return False
