@@ -215,12 +215,27 @@ class DialectEvidence:
     #: union, an 'Example:' section); a weak bound (doc lines over 70
     #: columns, which may just be a slip) only says the schema is not newer
     strong_high: bool = False
+    #: releases that refuse something the schema has, which releases
+    #: before and after them accept: (first, last, why)
+    excluded: list[tuple[Version, Version, str]] | None = None
 
     def at_least(self, change: str, why: str) -> None:
         version = CHANGES[change][0]
         if version > self.low:
             self.low = version
             self.low_reasons = [why]
+
+    def not_between(self, change: str, until: str, why: str) -> None:
+        """The releases from ``change`` to the one before ``until`` refuse
+        what the schema has."""
+        first, last = CHANGES[change][0], release_before(CHANGES[until][0])
+        if self.excluded is None:
+            self.excluded = []
+        if all(span[:2] != (first, last) for span in self.excluded):
+            self.excluded.append((first, last, why))
+
+    def allows(self, version: Version) -> bool:
+        return not any(first <= version <= last for first, last, _ in self.excluded or ())
 
     def before(self, change: str, why: str, *, weak: bool = False) -> None:
         bound = release_before(CHANGES[change][0])
@@ -252,9 +267,11 @@ def detect(evidence: DialectEvidence) -> Dialect:
     rules.  One that uses a construct a later release removed (a 2017
     ``Example:`` section, a ``returns-whitelist`` pragma) is checked by the
     oldest release consistent with everything else it uses: those are the
-    rules its authors wrote against.  When the evidence conflicts (a modern
-    construct beside an old one), the old construct is the mistake, and the
-    newest rules report it.
+    rules its authors wrote against (a release that refuses what releases
+    before and after it accept, as 5.2 to 8.0 refused continuation lines
+    indented less than the text after ``@arg:``, is passed over).  When the
+    evidence conflicts (a modern construct beside an old one), the old
+    construct is the mistake, and the newest rules report it.
     """
     low_reasons = tuple(evidence.low_reasons or ())
     if evidence.high is None:
@@ -263,8 +280,16 @@ def detect(evidence: DialectEvidence) -> Dialect:
     high_reasons = tuple(evidence.high_reasons or ())
     if evidence.low > evidence.high:
         return Dialect(max(NEWEST, evidence.low), "detected", low_reasons + high_reasons)
+    candidates = [r for r in RELEASES if evidence.low <= r <= evidence.high]
+    allowed = [r for r in candidates if evidence.allows(r)]
+    reasons = low_reasons + high_reasons
+    if allowed != candidates and allowed:
+        # Releases in between refuse something the schema has.
+        reasons += tuple(why for first, last, why in evidence.excluded or ()
+                         if any(first <= r <= last for r in candidates))
+        candidates = allowed
     if not evidence.strong_high:
         # Only a weak sign of age (asked for only when nothing else speaks):
         # the newest release it allows.
-        return Dialect(evidence.high, "detected", low_reasons + high_reasons)
-    return Dialect(evidence.low, "detected", low_reasons + high_reasons)
+        return Dialect(candidates[-1], "detected", reasons)
+    return Dialect(candidates[0], "detected", reasons)

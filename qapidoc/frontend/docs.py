@@ -35,7 +35,8 @@ from .docs_paragraph import ParagraphParser
 from .parser import DocLine, RawDoc
 
 __all__ = [
-    "DocComment", "DocExample", "DocHeading", "DocSection", "gather_doc_evidence", "gather_weak_doc_evidence",
+    "DocComment", "DocExample", "DocHeading", "DocSection", "gather_doc_evidence", "gather_indentation_evidence",
+    "gather_weak_doc_evidence",
     "parse_doc",
 ]
 
@@ -201,6 +202,31 @@ def _breaks_line_style(raw: RawDoc) -> bool:
 
 
 _OLD_TAG = re.compile(r"(Example|Examples|Note|Notes):(\s|$)")
+_TEXT_AFTER_TAG = re.compile(r"(?:@[^:\s]+|Returns|Since|Notes?|Examples?|TODO): +(?=\S)")
+_BARE_DESCRIPTION = re.compile(r"@[^:\s]+:$")
+_STARTS_SECTION = re.compile(r"@[^:\s]*:|(?:Returns|Since|Notes?|Examples?|TODO|Features):")
+
+
+def gather_indentation_evidence(raws: list[RawDoc], evidence: DialectEvidence) -> None:
+    """What the indentation of doc sections says about their era: a line
+    right after ``@arg: text`` indented less than that text was refused by
+    5.2 to 8.0 only; one right after a bare ``@arg:`` line, unindented,
+    continues the description from 2.12 (2.10 and 2.11 ended it)."""
+    for raw in raws:
+        lines = raw.lines
+        if not lines or not lines[0].text.startswith("@"):
+            continue
+        for line, after in itertools.pairwise(lines[1:]):
+            text, next_text = line.text, after.text
+            if not next_text.strip() or _STARTS_SECTION.match(next_text):
+                continue
+            m = _TEXT_AFTER_TAG.match(text)
+            if m and _indent(next_text) < m.end():
+                evidence.not_between("doc-indentation", "doc-indent-first-continuation",
+                                     "doc lines indented less than the text after '@arg:' above them")
+            elif _BARE_DESCRIPTION.match(text) and not next_text[0].isspace():
+                evidence.at_least("doc-bare-description-continues",
+                                  "a description on the line after a bare '@arg:' line")
 
 
 def gather_doc_evidence(raw: RawDoc, evidence: DialectEvidence) -> None:

@@ -48,6 +48,7 @@ __all__ = [
     "c_name",
     "check_definition",
     "gather_evidence",
+    "gather_schema_evidence",
     "inline_members",
 ]
 
@@ -875,6 +876,23 @@ def gather_pragma_evidence(pragma: SynObject, evidence: DialectEvidence) -> None
             evidence.at_least("pragma-exceptions", f"pragma '{key}'")
         elif key == "documentation-exceptions":
             evidence.at_least("documentation-exceptions", f"pragma '{key}'")
+
+
+def gather_schema_evidence(nodes: list[SynObject], evidence: DialectEvidence) -> None:
+    """Note what the definitions say about their era together: a union
+    branch that is itself a union (8.1)."""
+    unions = [node for node in nodes if isinstance(node.get("union"), SynString)]
+    names = {name.value for node in unions if isinstance(name := node.get("union"), SynString)}
+    for node in unions:
+        data = node.get("data")
+        if not isinstance(data, SynObject):
+            continue
+        for _, branch in data.members.values():
+            if isinstance(branch, SynObject):
+                branch = branch.get("type") or branch
+            if isinstance(branch, SynString) and branch.value in names:
+                evidence.at_least("union-branch-unions", "a union branch that is a union")
+                return
 
 
 def gather_evidence(node: SynObject, evidence: DialectEvidence) -> None:

@@ -32,8 +32,21 @@ from .dialect import (
     from_tree_version,
     parse_tree_version,
 )
-from .docs import DocComment, gather_doc_evidence, gather_weak_doc_evidence, parse_doc
-from .expressions import Definition, Pragmas, check_definition, gather_evidence, gather_pragma_evidence
+from .docs import (
+    DocComment,
+    gather_doc_evidence,
+    gather_indentation_evidence,
+    gather_weak_doc_evidence,
+    parse_doc,
+)
+from .expressions import (
+    Definition,
+    Pragmas,
+    check_definition,
+    gather_evidence,
+    gather_pragma_evidence,
+    gather_schema_evidence,
+)
 from .model import Schema, build_model
 from .parser import Node, ParsedFile, RawDoc, SynBool, SynList, SynObject, SynString, TopExpr, next_token_start, parse
 
@@ -135,6 +148,7 @@ def _load(path: str, text: str, options: LoadOptions) -> LoadResult:
     evidence = DialectEvidence()
     for _, expr in state.exprs:
         gather_evidence(expr.node, evidence)
+    gather_schema_evidence([expr.node for _, expr in state.exprs], evidence)
     for _, pragma in state.pragmas:
         gather_pragma_evidence(pragma, evidence)
     for _, raw, _ in state.docs:
@@ -144,9 +158,11 @@ def _load(path: str, text: str, options: LoadOptions) -> LoadResult:
     elif (found := _tree_version(path)) is not None:
         dialect = from_tree_version(found[1], found[0], evidence)
     else:
+        raws = [raw for _, raw, _ in state.docs]
+        gather_indentation_evidence(raws, evidence)
         if evidence.high is None:
             # Long doc lines hint at an age only where nothing else does.
-            gather_weak_doc_evidence([raw for _, raw, _ in state.docs], evidence)
+            gather_weak_doc_evidence(raws, evidence)
         dialect = detect(evidence)
 
     parse_stage = list(state.diagnostics)
