@@ -13,7 +13,7 @@ line:
   ``.. qmp-example::`` or ``::`` line, or QMP messages standing in prose:
   they render as a paragraph of JSON;
 * QD606 ``raw``, ``include`` and other directives that insert files or markup;
-* QD607 a 2017-style ``= Heading`` where QEMU 10.0 and later read a paragraph.
+* QD607 a 2017-style ``= Heading`` where QEMU 10.1 and later read a paragraph.
 
 QD601 runs docutils itself over every section (``--rst-docutils``); it is
 imported only then.
@@ -96,7 +96,7 @@ def check_rst(docs: Sequence[DocComment], dialect: Dialect) -> list[Diagnostic]:
         return []         # texinfo era: doc comments were not rST
     out: list[Diagnostic] = []
     prose_arrows = dialect.has("qmp-example")
-    rst_headings = dialect.version >= (10, 0)
+    rst_headings = dialect.has("doc-headings-are-text")
     for doc in docs:
         if rst_headings and doc.is_freeform:
             out.extend(_legacy_headings(doc))
@@ -179,7 +179,7 @@ def _legacy_headings(doc: DocComment) -> Iterator[Diagnostic]:
         if m:
             yield Diagnostic(
                 rules.RST_LEGACY_HEADING,
-                f"'{m.group(1)} ' is not a heading since QEMU 10.0: this line renders as a paragraph; "
+                f"'{m.group(1)} ' is not a heading since QEMU 10.1: this line renders as a paragraph; "
                 "write an rST section title (the text, underlined with '=' or another mark)",
                 doc.raw.file.span(line.offset, line.offset + len(line.text)))
 
