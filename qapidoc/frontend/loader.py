@@ -60,6 +60,9 @@ class LoadOptions:
     #: the file is one module of a larger schema: types it cannot resolve
     #: are warnings, not errors
     module_alone: bool = False
+    #: let the VERSION file of the QEMU tree the root sits in decide the
+    #: dialect (when not given); False detects it from the schema alone
+    tree_version: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +158,7 @@ def _load(path: str, text: str, options: LoadOptions) -> LoadResult:
         gather_doc_evidence(raw, evidence)
     if options.dialect is not None:
         dialect = Dialect(options.dialect, "configured")
-    elif (found := _tree_version(path)) is not None:
+    elif options.tree_version and (found := _tree_version(path)) is not None:
         dialect = from_tree_version(found[1], found[0], evidence)
     else:
         raws = [raw for _, raw, _ in state.docs]
