@@ -159,7 +159,10 @@ class SectionBuilder:
 
     @property
     def has_text(self) -> bool:
-        return any(line.text.strip() for line in self.lines)
+        for line in self.lines:  # noqa: SIM110 - cheaper than any() of a generator
+            if line.text.strip():
+                return True
+        return False
 
     def freeze(self) -> DocSection:
         lines = self.lines

@@ -22,7 +22,6 @@ so an error on line 7 of an example points at that line of the ``.json``.
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import re
 
@@ -32,7 +31,7 @@ from .dialect import Dialect, DialectEvidence
 from .doc_model import DocBuilder, DocComment, DocExample, DocHeading, DocSection
 from .docs_classic import ClassicParser
 from .docs_paragraph import ParagraphParser
-from .parser import DocLine, RawDoc
+from .parser import RawDoc
 
 __all__ = [
     "DocComment", "DocExample", "DocHeading", "DocSection", "gather_doc_evidence", "gather_indentation_evidence",
@@ -41,8 +40,10 @@ __all__ = [
 ]
 
 
-def parse_doc(raw: RawDoc, dialect: Dialect) -> tuple[DocComment, list[Diagnostic]]:
-    """Parse one doc block by the rules of ``dialect``."""
+def parse_doc(raw: RawDoc, dialect: Dialect,
+              line_style: list[Diagnostic] | None = None) -> tuple[DocComment, list[Diagnostic]]:
+    """Parse one doc block by the rules of ``dialect`` (``line_style``: what
+    :func:`line_style_findings` found in it, if already asked)."""
     doc = DocBuilder(raw, dialect)
     doc.start_body(raw.file.span(raw.start, raw.start + 2))
     parser: ParagraphParser | ClassicParser
@@ -56,7 +57,7 @@ def parse_doc(raw: RawDoc, dialect: Dialect) -> tuple[DocComment, list[Diagnosti
         doc.diagnostics.append(err.diagnostic())
         doc.broken = True
     if dialect.has("doc-line-style"):
-        _check_line_style(doc, raw.lines)
+        doc.diagnostics.extend(line_style_findings(raw) if line_style is None else line_style)
     return doc.freeze(lambda sections: tuple(_examples(doc, sections))), doc.diagnostics
 
 
@@ -116,89 +117,66 @@ def _indent(text: str) -> int:
 
 # --- line style (10.2) ----------------------------------------------------------------
 
-_URL_ONLY = re.compile(r"\s*(https?|ftp)://\S+\s*$")
+_URL_ONLY = re.compile(r" *(https?|ftp)://[^ ]*$")
 _ONE_SPACE = re.compile(r"[.!?] [A-Z0-9(]")
 
 
-_LITERAL_OPENER = re.compile(r"^ *(?:::|\.\.\s+qmp-example::\s*)$", re.MULTILINE)
+_LITERAL_OPENER = re.compile(r"(\.\. +qmp-example)? *::$")
+_SINGLE_SPACE = re.compile(r"(\be\.g\.|^ *\d\.|([.!?])) [A-Z0-9(]")
+_SPACING_MESSAGE = "Use two spaces between sentences\nIf this not the end of a sentence, please report a bug."
 
 
-def _literal_lines(texts: list[str], joined: str, starts: list[int]) -> set[int]:
-    """Indexes of the lines inside literal blocks, which the style rules
-    skip: a block opens after a line that is exactly '::' or a
-    '.. qmp-example::' directive, and ends at the first non-blank line
-    indented less than the block's first line."""
-    inside: set[int] = set()
-    for m in _LITERAL_OPENER.finditer(joined):
-        i = bisect.bisect_right(starts, m.start())   # the line after the opener
-        opener_indent = _indent(texts[i - 1])
-        block_indent = None
-        while i < len(texts):
-            text = texts[i]
-            if text.strip():
-                indent = _indent(text)
-                if block_indent is None:
-                    if indent <= opener_indent:
-                        break
-                    block_indent = indent
-                elif indent < block_indent:
-                    break
-            inside.add(i)
-            i += 1
-    return inside
-
-
-def _check_line_style(doc: DocBuilder, lines: tuple[DocLine, ...]) -> None:
-    raw = doc.raw
+def line_style_findings(raw: RawDoc) -> list[Diagnostic]:
+    """What 10.2's line style rules find in ``raw``: lines longer than 70
+    columns (unless a lone URL), one space after a sentence; lines of
+    literal blocks (after a '::' or '.. qmp-example::' line, while
+    indented as their first line) aside, as QEMU reads them."""
     # Most blocks are clean: look closer only where a line may not be.
-    # ('#' and 69 characters make 70 columns with the space.)
-    if raw.longest <= 69 and not _ONE_SPACE.search(raw.file.text, raw.start, raw.end):
-        return
-    texts = [line.text for line in lines]
-    joined = "\n".join(texts)
-    spaced = [m.start() for m in _ONE_SPACE.finditer(joined)]
-    starts = list(itertools.accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
-    candidates = {bisect.bisect_right(starts, c) - 1 for c in spaced}
-    candidates.update(i for i, text in enumerate(texts) if len(text) > 68)
-    literal = _literal_lines(texts, joined, starts)
-    for index in sorted(candidates - literal):
-        line = lines[index]
-        text = line.text
-        width = line.offset - line.hash_offset + len(text)
-        if width > 70 and not _URL_ONLY.match(text):
-            doc.diagnostics.append(Diagnostic(
-                rules.DOC_LINE_LENGTH, "documentation line longer than 70 characters",
-                doc.raw.file.span(line.hash_offset, line.offset + len(text))))
-        for m in _ONE_SPACE.finditer(text):
-            before = text[:m.start() + 1]
-            if before.endswith("e.g.") or re.fullmatch(r"\s*\d+\.", before):
-                continue
-            at = line.offset + m.start() + 1
-            doc.diagnostics.append(Diagnostic(
-                rules.SENTENCE_SPACING,
-                "Use two spaces between sentences\nIf this not the end of a sentence, please report a bug.",
-                doc.raw.file.span(at, at + 1)))
+    # ('#', a space and 68 characters make 70 columns.)
+    if raw.longest <= 70 and not _ONE_SPACE.search(raw.file.text, raw.start, raw.end):
+        return []
+    out: list[Diagnostic] = []
+    literal = False
+    literal_indent = 0
+    file = raw.file
+    for line in raw.lines:
+        text = line.text.rstrip()
+        if _LITERAL_OPENER.match(text):
+            literal, literal_indent = True, 0
+        elif literal and text:
+            indent = _indent(text)
+            if literal_indent == 0:
+                literal_indent = indent
+            elif indent < literal_indent:
+                literal = False
+        if literal:
+            continue
+        if line.offset - line.hash_offset + len(text) > 70 and not _URL_ONLY.match(text):
+            out.append(Diagnostic(rules.DOC_LINE_LENGTH, "documentation line longer than 70 characters",
+                                  file.span(line.hash_offset, line.offset + len(text))))
+        if "." in text or "!" in text or "?" in text:
+            for m in _SINGLE_SPACE.finditer(text):
+                if m.group(2):
+                    at = line.offset + m.start(2) + 1
+                    out.append(Diagnostic(rules.SENTENCE_SPACING, _SPACING_MESSAGE, file.span(at, at + 1)))
+    return out
 
 
 # --- dialect evidence -----------------------------------------------------------------
 
-def gather_weak_doc_evidence(raws: list[RawDoc], evidence: DialectEvidence) -> None:
+def gather_weak_doc_evidence(raws: list[RawDoc], evidence: DialectEvidence,
+                             findings: dict[int, list[Diagnostic]]) -> None:
     """Doc lines that 10.2's line style refuses (longer than 70 columns, or
     one space between sentences) outside literal blocks: a weak sign that
     the schema predates 10.2 (or a slip in a newer one).  It decides
-    nothing when other evidence speaks, so callers ask only then."""
+    nothing when other evidence speaks, so callers ask only then.  What the
+    line style finds is kept in ``findings`` by ``id(raw)``, for
+    :func:`parse_doc`."""
     for raw in raws:
-        if (raw.longest > 69 or _ONE_SPACE.search(raw.file.text, raw.start, raw.end)) \
-                and _breaks_line_style(raw):
+        found = findings[id(raw)] = line_style_findings(raw)
+        if found:
             evidence.before("doc-line-style", "doc lines that 10.2's line style refuses", weak=True)
             return
-
-
-def _breaks_line_style(raw: RawDoc) -> bool:
-    """Whether 10.2's line style rules find something in ``raw``."""
-    scratch = DocBuilder(raw, Dialect((10, 2)))
-    _check_line_style(scratch, raw.lines)
-    return bool(scratch.diagnostics)
 
 
 _OLD_TAG = re.compile(r"(Example|Examples|Note|Notes):(\s|$)")

@@ -27,6 +27,7 @@ _AT_NAME = re.compile(r"@([^:]*): *")
 _TAG_90 = re.compile(r"(Returns|Errors|Since|Notes?|Examples?|TODO): *")
 _TAG_91 = re.compile(r"(Returns|Errors|Since|Notes?|Examples?|TODO)(?!::): *")
 _UNIQUE_TAGS = ("Returns", "Errors", "Since")
+_TRAILING_SPACE = re.compile(r"[ \t\r\f\v]$", re.MULTILINE)
 
 
 class ParagraphParser:
@@ -43,16 +44,15 @@ class ParagraphParser:
 
     def run(self, lines: tuple[DocLine, ...]) -> None:
         # QEMU reads each line without its trailing whitespace.
-        if any(line.text[-1:].isspace() for line in lines):
+        raw = self.doc.raw
+        if _TRAILING_SPACE.search(raw.file.text, raw.start, raw.end):
             lines = tuple(line._replace(text=line.text.rstrip()) for line in lines)
         if lines and lines[0].text.startswith("@"):
             self.symbol_line(lines[0])
             self.definition(lines)
         else:
             self.freeform(lines)
-        if self.doc.raw.closed:
-            # (QEMU checks the sections at the closing '##'.)
-            self.check_empty()
+        self.check_empty()
 
     def symbol_line(self, line: DocLine) -> None:
         doc = self.doc
@@ -181,7 +181,7 @@ class ParagraphParser:
         if not indent:
             return i
         cut = indent if self.cut_indent else 0
-        out.append(_cut(lines[i], cut))
+        out.append(_cut(lines[i], cut) if cut else lines[i])
         i += 1
         prev_blank = False
         at_name = _AT_NAME.match
@@ -195,7 +195,7 @@ class ParagraphParser:
                     return i
                 raise self.doc.error(rules.DOC_STRUCTURE,
                                      f"unexpected de-indent (expected at least {indent} spaces)", line)
-            out.append(_cut(line, cut))
+            out.append(_cut(line, cut) if cut else line)
             # QEMU sets this after every line, not only blank ones.
             prev_blank = True
             i += 1
@@ -205,7 +205,8 @@ class ParagraphParser:
         """Every section but the untagged ones needs text."""
         doc = self.doc
         for section in doc.all_sections:
-            if section.kind != "plain" and not section.has_text:
+            if section.kind != "plain" and not section.has_text and doc.raw.closed:
+                # (QEMU checks the sections at the closing '##'.)
                 if doc.dialect.has("doc-section-kinds"):
                     tag = section.kind.title() if section.kind != "todo" else "Todo"
                 elif section.name is not None:

@@ -149,6 +149,7 @@ def _load(path: str, text: str, options: LoadOptions) -> LoadResult:
     _load_file(state, root, ())
 
     evidence = DialectEvidence()
+    line_style: dict[int, list[Diagnostic]] = {}
     for _, expr in state.exprs:
         gather_evidence(expr.node, evidence)
     gather_schema_evidence([expr.node for _, expr in state.exprs], evidence)
@@ -162,10 +163,12 @@ def _load(path: str, text: str, options: LoadOptions) -> LoadResult:
         dialect = from_tree_version(found[1], found[0], evidence)
     else:
         raws = [raw for _, raw, _ in state.docs]
-        gather_indentation_evidence(raws, evidence)
+        if evidence.strong_high:
+            # (only the choice between old releases depends on it)
+            gather_indentation_evidence(raws, evidence)
         if evidence.high is None:
             # Long doc lines hint at an age only where nothing else does.
-            gather_weak_doc_evidence(raws, evidence)
+            gather_weak_doc_evidence(raws, evidence, line_style)
         dialect = detect(evidence)
 
     parse_stage = list(state.diagnostics)
@@ -186,7 +189,7 @@ def _load(path: str, text: str, options: LoadOptions) -> LoadResult:
     docs_by_expr: dict[int, DocComment] = {}
     doc_models: list[DocComment] = []
     for doc_file, raw, doc_expr in state.docs:
-        doc, doc_diags = parse_doc(raw, dialect)
+        doc, doc_diags = parse_doc(raw, dialect, line_style.get(id(raw)))
         parse_stage.extend(doc_diags)
         doc_models.append(doc)
         if doc_expr is not None:
