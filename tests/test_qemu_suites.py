@@ -4,11 +4,13 @@ For every release from 2.10 to 10.2, the suite of that release
 (``tests/qapi-schema/`` in a clone of the history bundle) is run as
 ``tests/test_qemu_suite.py`` runs 10.2's: for every case ``X.json`` with an
 ``X.err``, qapidoc (with ``--dialect`` of the release) accepts it when
-``X.err`` is empty, and otherwise reports its first error at QEMU's file and
-line, or inside the definition QEMU names, or inside the doc comment
-QEMU's line is in (before 9.0 QEMU reported doc-comment errors at the
-comment's first line, or where its parser noticed them; see
-``support.agreement``).
+``X.err`` is empty, and its dump (``qapidoc dump``: every entity, member,
+branch, condition and feature, and every doc comment section by section)
+equals ``X.out`` byte for byte, in that release's format; otherwise it
+reports its first error at QEMU's file and line, or inside the definition
+QEMU names, or inside the doc comment QEMU's line is in (before 9.0 QEMU
+reported doc-comment errors at the comment's first line, or where its
+parser noticed them; see ``support.agreement``).
 
 Then, from 2.12 on, the release's own front end and qapidoc read mutants of
 its test cases (characters and lines deleted, duplicated, swapped,
@@ -34,6 +36,7 @@ from support.bundle import RELEASES, release_tree, release_version
 from support.qemu_frontend import QemuFrontend, parse_error_text
 
 from qapidoc import LoadOptions, load_schema
+from qapidoc.frontend.dump import dump_docs, dump_entities
 
 KNOWN = {
     line.split()[0]: line.split(None, 1)[1]
@@ -61,7 +64,13 @@ def test_release_suite(history_repo: pathlib.Path, tag: str, monkeypatch: pytest
     for case in cases:
         expected = (suite / f"{case}.err").read_text()
         verdict = parse_error_text(expected) if expected.strip() else {"verdict": "ok"}
-        found = disagreement(load_schema(f"{case}.json", options), verdict)
+        result = load_schema(f"{case}.json", options)
+        found = disagreement(result, verdict)
+        if found is None and verdict["verdict"] == "ok":
+            # The model and the doc comments, as that release printed them.
+            dumped = dump_entities(result) + dump_docs(result)
+            if dumped != (suite / f"{case}.out").read_text():
+                found = "the dump differs from QEMU's .out"
         if found is not None and f"{tag}:{case}" not in KNOWN:
             differences[case] = found
     assert not differences, "\n".join(f"{case}: {why}" for case, why in differences.items())

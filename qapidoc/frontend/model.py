@@ -291,6 +291,9 @@ class _ObjRec:
     members: tuple[ObjectMember, ...] | None = None
     checking: bool = False
     result: ObjectType | None = None
+    #: a simple union's wrapper type has the condition of the type it
+    #: wraps (when defined before the union), not the union's
+    wrapper_cond: tuple[Cond | None] | None = None
 
 
 @dataclass(slots=True)
@@ -451,12 +454,10 @@ class _Builder:
                             (Note(f"branch '{other.name}' is here", other.span),))
                 self.broken.add(definition.name)
                 break
-        if self._add(kind, "enum", None, None):
-            self.entities[kind] = EnumType(kind, values, None, definition.cond, (), definition, True)
-            self.owner[kind] = definition
-            self.modules[kind] = definition.span.file.path
+        # As QEMU: the wrappers first, then the enum of the branch names.
         branches = []
         for branch in definition.branches:
+            wrapped = self.owner.get(branch.type.name) if branch.type.name in self.defined_at else None
             type_name = self._type_name(branch.type, definition)
             wrapper = f"q_obj_{type_name}-wrapper"
             if wrapper not in self.meta_of:
@@ -465,8 +466,13 @@ class _Builder:
                 self.modules[wrapper] = definition.span.file.path
                 data = Member("data", False, TypeRef(type_name, False, branch.type.span), None, (), branch.span)
                 self.objects[wrapper] = _ObjRec(wrapper, definition, None, [(data, type_name)], None,
-                                                None, None, True)
+                                                None, None, True,
+                                                wrapper_cond=(wrapped.cond if wrapped is not None else None,))
             branches.append((branch, wrapper))
+        if self._add(kind, "enum", None, None):
+            self.entities[kind] = EnumType(kind, values, None, definition.cond, (), definition, True)
+            self.owner[kind] = definition
+            self.modules[kind] = definition.span.file.path
         if self._add(definition.name, "union", head, definition):
             tag = Member("type", False, TypeRef(kind, False, definition.name_span), None, (),
                          definition.name_span)
@@ -727,8 +733,10 @@ class _Builder:
         if rec.branches is not None:
             variants = self._check_union_branches(rec, seen, context)
         rec.members = members
-        rec.result = ObjectType(name, base_name, tuple(local), members, variants,
-                                definition.cond if definition is not None else None,
+        cond = definition.cond if definition is not None else None
+        if rec.wrapper_cond is not None:
+            cond = rec.wrapper_cond[0]
+        rec.result = ObjectType(name, base_name, tuple(local), members, variants, cond,
                                 definition.features if definition is not None and definition.name == name else (),
                                 definition if definition is not None and definition.name == name else None,
                                 rec.implicit)
