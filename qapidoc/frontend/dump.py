@@ -1,9 +1,11 @@
 """Dump: the model as text, in the format of QEMU's QAPI test suite.
 
 ``qapidoc dump SCHEMA`` prints modules, includes and entities in definition
-order, then the doc comments, exactly as QEMU's ``test-qapi.py`` prints its
-own model.  The test suite compares this text with the ``.out`` files of
-QEMU's suite; users can diff it between two front ends.
+order, then the doc comments, exactly as QEMU's ``test-qapi.py`` of the
+dialect's release prints its own model (the format changed a little with
+the releases: :data:`_FORMAT_CHANGES`).  The tests compare this text with
+the ``.out`` files of each release's suite; users can diff it between two
+front ends.
 """
 
 from __future__ import annotations
