@@ -17,7 +17,6 @@ sys.path.insert(0, str(ROOT))
 from qapidoc.frontend.dialect import CHANGES  # noqa: E402
 
 _START = ".. list-table::\n"
-_END = "\nReleases "
 
 
 def table() -> str:
@@ -32,9 +31,9 @@ def table() -> str:
 def main() -> int:
     page = ROOT / "docs" / "dialects.rst"
     text = page.read_text()
+    # The table is the end of the page.
     start = text.index(_START)
-    end = text.index(_END, start)
-    page.write_text(text[:start] + table() + text[end:])
+    page.write_text(text[:start] + table())
     return 0
 
 

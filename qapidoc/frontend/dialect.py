@@ -2,13 +2,14 @@
 
 The QAPI language changed under its users.  Rather than one checker per era,
 every rule that changed is named once in :data:`CHANGES` with the first
-release that has the new behaviour, and the stages ask
-``dialect.has("if-objects")``.  A dialect is detected from the schema where
-the schema gives it away (:func:`detect`), set by configuration or the
-command line, and defaults to the newest release.
+release that has the new behaviour (checked against that release's own
+parser), and the stages ask ``dialect.has("if-objects")``.  A dialect is
+set by configuration or the command line, else read from the ``VERSION`` of
+the QEMU tree the schema sits in (:func:`from_tree_version`), else detected
+from what the schema uses (:func:`detect`); see docs/dialects.rst.
 
-Releases are given as ``(major, minor)``; the dates are approximate for
-changes after 2021 (see docs/dialects.rst).
+Releases are given as ``(major, minor)``; :data:`RELEASES` lists the 26
+that qapidoc knows, 2.10 to 10.2.
 """
 
 from __future__ import annotations
