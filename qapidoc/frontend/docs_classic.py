@@ -52,6 +52,8 @@ class ClassicParser:
         assert doc.body is not None
         self.section: SectionBuilder = doc.body
         self.state = "body"
+        self.by_state = {"body": self.body_line, "args": self.args_line, "features": self.features_line,
+                         "various": self.various_line}
 
     def run(self, lines: tuple[DocLine, ...]) -> None:
         doc = self.doc
@@ -68,7 +70,7 @@ class ClassicParser:
             elif not self.states:
                 self.any_line(line)
             else:
-                getattr(self, f"{self.state}_line")(line)
+                self.by_state[self.state](line)
         if doc.raw.closed:
             # (QEMU checks the last section at the closing '##'.)
             self.end_section()
