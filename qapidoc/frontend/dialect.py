@@ -28,10 +28,15 @@ Version = tuple[int, int]
 
 #: name -> (first release with the behaviour, what it is)
 CHANGES: dict[str, tuple[Version, str]] = {
+    "reserved-suffixes-types-only": ((6, 1), "only type names must not end in 'Kind' or 'List'; before, "
+                                     "command and event names neither"),
     "top-level-value-parsed": ((6, 1), "a top-level value that is not an object is read, then refused "
                                "as a whole; before, refused at its first token"),
     "strict-strings": ((4, 2), "strings allow only printable ASCII and the escape \\\\; no null literal"),
     "lowercase-messages": ((4, 2), "error messages start lowercase"),
+    "one-pass-definition-checks": ((4, 2), "each definition is checked in full, one after the other; before, "
+                                   "the keys and names of all, then the types and rules of each, then the "
+                                   "schema (the order the first error comes in)"),
     "name-case-by-definition": ((4, 2), "upper case in the names of members, values, branches and features "
                                 "is refused where the definition is read, by the owner's name in "
                                 "'name-case-whitelist' (members, values) or always (arguments, branches, "

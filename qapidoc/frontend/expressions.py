@@ -650,10 +650,12 @@ def _check_defn_name(checker: _Checker, meta: Meta, name: str, span: Span) -> No
             lifted_by="command-name-exceptions")
     else:
         checker.check_name_camel(name, span, meta)
-        if name.endswith("List"):
-            raise StageError(rules.RESERVED_NAME, f"{meta} name should not end in 'List'", span)
-        if name.endswith("Kind") and not checker.dialect.has("no-simple-unions"):
-            raise StageError(rules.RESERVED_NAME, f"{meta} name should not end in 'Kind'", span)
+    if meta in ("command", "event") and checker.dialect.has("reserved-suffixes-types-only"):
+        return
+    if name.endswith("List"):
+        raise StageError(rules.RESERVED_NAME, f"{meta} name should not end in 'List'", span)
+    if name.endswith("Kind") and not checker.dialect.has("no-simple-unions"):
+        raise StageError(rules.RESERVED_NAME, f"{meta} name should not end in 'Kind'", span)
 
 
 def _check_doc_binding(checker: _Checker, doc: RawDoc | None, name: str, head: Span) -> None:

@@ -110,7 +110,14 @@ class _Loading:
     misplaced_docs: list[tuple[RawDoc, int]] = field(default_factory=list)
     #: diagnostics QEMU finds only after reading a whole expression: the
     #: offset to sort them at
-    found_at: dict[int, int] = field(default_factory=dict)
+    found_at: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+    def after_reading(self, diag: Diagnostic, file: SourceFile, node: SynObject) -> Diagnostic:
+        """Note that QEMU finds ``diag`` about a directive once it has read
+        it and the token after it (after any complaint about the doc
+        comment before it)."""
+        self.found_at[id(diag)] = (next_token_start(file.text, node.end), 1)
+        return diag
 
 
 def _read(path: str) -> str:
@@ -177,13 +184,13 @@ def _load(path: str, text: str, options: LoadOptions) -> LoadResult:
             if deferred.holds(dialect):
                 parse_stage.append(deferred.diagnostic)
                 if deferred.found_at is not None:
-                    state.found_at[id(deferred.diagnostic)] = deferred.found_at
+                    state.found_at[id(deferred.diagnostic)] = (deferred.found_at, 0)
     pragmas = _apply_pragmas(state, dialect, parse_stage)
     what = "definition" if dialect.has("lowercase-messages") else "Expression"
     for raw, expr_end in state.misplaced_docs:
         misplaced = Diagnostic(rules.DOC_BINDING, f"{what} documentation required",
                                raw.file.span(raw.start, raw.start + 2))
-        state.found_at[id(misplaced)] = expr_end
+        state.found_at[id(misplaced)] = (expr_end, 0)
         parse_stage.append(misplaced)
 
     docs_by_expr: dict[int, DocComment] = {}
@@ -201,18 +208,21 @@ def _load(path: str, text: str, options: LoadOptions) -> LoadResult:
                                    and d.span.file is doc_file and d.span.start == raw.start)]
     parse_stage.sort(key=lambda d: _position(state, d))
 
-    diagnostics = parse_stage
+    checks: list[Diagnostic] = []
     definitions: list[Definition] = []
     for file, expr in state.exprs:
         definition, diags = check_definition(expr.node, expr.doc, file, dialect, pragmas,
                                              module_alone=options.module_alone)
-        diagnostics.extend(diags)
+        checks.extend(diags)
         if definition is not None:
             definitions.append(definition)
 
     schema, model_diags = build_model(definitions, pragmas, dialect, module_alone=options.module_alone)
-    diagnostics.extend(model_diags)
-    diagnostics.extend(bind_docs(schema, definitions, doc_models, module_alone=options.module_alone))
+    checks.extend(model_diags)
+    checks.extend(bind_docs(schema, definitions, doc_models, module_alone=options.module_alone))
+    if not dialect.has("one-pass-definition-checks"):
+        checks.sort(key=_two_pass_order)
+    diagnostics = parse_stage + checks
     doc_for: dict[str, DocComment] = {}
     for _, expr in state.exprs:
         bound_doc = docs_by_expr.get(id(expr))
@@ -258,8 +268,36 @@ def _position(state: _Loading, diag: Diagnostic) -> tuple[int, ...]:
     text is read at its ``include`` directive."""
     if diag.span is None:
         return (-1,)
-    offset = state.found_at.get(id(diag), diag.span.start)
-    return (*_include_path(diag.span.file), offset)
+    offset = state.found_at.get(id(diag), (diag.span.start, 0))
+    return (*_include_path(diag.span.file), *offset)
+
+
+#: what QEMU before 4.2 checked of all definitions before anything else
+_FIRST_PASS = frozenset((rules.DOC_MISSING, rules.EXPR_KEYS, rules.INVALID_FLAG, rules.REDEFINITION))
+#: what it checked last, with the whole schema built
+_LAST_PASS = frozenset((rules.MEMBER_CLASH, rules.DOCUMENTED_NONEXISTENT, rules.BASE_CYCLE))
+
+
+def _two_pass_order(diag: Diagnostic) -> tuple[int, tuple[int, ...]]:
+    """Before 4.2, QEMU checked the keys and names of every definition, then
+    each definition's types and rules, then the schema built from them:
+    the order its first error comes in."""
+    rule = diag.rule
+    context = diag.context
+    # (the keys and the name of the definition itself, not of its parts)
+    of_definition = context is None or diag.message.startswith((context.meta, "expression "))
+    if (rule in _FIRST_PASS and (rule is not rules.EXPR_KEYS or of_definition)) or (
+            rule is rules.DOC_BINDING and context is not None) or (
+            rule in (rules.INVALID_NAME, rules.RESERVED_NAME) and context is not None and of_definition):
+        phase = 0
+    elif rule in _LAST_PASS or (rule is rules.NAME_CASE and "should not use uppercase" in diag.message):
+        phase = 2
+    else:
+        phase = 1
+    anchor = context.span if context is not None else diag.span
+    if anchor is None:
+        return (phase, ())
+    return (phase, (*_include_path(anchor.file), anchor.start))
 
 
 def _include_path(file: SourceFile) -> tuple[int, ...]:
@@ -268,7 +306,8 @@ def _include_path(file: SourceFile) -> tuple[int, ...]:
     path: list[int] = []
     directive = file.included_from
     while directive is not None:
-        path.append(directive.start)
+        # (read once the directive and the token after it are)
+        path += (1, next_token_start(directive.file.text, directive.end))
         directive = directive.file.included_from
     return tuple(reversed(path))
 
@@ -312,13 +351,14 @@ def _directive_value(state: _Loading, file: SourceFile, node: SynObject, key: st
                      expected: type[SynString] | type[SynObject], what: str, rule: Rule) -> Node | None:
     """The value of an ``include`` or ``pragma`` directive, if well formed."""
     if len(node.members) != 1:
-        state.diagnostics.append(Diagnostic(rule, f"invalid '{key}' directive", file.span(node.start, node.end)))
+        state.diagnostics.append(state.after_reading(
+            Diagnostic(rule, f"invalid '{key}' directive", file.span(node.start, node.end)), file, node))
         return None
     value = node.get(key)
     assert value is not None
     if not isinstance(value, expected):
-        state.diagnostics.append(Diagnostic(rule, f"value of '{key}' must be {what}",
-                                            file.span(value.start, value.end)))
+        state.diagnostics.append(state.after_reading(
+            Diagnostic(rule, f"value of '{key}' must be {what}", file.span(value.start, value.end)), file, node))
         return None
     return value
 
@@ -334,16 +374,16 @@ def _include(state: _Loading, file: SourceFile, item: TopExpr, chain: tuple[str,
     directive = file.span(node.start, node.end)
     includes.append((path, directive, len(state.exprs)))
     if abspath in chain:
-        state.diagnostics.append(Diagnostic(
-            rules.INCLUDE_LOOP, f"inclusion loop for {value.value}", directive))
+        state.diagnostics.append(state.after_reading(Diagnostic(
+            rules.INCLUDE_LOOP, f"inclusion loop for {value.value}", directive), file, node))
         return
     if abspath in state.seen:
         return
     try:
         text = _read(path)
     except OSError as err:
-        state.diagnostics.append(Diagnostic(
-            rules.INCLUDE_ERROR, f"can't read include file '{path}': {err.strerror or err}", directive))
+        state.diagnostics.append(state.after_reading(Diagnostic(
+            rules.INCLUDE_ERROR, f"can't read include file '{path}': {err.strerror or err}", directive), file, node))
         return
     _load_file(state, SourceFile(path, text, directive), chain)
 

@@ -387,10 +387,12 @@ class _Builder:
     def define(self, definition: Definition) -> None:
         if definition.broken:
             self.broken.add(definition.name)
-            if definition.name not in self.meta_of:
+            head = definition.span.file.span(definition.span.start, definition.span.start + 1)
+            if definition.name in self.meta_of:
+                self._add(definition.name, definition.meta, head, definition)   # reports it
+            else:
                 self.meta_of[definition.name] = definition.meta
-                self.defined_at[definition.name] = definition.span.file.span(
-                    definition.span.start, definition.span.start + 1)
+                self.defined_at[definition.name] = head
             return
         head = definition.span.file.span(definition.span.start, definition.span.start + 1)
         if isinstance(definition, Enum):

@@ -210,18 +210,20 @@ class _Parser:
                 pending_doc = None
                 continue
             if pending_doc is not None and ("include" in node.members or "pragma" in node.members):
-                self._reject_pending(pending_doc)
+                self._reject_pending(pending_doc, next_token_start(self.source.text, node.end))
                 pending_doc = None
             self.out.items.append(TopExpr(node, pending_doc))
             pending_doc = None
         self._reject_pending(pending_doc)
 
-    def _reject_pending(self, doc: RawDoc | None) -> None:
+    def _reject_pending(self, doc: RawDoc | None, found_at: int | None = None) -> None:
+        """``doc`` names a definition that does not follow it (QEMU finds
+        it at ``found_at``: after the directive that follows it)."""
         if doc is not None and doc.symbol and doc.closed:
-            self.out.diagnostics.append(Diagnostic(
+            self.out.deferred.append(Deferred(None, Diagnostic(
                 rules.DOC_BINDING,
                 f"documentation for '{doc.symbol}' is not followed by the definition",
-                self.source.span(doc.start, doc.start + 2)))
+                self.source.span(doc.start, doc.start + 2)), found_at=found_at))
 
     def _recover(self, err: _SyntaxError) -> None:
         """Report ``err`` and skip to the next line that starts a definition
