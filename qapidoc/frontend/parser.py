@@ -306,10 +306,12 @@ def _object(p: _Parser, pos: int) -> tuple[SynObject, int]:
         pos += 1
         if tokens[pos][0] != ":":
             raise _error(p, "expected ':'", pos)
+        value_start = tokens[pos + 1][1]
         value, pos = _value(p, pos + 1)
         if key.value in members:
+            # (from the key to the value, where QEMU notices it)
             p.out.diagnostics.append(Diagnostic(
-                rules.DUPLICATE_KEY, f"duplicate key '{key.value}'", p.source.span(key.start, key.end)))
+                rules.DUPLICATE_KEY, f"duplicate key '{key.value}'", p.source.span(key.start, value_start)))
         else:
             members[key.value] = (key, value)
         tok = tokens[pos]

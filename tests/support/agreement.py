@@ -5,9 +5,10 @@ error, the first line of the definition (after an ``In META 'NAME':`` line
 from 4.2 on); for a doc-comment error before 9.0, the first line of the
 comment or the line where the parser noticed it (an empty section at the
 line that ends it).  qapidoc reports at the narrowest place and names the
-definition.  So qapidoc's first error agrees with QEMU's when it is at
-QEMU's file and line, or lies inside the definition that starts there (and, when
-QEMU names the definition, it is that one), or in the same doc comment.
+definition.  So qapidoc's first error agrees with QEMU's when it spans
+QEMU's file and line, or lies inside the definition (or directive) that
+starts there (and, when QEMU names the definition, it is that one), or in
+the same doc comment.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def _at_qemu_place(result: LoadResult, error: Diagnostic, qemu: dict[str, Any]) 
     span = error.span
     if span is None:
         return False
-    if _same_file(span.file.path, qemu["file"]) and span.line == qemu["line"]:
+    if _same_file(span.file.path, qemu["file"]) and span.line <= qemu["line"] <= span.file.line_of(span.end):
         return True
     context = error.context
     if context is not None and context.span.file is span.file and span.start >= context.span.start \
