@@ -31,7 +31,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-__all__ = ["QemuFrontend", "parse_error_text"]
+__all__ = ["FrontendUnavailable", "QemuFrontend", "parse_error_text"]
 
 _LOCATED = re.compile(r"^(?P<file>.+?\.json):(?P<line>\d+)(?::\d+)?: (?P<msg>.*)")
 _CONTEXT = re.compile(r"^(?P<file>.+?\.json): In (?P<meta>\S+) '(?P<name>[^']*)':$")
@@ -56,9 +56,15 @@ def parse_error_text(text: str) -> dict[str, Any]:
     return out
 
 
+class FrontendUnavailable(Exception):
+    """The release's front end does not run here (it fails to import on
+    this Python)."""
+
+
 class QemuFrontend:
     """The front end of the release whose tree is ``tree`` (a directory
-    with ``scripts/qapi/``), running in one subprocess."""
+    with ``scripts/qapi/``), running in one subprocess.  Raises
+    :class:`FrontendUnavailable` when it cannot be imported."""
 
     def __init__(self, tree: pathlib.Path) -> None:
         self.tree = tree
@@ -69,6 +75,12 @@ class QemuFrontend:
         self.process = subprocess.Popen(
             [sys.executable, "-S", __file__, str(scripts)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             text=True, env=env, cwd=str(tree))
+        assert self.process.stdout is not None
+        hello = json.loads(self.process.stdout.readline() or '{"ready": false, "why": "no answer"}')
+        if not hello["ready"]:
+            self.close()
+            raise FrontendUnavailable(f"QEMU's front end in {tree} does not run on Python "
+                                      f"{sys.version.split()[0]}: {hello['why']}")
 
     def verdicts(self, paths: Iterable[str | os.PathLike[str]]) -> list[dict[str, Any]]:
         """QEMU's verdict on each schema root, in order."""
@@ -120,7 +132,12 @@ def _verdict_in_child(schema_class: Any, error_class: Any, path: str) -> dict[st
 
 
 def _serve(scripts: str, lines: Sequence[str] | Any) -> None:
-    schema_class, error_class = _load_frontend(scripts)
+    try:
+        schema_class, error_class = _load_frontend(scripts)
+    except Exception as err:
+        print(json.dumps({"ready": False, "why": f"{type(err).__name__}: {err}"}), flush=True)
+        return
+    print(json.dumps({"ready": True}), flush=True)
     for line in lines:
         path = line.rstrip("\n")
         read_end, write_end = os.pipe()
