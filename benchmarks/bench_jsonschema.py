@@ -5,7 +5,7 @@
 1. Generation, whole process: ``qapidoc jsonschema`` on corpus/qemu-10.2's
    main schema, as a new Python process each run (start-up, load, check,
    generate, write every file), median of ``--runs`` runs; named and inline
-   view.
+   view, and the codegen profile.
 2. Validation: messages per second for the "any QMP message" schemas
    (``messages/client.json`` for requests, ``messages/server.json`` for
    events and replies) with python-jsonschema and with jsonschema-rs, and for
@@ -48,14 +48,12 @@ def _shared(arg: str | None) -> Path:
     sys.exit("bench_jsonschema: no shared corpora; pass --shared DIR")
 
 
-def bench_generation(schema: Path, runs: int, inline: bool) -> tuple[float, int, int]:
+def bench_generation(schema: Path, runs: int, options: list[str]) -> tuple[float, int, int]:
     """Median seconds of whole-process runs, files written, total bytes."""
     times = []
     with tempfile.TemporaryDirectory(prefix="qapidoc-bench-") as tmp:
         out = Path(tmp) / "out"
-        argv = [sys.executable, "-m", "qapidoc.cli", "jsonschema", str(schema), "-o", str(out), "--force"]
-        if inline:
-            argv.append("--inline")
+        argv = [sys.executable, "-m", "qapidoc.cli", "jsonschema", str(schema), "-o", str(out), "--force", *options]
         for _ in range(runs):
             if out.exists():
                 for path in sorted(out.rglob("*"), reverse=True):
@@ -178,9 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"JSON Schema benchmark: {SCHEMA}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     print()
     print(f"{'generation (whole process)':<52} {'median s':>9} {'files':>6} {'MB':>7}")
-    for inline in (False, True):
-        seconds, files, size = bench_generation(schema, args.runs, inline)
-        label = f"qapidoc jsonschema{' --inline' if inline else ''} ({args.runs} runs)"
+    for options in ([], ["--inline"], ["--profile", "codegen"]):
+        seconds, files, size = bench_generation(schema, args.runs, options)
+        label = f"qapidoc jsonschema {' '.join(options)} ({args.runs} runs)".replace("  ", " ")
         print(f"{label:<52} {seconds:9.2f} {files:6d} {size / 1e6:7.2f}")
     print()
     print(f"{'validation of valid messages':<62} {'messages/s':>12}")

@@ -11,6 +11,7 @@ QD3xx  semantics: names, types, clashes, unions, alternates
 QD4xx  doc comments: framing, binding, structure, coverage
 QD5xx  QMP examples in doc comments
 QD6xx  reStructuredText in doc comments
+QD7xx  history: ``Since`` claims against the releases (``--history``)
 QD9xx  the lint engine itself (configuration, suppressions)
 =====  =====================================================
 
@@ -400,7 +401,8 @@ RST_EXAMPLE_AS_PROSE = _rule(
 )
 RST_UNSAFE = _rule(
     "QD606", "rst-unsafe", "error",
-    "A doc comment uses 'raw', 'include' or another directive that inserts files or markup.",
+    "A doc comment uses 'raw', 'include' or another directive that reads files or inserts markup "
+    "(among them the Sphinx extension's 'qapi-doc' and 'qapi-definition').",
     "Doc comments are schema text; they must not read files or inject HTML at build time.",
     "# .. raw:: html",
 )
@@ -411,6 +413,76 @@ RST_LEGACY_HEADING = _rule(
     "Since QEMU 10.1 headings are rST section titles; the old markup renders as a paragraph "
     "that starts with '=='.",
     "# == GHESv2 CPER Error Injection",
+)
+RST_DIRECTIVE_REFUSED = _rule(
+    "QD608", "rst-directive-refused", "error",
+    "A doc comment uses a directive that doc comments may not use: one of the Sphinx extension's own "
+    "('qapi:command', 'qapi:namespace'...), 'toctree', 'only', 'math', another domain's description...",
+    "The manual leaves it out (with this warning): its directives write the reference's structure, "
+    "and the others change the whole page or run code in the reader's browser.  The list is "
+    "qapidoc.rst_policy; a project adds to it with qapidoc_allowed_directives.",
+    "# .. qapi:command:: fake-command",
+)
+RST_ROLE_REFUSED = _rule(
+    "QD609", "rst-role-refused", "error",
+    "A doc comment uses a role that doc comments may not use: 'download' (copies a file into the "
+    "output), 'raw', 'math'.",
+    "The manual shows the role's text as plain text (with this warning).",
+    "# See :download:`the key </etc/ssh/ssh_host_rsa_key>`.",
+)
+RST_OPTION_TOO_LARGE = _rule(
+    "QD610", "rst-option-too-large", "error",
+    "A directive option asks for more than the manual allows (':emphasize-lines:' beyond line 10,000, "
+    "':columns:' of 'hlist' beyond 12).",
+    "The build would allocate in proportion to the number, not to the text: a few characters could "
+    "exhaust its memory.  The manual leaves the directive out (with this warning).",
+    "# .. code-block:: text\n#    :emphasize-lines: 1-300000000",
+)
+RST_UNSAFE_LINK = _rule(
+    "QD611", "rst-unsafe-link", "error",
+    "A doc comment links to a URL that is not http, https, mailto or a relative reference "
+    "('javascript:', 'data:', 'file:', '//host'...), directly or through a link target.",
+    "A click on it could run script in the reader's browser or open local files.  The manual shows "
+    "the link's text without the link (with this warning).",
+    "# Click `here`_.\n#\n# .. _here: javascript:alert(1)",
+)
+
+# --- QD7xx: history ----------------------------------------------------------
+
+SINCE_TOO_LATE = _rule(
+    "QD701", "since-too-late", "warning",
+    "A 'Since:' line or '(since X.Y)' note names a release after the one in which the thing was already "
+    "on the wire, everywhere it is used today (with 'qapidoc lint --history').",
+    "Clients read it to know which QEMU they need: a late claim makes them refuse a release that has "
+    "what they want.  The finding gives the release, file and line where it first appears.",
+    "# @reason: ... (since 5.0)     but SHUTDOWN's 'reason' is in v4.0.0:qapi/run-state.json:159",
+)
+SINCE_TOO_EARLY = _rule(
+    "QD702", "since-too-early", "warning",
+    "A 'Since:' line or '(since X.Y)' note names a release whose schema does not have the thing yet: it "
+    "first appears on the wire later (with 'qapidoc lint --history').",
+    "A client that trusts it sends a command or member an older QEMU rejects.  Only releases that "
+    "were read can disprove a claim: nothing is said of a claim older than the oldest; and a member "
+    "of a type is not reported while a type of that name had it in the claimed release.",
+    "# Since: 9.0       but the command is in no release before v9.1.0",
+)
+SINCE_UNRELEASED = _rule(
+    "QD703", "since-unreleased", "warning",
+    "A 'Since:' line or '(since X.Y)' note names a release that was read, and no release read has the "
+    "thing: it was added after that release (with 'qapidoc lint --history').",
+    "The usual slip of a patch written during one release cycle and merged in the next: the claim "
+    "must name the release that will first ship it.",
+    "# Since: 10.2      in a tree after v10.2.0, for a command v10.2.0 does not have",
+)
+
+SINCE_MISSING = _rule(
+    "QD704", "since-missing", "warning",
+    "A member, value or branch first appears on the wire in a release after the one its definition's "
+    "'Since:' names, and its description says nothing of when (with 'qapidoc lint --history').",
+    "A member without a note reads as old as its definition: clients send it to releases that reject "
+    "it.  Said only when the definition itself was there in its release (the command on the wire, the "
+    "type under that name) without this member.",
+    "# @reason: The cause of the shutdown.      (no '(since 4.0)'; SHUTDOWN says 'Since: 0.12')",
 )
 
 # --- QD9xx: engine -----------------------------------------------------------

@@ -10,10 +10,45 @@ formatter, SARIF, docutils).
 from __future__ import annotations
 
 import bisect
+import os
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
-__all__ = ["SourceFile", "Span"]
+__all__ = ["FILE_SYSTEM", "FileSystemReader", "SourceFile", "SourceReader", "Span"]
+
+
+class SourceReader(Protocol):
+    """Where the loader gets the text of schema files from.
+
+    The file system by default (:data:`FILE_SYSTEM`); a git tree for
+    ``qapidoc history``, which reads releases without checking them out.
+    """
+
+    def read(self, path: str) -> str:
+        """The text of ``path``; raises OSError when there is none."""
+        ...
+
+    def identity(self, path: str) -> str:
+        """What makes two spellings of a path the same file (for
+        include-once and inclusion loops)."""
+        ...
+
+
+class FileSystemReader:
+    """Files as the operating system has them (paths relative to the
+    current directory)."""
+
+    __slots__ = ()
+
+    def read(self, path: str) -> str:
+        with open(path, encoding="utf-8", errors="surrogateescape", newline="") as f:
+            return f.read()
+
+    def identity(self, path: str) -> str:
+        return os.path.abspath(path)
+
+
+FILE_SYSTEM = FileSystemReader()
 
 
 @dataclass(frozen=True, slots=True, eq=False)

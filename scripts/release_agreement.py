@@ -27,6 +27,7 @@ import argparse
 import os
 import pathlib
 import random
+import subprocess
 import sys
 import tempfile
 from collections import Counter
@@ -35,7 +36,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from support.agreement import disagreement  # noqa: E402
-from support.bundle import RELEASES, bundle_clone, bundle_path, release_tree, release_version, roots_at  # noqa: E402
+from support.bundle import RELEASES, release_roots, release_tree, release_version  # noqa: E402
 from support.qemu_frontend import QemuFrontend, parse_error_text  # noqa: E402
 
 from qapidoc import LoadOptions, load_schema  # noqa: E402
@@ -160,19 +161,20 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=9)
     args = parser.parse_args()
     shared = pathlib.Path(os.environ.get("QAPIDOC_SHARED", ROOT.parent / "shared"))
-    bundle = bundle_path(shared)
-    if bundle is None:
-        print("the history bundle is not in ../shared (or $QAPIDOC_SHARED)", file=sys.stderr)
+    bundle = shared / "corpus" / "qemu-qapi-history.bundle"
+    if not bundle.is_file():
+        print(f"the history bundle is not there: {bundle}", file=sys.stderr)
         return 2
     rng = random.Random(args.seed)
     print("| release | roots clean (VERSION / detected) | own suite agrees | differential: verdicts agree "
           "| first error is QEMU's |")
     print("|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
-        repo = bundle_clone(bundle, pathlib.Path(tmp))
+        repo = pathlib.Path(tmp) / "qemu-history"
+        subprocess.run(["git", "clone", "--quiet", str(bundle), str(repo)], check=True)
         for tag in RELEASES:
             tree = release_tree(repo, tag)
-            roots = roots_at(repo, tag)
+            roots = release_roots(repo, tag)
             by_version = sum(exit_code(load_schema(str(r)).diagnostics) == 0 for r in roots.values())
             detected = sum(exit_code(load_schema(str(r), LoadOptions(tree_version=False)).diagnostics) == 0
                            for r in roots.values())

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Set up everything the tests need on a fresh machine, then run them:
 # system packages (QEMU 7.2 for the live QMP tests, Chromium for the
-# browser test; installed only when running as root with apt-get), a
-# virtualenv with the project and its test extras, ajv from npm; then
+# browser test, Go for the code generator test; installed only when running
+# as root with apt-get), a virtualenv with the project and its test extras,
+# ajv and the code generators from npm; then
 # ruff, mypy --strict, the docs build with -W, and pytest.
 #
 #   ./scripts/test.sh [PYTEST ARGS...]
@@ -16,7 +17,8 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
     command -v chromium >/dev/null || missing+=(chromium)
     command -v node >/dev/null || missing+=(nodejs npm)
-    command -v git >/dev/null || missing+=(git)
+    command -v go >/dev/null || missing+=(golang-go)
+    command -v git >/dev/null || missing+=(git)     # qapidoc history and the release tests read the bundle's tags
     if [ ${#missing[@]} -gt 0 ]; then
         say "apt-get install ${missing[*]}"
         apt-get update -qq
@@ -46,6 +48,8 @@ export QAPIDOC_OLD_SPHINX_PYTHON="$PWD/.venv-sphinx62/bin/python"
 if command -v npm >/dev/null; then
     say "npm ci (ajv, for the cross-validator tests)"
     (cd tests/support/ajv && npm ci --no-audit --no-fund --silent)
+    say "npm ci (json-schema-to-typescript, quicktype, typescript, for the code generator tests)"
+    (cd tests/support/codegen && npm ci --no-audit --no-fund --silent)
 fi
 
 export PATH="$PWD/.venv/bin:$PATH"

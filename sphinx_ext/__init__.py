@@ -16,8 +16,10 @@ What it registers:
   roles, per-namespace indices, ``objects.inv`` entries;
 * the directives ``qapi-doc`` / ``qapi:schema``, ``qapi-definition`` /
   ``qapi:definition`` and ``qmp-example`` / ``qapi:example``
-  (:mod:`.directives`); the global names only where no other extension
-  took them (QEMU's own extension registers ``qapi-doc`` too);
+  (:mod:`.directives`), and ``qapi-changelog`` / ``qapi:changelog``
+  (:mod:`.changelog`, with ``qapidoc_history``); the global names only
+  where no other extension took them (QEMU's own extension registers
+  ``qapi-doc`` too);
 * the ``qmp`` Pygments lexer (:mod:`.lexer`);
 * the split pages (:mod:`.pages`) and the JSON Schema files
   (:mod:`.schemafiles`).
@@ -34,6 +36,7 @@ import re
 import weakref
 from typing import Any
 
+from docutils import nodes as docutils_nodes
 from docutils.parsers.rst import directives as docutils_directives
 from sphinx.application import Sphinx
 from sphinx.config import Config
@@ -41,17 +44,21 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
 from . import nodes as qnodes
-from ._core import core
+from . import safety
+from ._core import core, rst_policy
 from .cache import get_schema
+from .changelog import QapiChangelogDirective
 from .directives import (
     QapiDefinitionDirective,
     QapiDocDirective,
     QmpExampleDirective,
+    extra_allowed_directives,
     resolve_schema_path,
     restore_smartquotes,
     unresolved_reference,
 )
 from .domain import KNOWN_NAMESPACES, QapiDomain, make_indices
+from .history import add_config_values as add_history_config
 from .lexer import QmpLexer
 from .pages import DirectiveUse, scan_sources, write_split_pages
 from .schemafiles import write_schema_files
@@ -137,6 +144,10 @@ def _config_inited(app: Sphinx, config: Config) -> None:
     if static not in config.html_static_path:
         config.html_static_path = [*config.html_static_path, static]
     state = _state(app)
+    never = sorted({str(n).lower() for n in config.qapidoc_allowed_directives} & rst_policy.NEVER_DIRECTIVES)
+    if never:
+        logger.warning("qapidoc_allowed_directives: %s read files or are the extension's own; doc comments may "
+                       "never use them", ", ".join(never), type="qapi", subtype="config")
     _tune_gc(app)
     state.uses = scan_sources(app)
     try:
@@ -144,9 +155,16 @@ def _config_inited(app: Sphinx, config: Config) -> None:
     except OSError as err:
         logger.warning("cannot write the split pages: %s", err, type="qapi", subtype="split")
     namespaces: list[str | None] = []
-    for ns in [*config.qapidoc_namespaces, *((u.options.get("namespace") or "").strip() or None
-                                            for u in state.uses)]:
-        if ns not in namespaces:
+    for ns in config.qapidoc_namespaces:
+        problem = safety.namespace_problem(str(ns))
+        if problem is not None:
+            logger.error("qapidoc_namespaces: %s", problem, type="qapi", subtype="namespace")
+        elif ns not in namespaces:
+            namespaces.append(ns)
+    for use in state.uses:
+        ns = (use.options.get("namespace") or "").strip() or None
+        # (the directive reports a namespace that is not one)
+        if ns not in namespaces and (ns is None or safety.namespace_problem(ns) is None):
             namespaces.append(ns)
     if not namespaces:
         namespaces.append(None)
@@ -175,7 +193,8 @@ def _before_read(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> Non
             for path, dialect in _schemas_of(app, use.docname):
                 entry = get_schema(path, dialect)
                 entry.items()
-                entry.diagnostics(app.config.qapidoc_lint, app.config.qapidoc_lint_config)
+                entry.diagnostics(app.config.qapidoc_lint, app.config.qapidoc_lint_config,
+                                  extra_allowed_directives(app.config))
                 split = use.options.get("split")
                 if split in ("module", "section"):
                     entry.plan(split)
@@ -227,12 +246,31 @@ def _write_files(app: Sphinx, exception: Exception | None) -> None:
         return
     domain = app.env.get_domain("qapi")
     assert isinstance(domain, QapiDomain)
-    wanted: dict[tuple[str, Any, Any], None] = {}
+    wanted: set[tuple[str, tuple[int, int] | None]] = set()
     for info in domain.docinfo.values():
         for used in info.get("schemas", []):
-            wanted[(used["path"], used.get("dialect"), used.get("namespace"))] = None
-    if wanted:
-        write_schema_files(str(app.outdir), list(wanted))
+            dialect = used.get("dialect")
+            wanted.add((used["path"], (int(dialect[0]), int(dialect[1])) if dialect else None))
+    for problem in write_schema_files(str(app.outdir), str(app.srcdir), sorted(wanted, key=repr)):
+        logger.error("%s", problem, type="qapi", subtype="jsonschema")
+
+
+def _check_urls(app: Sphinx, doctree: docutils_nodes.document, docname: str) -> None:
+    """``doctree-resolved``, after every other handler: no URL the policy
+    refuses stays on a page that shows a schema, nor in doc-comment text
+    Sphinx copied elsewhere (see :mod:`.safety`)."""
+    domain = app.env.get_domain("qapi")
+    assert isinstance(domain, QapiDomain)
+    files: set[str] = set()
+    for info in domain.docinfo.values():
+        for used in info.get("schemas", []):
+            files.update(used.get("stamps", {}))
+            files.add(used["path"])
+
+    def from_doc_comment(source: str | None) -> bool:
+        return source is not None and source in files
+
+    safety.neutralise_urls(doctree, docname in domain.docinfo, from_doc_comment, from_doc_comment)
 
 
 def _register_directive(app: Sphinx, name: str, cls: type[Any]) -> None:
@@ -258,6 +296,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("qapidoc_smartquotes", False, "env", types=[bool])
     app.add_config_value("qapidoc_unresolved_references", "info", "env", types=[str])
     app.add_config_value("qapidoc_gc_tuning", True, "", types=[bool])
+    add_history_config(app)
 
     app.add_domain(QapiDomain)
     app.add_directive_to_domain("qapi", "schema", QapiDocDirective)
@@ -266,6 +305,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     _register_directive(app, "qapi-doc", QapiDocDirective)
     _register_directive(app, "qapi-definition", QapiDefinitionDirective)
     _register_directive(app, "qmp-example", QmpExampleDirective)
+    app.add_directive_to_domain("qapi", "changelog", QapiChangelogDirective)
+    _register_directive(app, "qapi-changelog", QapiChangelogDirective)
 
     app.add_lexer("qmp", QmpLexer)
     from sphinx.highlighting import lexer_classes
@@ -283,6 +324,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", _build_finished)
     app.connect("doctree-read", restore_smartquotes)
     app.connect("missing-reference", unresolved_reference)
+    # late: after Sphinx's and other extensions' handlers (todolist copies)
+    app.connect("doctree-resolved", _check_urls, priority=900)
     return {
         "version": __version__,
         "env_version": _env_version(),

@@ -97,7 +97,7 @@ def _submodule(name: str) -> ModuleType:
 
 if TYPE_CHECKING:
     import qapidoc as core
-    from qapidoc import diagnostics, rules, source
+    from qapidoc import diagnostics, rst_policy, rules, source
     from qapidoc.frontend import docs, expressions, loader, model, parser
 else:
     core = core_package()
@@ -107,6 +107,7 @@ else:
     loader = _submodule("frontend.loader")
     model = _submodule("frontend.model")
     parser = _submodule("frontend.parser")
+    rst_policy = _submodule("rst_policy")
     rules = _submodule("rules")
     source = _submodule("source")
 
@@ -123,4 +124,4 @@ def optional_submodule(name: str) -> ModuleType | None:
 
 
 __all__ += ["core", "diagnostics", "docs", "expressions", "loader", "model", "optional_submodule", "parser",
-            "rules", "source"]
+            "rst_policy", "rules", "source"]

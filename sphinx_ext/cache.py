@@ -76,11 +76,13 @@ class SchemaEntry:
         text = repr((str(result.dialect), settings, self.files))
         return hashlib.sha1(text.encode()).hexdigest()
 
-    def diagnostics(self, use_lint: bool = True, config: str | None = None) -> list[diag_mod.Diagnostic]:
+    def diagnostics(self, use_lint: bool = True, config: str | None = None,
+                    allowed_directives: frozenset[str] = frozenset()) -> list[diag_mod.Diagnostic]:
         """The findings ``qapidoc lint`` reports for this schema (or, without
-        the lint engine, the loader's)."""
+        the lint engine, the loader's); ``allowed_directives`` are those the
+        project's ``conf.py`` adds to what doc comments may use."""
         if self._diagnostics is None:
-            found = lint_diagnostics(self.path, self.dialect, config) if use_lint else None
+            found = lint_diagnostics(self.path, self.dialect, config, allowed_directives) if use_lint else None
             self._diagnostics = list(self.result.diagnostics) if found is None else found
         return self._diagnostics
 
@@ -115,8 +117,8 @@ def get_schema(path: str, dialect: tuple[int, int] | None = None) -> SchemaEntry
     return entry
 
 
-def lint_diagnostics(path: str, dialect: tuple[int, int] | None,
-                     config_path: str | None = None) -> list[diag_mod.Diagnostic] | None:
+def lint_diagnostics(path: str, dialect: tuple[int, int] | None, config_path: str | None = None,
+                     allowed_directives: frozenset[str] = frozenset()) -> list[diag_mod.Diagnostic] | None:
     """What ``qapidoc lint`` reports for the schema rooted at ``path``, with
     the ``[tool.qapidoc]`` settings it would use (from ``config_path``, else
     the nearest ``pyproject.toml`` above the schema).  None when the lint
@@ -128,7 +130,8 @@ def lint_diagnostics(path: str, dialect: tuple[int, int] | None,
     config = config_mod.load_config(config_path or config_mod.find_pyproject(os.path.dirname(path)))
     selected, _errors = config_mod.resolve_rules(config.select, config.ignore, config.severity, config.path)
     load = loader_mod.LoadOptions(dialect=dialect or config.dialect, module_alone=config.module)
-    settings = runner.LintSettings(selected, load, config.rst_docutils, None)
+    allowed = frozenset(getattr(config, "allowed_directives", ())) | allowed_directives
+    settings = runner.LintSettings(selected, load, config.rst_docutils, None, allowed_directives=allowed)
     found: list[diag_mod.Diagnostic] = list(runner.lint([path], settings).diagnostics)
     return found
 

@@ -8,52 +8,37 @@
 * ``.. qmp-example::`` (also ``.. qapi:example::``): a QMP example.
 
 Doc comments come from schema authors, not from the documentation's
-authors: they are parsed with ``raw`` and every file insertion disabled, and
-with only an allow-list of directives.  A doc comment that tries anything
-else gets a warning at its ``.json`` line, and nothing in the output.
+authors: they are parsed under :mod:`qapidoc.rst_policy`, by :mod:`.safety`.
+A doc comment that tries anything else gets a warning at its ``.json`` line
+(``qapidoc lint``'s finding), and nothing in the output.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar, cast
 
 from docutils import nodes
-from docutils.parsers.rst import Directive, directives, roles
-from docutils.statemachine import StringList
+from docutils.parsers.rst import directives
 from sphinx import addnodes
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, switch_source_input
 
-from . import rstgen
+from . import rstgen, safety
 from ._core import diagnostics as diag_mod
-from ._core import optional_submodule
+from ._core import optional_submodule, rst_policy
 from ._core import rules as rules_mod
 from .cache import SchemaEntry, get_schema
+from .history import since_lookup
 
 __all__ = [
-    "ALLOWED_DIRECTIVES", "QapiDefinitionDirective", "QapiDocDirective", "QmpExampleDirective",
-    "doc_comment_parsing", "emit_diagnostics", "resolve_schema_path", "restore_smartquotes",
-    "unresolved_reference",
+    "LintCoverage", "QapiDefinitionDirective", "QapiDocDirective", "QmpExampleDirective", "emit_diagnostics",
+    "extra_allowed_directives", "resolve_schema_path", "restore_smartquotes", "unresolved_reference",
 ]
 
 logger = logging.getLogger(__name__)
-
-#: directives a doc comment may use (plus every ``qapi:`` one); the
-#: ``qapidoc_allowed_directives`` setting adds more
-ALLOWED_DIRECTIVES = frozenset({
-    "qmp-example", "note", "warning", "tip", "hint", "important", "caution", "danger", "error", "attention",
-    "admonition", "seealso", "code-block", "code", "sourcecode", "parsed-literal", "line-block", "rubric",
-    "topic", "sidebar", "container", "compound", "table", "list-table", "math", "epigraph",
-    "highlights", "pull-quote", "versionadded", "versionchanged", "deprecated", "versionremoved", "index",
-    "centered", "hlist", "todo", "glossary", "class",
-})
-#: roles a doc comment may not use: they copy files into the output
-REFUSED_ROLES = frozenset({"download", "std:download", "raw"})
-_SAFE_SCHEMES = ("http", "https", "ftp", "ftps", "mailto", "news", "irc", "ircs")
 
 _SAVED_QUOTES = "qapidoc_saved_smart_quotes"
 
@@ -113,45 +98,6 @@ def resolve_schema_path(config: Any, srcdir: str, argument: str, docname: str) -
 
 # --- safe parsing of doc comments -------------------------------------------------
 
-class _AnyOptions(dict[str, Any]):
-    def __contains__(self, key: object) -> bool:
-        return True
-
-    def __getitem__(self, key: str) -> Any:
-        return directives.unchanged
-
-
-def _refused_directive(name: str, quiet: bool) -> type[Directive]:
-    class Refused(Directive):  # type: ignore[misc]
-        has_content = True
-        optional_arguments = 99
-        final_argument_whitespace = True
-        option_spec = _AnyOptions()
-
-        def run(self) -> list[nodes.Node]:
-            if quiet:       # qapidoc lint reports it, and its finding is shown
-                return []
-            source, line = self.state_machine.get_source_and_line(self.lineno)
-            what = ("it could insert raw output or files into the documentation"
-                    if name in ("raw", "include", "literalinclude", "image", "figure")
-                    or "include" in name else "it is not on the list of directives doc comments may use "
-                    "(qapidoc_allowed_directives)")
-            logger.warning('directive "%s" refused in a QAPI doc comment: %s', name, what,
-                           location=f"{source}:{line}", type="qapi", subtype="unsafe")
-            return []
-
-    return Refused
-
-
-def _refused_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any,
-                  options: dict[str, Any] | None = None,
-                  content: Sequence[str] = ()) -> tuple[list[nodes.Node], list[nodes.system_message]]:
-    source, line = inliner.reporter.get_source_and_line(lineno)
-    logger.warning('role "%s" refused in a QAPI doc comment: it could copy files into the documentation',
-                   name, location=f"{source}:{line}", type="qapi", subtype="unsafe")
-    return [nodes.Text(text)], []
-
-
 def _default_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any,
                   options: dict[str, Any] | None = None,
                   content: Sequence[str] = ()) -> tuple[list[nodes.Node], list[nodes.system_message]]:
@@ -166,114 +112,50 @@ def _default_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any,
 
 
 class LintCoverage:
-    """What ``qapidoc lint`` already reports about a schema's rST, so that
-    the build does not report it twice."""
+    """Whether ``qapidoc lint`` checks a schema's rST (and its findings are
+    shown), so that the build does not report the same problems twice."""
 
-    def __init__(self, rst: bool, quiet_docutils: bool = False, known: frozenset[str] = frozenset(),
-                 unsafe: frozenset[str] = frozenset()) -> None:
+    def __init__(self, rst: bool, quiet_docutils: bool = False) -> None:
         #: lint checks this schema's rST (QD6xx), and its findings are shown
         self.rst = rst
         #: docutils' own messages about doc comments are left to lint
         self.quiet_docutils = quiet_docutils
-        self.known = known
-        self.unsafe = unsafe
-
-    def reports_directive(self, name: str) -> bool:
-        return self.rst and (name in self.unsafe or name not in self.known)
 
     @classmethod
     def of(cls, config: Any, dialect: tuple[int, int]) -> LintCoverage:
-        if not config.qapidoc_lint or dialect < (5, 2):
+        if not config.qapidoc_lint or dialect < (5, 2) or optional_submodule("lint.rst_checks") is None:
             return cls(False)
-        checks = optional_submodule("lint.rst_checks")
-        if checks is None:
-            return cls(False)
-        return cls(True, config.qapidoc_rst_warnings == "lint", frozenset(getattr(checks, "KNOWN_DIRECTIVES", ())),
-                   frozenset(getattr(checks, "UNSAFE_DIRECTIVES", ())))
+        return cls(True, config.qapidoc_rst_warnings == "lint")
 
 
-@contextlib.contextmanager
-def doc_comment_parsing(state: Any, allowed: frozenset[str], lint: LintCoverage | None = None) -> Iterator[None]:
-    """Parse with raw output and file insertion off, only ``allowed``
-    directives, no file-copying roles, and `` `Name` `` as a QAPI reference.
-
-    Where ``qapidoc lint`` checks the rST of doc comments, docutils' own
-    messages are not shown: the lint findings are (they are the same
-    problems, found once, at the same lines)."""
-    lint = lint or LintCoverage(False)
-    settings = state.document.settings
-    reporter = state.document.reporter
-    report_level = reporter.report_level
-    if lint.quiet_docutils:
-        reporter.report_level = 5
-    saved = (getattr(settings, "raw_enabled", True), getattr(settings, "file_insertion_enabled", True))
-    settings.raw_enabled = False
-    settings.file_insertion_enabled = False
-    lookup_directive = directives.directive
-    lookup_role = roles.role
-    default = roles._roles.get("")
-
-    def directive(name: str, language: Any, document: Any) -> tuple[Any, list[Any]]:
-        found: tuple[Any, list[Any]] = lookup_directive(name, language, document)
-        cls, messages = found
-        lower = name.lower()
-        if lower not in allowed and not lower.startswith("qapi:"):
-            return _refused_directive(name, lint.reports_directive(lower)), []
-        return cls, messages
-
-    def role(name: str, language: Any, lineno: int, reporter: Any) -> tuple[Any, list[Any]]:
-        if name.lower() in REFUSED_ROLES:
-            return _refused_role, []
-        found: tuple[Any, list[Any]] = lookup_role(name, language, lineno, reporter)
-        return found
-
-    directives.directive = directive
-    roles.role = role
-    roles._roles[""] = _default_role
-    try:
-        yield
-    finally:
-        directives.directive = lookup_directive
-        roles.role = lookup_role
-        if default is None:
-            roles._roles.pop("", None)
-        else:
-            roles._roles[""] = default
-        settings.raw_enabled, settings.file_insertion_enabled = saved
-        reporter.report_level = report_level
-
-
-def _neutralise_links(node: nodes.Element) -> None:
-    """A doc comment cannot link to ``javascript:`` and the like."""
-    for ref in list(node.findall(nodes.reference)):
-        uri = ref.get("refuri")
-        if not uri:
-            continue
-        m = re.match(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):", uri)
-        if m and m.group(1).lower() not in _SAFE_SCHEMES:
-            logger.warning('link to "%s:" URI refused in a QAPI doc comment', m.group(1), location=ref,
-                           type="qapi", subtype="unsafe")
-            ref.replace_self(nodes.inline(ref.rawsource, "", *ref.children))
+def extra_allowed_directives(config: Any) -> frozenset[str]:
+    """What ``qapidoc_allowed_directives`` adds to the directives doc
+    comments may use (never those that read files or are the extension's)."""
+    names = frozenset(str(n).lower() for n in config.qapidoc_allowed_directives)
+    return names - rst_policy.NEVER_DIRECTIVES
 
 
 def parse_generated(directive: SphinxDirective, rendered: rstgen.Rendered, *,
                     titles: bool, lint: LintCoverage | None = None) -> list[nodes.Node]:
     """Parse generated rST (its lines mapped to the schema) safely."""
-    content = StringList([line.text for line in rendered.lines],
-                         items=[(line.source, max(line.line - 1, 0)) for line in rendered.lines])
+    content = safety.string_list(rendered.lines)
     container = nodes.container()
     state = directive.state
-    allowed = ALLOWED_DIRECTIVES | frozenset(directive.config.qapidoc_allowed_directives)
+    lint = lint or LintCoverage(False)
+    allowed = extra_allowed_directives(directive.config)
     memo = state.memo
     styles, level = memo.title_styles, memo.section_level
-    with doc_comment_parsing(state, allowed, lint), switch_source_input(state, content):
+    with safety.doc_comment_parsing(state, allowed, _default_role, quiet=lint.rst,
+                                    quiet_docutils=lint.quiet_docutils), \
+            switch_source_input(state, content):
         if titles:
             memo.title_styles, memo.section_level = [], 0
         try:
             state.nested_parse(content, 0, container, match_titles=titles)
         finally:
             memo.title_styles, memo.section_level = styles, level
-    _neutralise_links(container)
+    if not lint.rst:
+        safety.report_links(container.children, content)
     for ref in container.findall(addnodes.pending_xref):
         if not ref.get("qapi:generated"):
             ref["qapi:doctext"] = True     # written by the schema's author
@@ -342,6 +224,16 @@ def _item_offset(item: rstgen.Item) -> int:
 
 # --- qapi-doc -------------------------------------------------------------------
 
+def namespace_option(text: str | None) -> str:
+    """The ``:namespace:`` option: an identifier (docutils reports a
+    ValueError as an error at the directive's line, and does not run it)."""
+    value = (text or "").strip()
+    problem = safety.namespace_problem(value) if value else None
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
 def _list(text: str | None) -> tuple[str, ...]:
     return tuple(w for w in re.split(r"[\s,]+", text or "") if w)
 
@@ -402,7 +294,8 @@ class _SchemaDirective(SphinxDirective):
         return parse_generated(self, rendered, titles=titles, lint=lint)
 
     def diagnostics(self, entry: SchemaEntry) -> list[diag_mod.Diagnostic]:
-        return entry.diagnostics(self.config.qapidoc_lint, self.config.qapidoc_lint_config)
+        return entry.diagnostics(self.config.qapidoc_lint, self.config.qapidoc_lint_config,
+                                 extra_allowed_directives(self.config))
 
     def save_context(self) -> dict[str, Any]:
         return {k: self.env.ref_context[k] for k in _CONTEXT_KEYS if k in self.env.ref_context}
@@ -433,7 +326,7 @@ class QapiDocDirective(_SchemaDirective):
     required_arguments = 1
     has_content = False
     option_spec: ClassVar[dict[str, Any]] = {
-        "namespace": directives.unchanged,
+        "namespace": namespace_option,
         "split": lambda arg: directives.choice(arg, ("none", "module", "section")),
         "split-dir": directives.unchanged,
         "part": directives.unchanged,
@@ -466,8 +359,9 @@ class QapiDocDirective(_SchemaDirective):
             include=_list(self.options.get("include")),
             exclude=_list(self.options.get("exclude")),
             modules=_list(self.options.get("modules")),
-            schema_links=schema_links(self.env, entry, namespace),
+            schema_links=schema_links(self.env, entry),
             no_index="no-index" in self.options,
+            since=since_lookup(self.config, str(self.env.srcdir), entry),
         )
 
     def run(self) -> list[nodes.Node]:
@@ -529,8 +423,10 @@ class QapiDocDirective(_SchemaDirective):
         return self.parse(entry, rendered, titles=True)
 
     def run_front(self, path: str, entry: SchemaEntry, split: str, options: rstgen.RenderOptions) -> list[nodes.Node]:
-        from .pages import split_dir
+        from .pages import refused, split_dir
 
+        if refused(str(self.env.srcdir), self.env.docname) is not None:
+            return []       # said when the pages were to be written
         result = entry.result
         preamble, parts = entry.plan(split)
         found = self.diagnostics(entry)
@@ -573,7 +469,7 @@ class QapiDefinitionDirective(_SchemaDirective):
     required_arguments = 1
     option_spec: ClassVar[dict[str, Any]] = {
         "schema": directives.unchanged,
-        "namespace": directives.unchanged,
+        "namespace": namespace_option,
         "dialect": directives.unchanged,
         "no-index": directives.flag,
         "inline": lambda arg: directives.choice(arg, ("members", "pointer")),
@@ -598,8 +494,9 @@ class QapiDefinitionDirective(_SchemaDirective):
         namespace = (self.options.get("namespace") or "").strip() or None
         inline = self.options.get("inline") or self.config.qapidoc_inline
         options = rstgen.RenderOptions(namespace=namespace, inline=inline != "pointer",
-                                       schema_links=schema_links(self.env, entry, namespace),
-                                       no_index="no-index" in self.options, partial=True)
+                                       schema_links=schema_links(self.env, entry),
+                                       no_index="no-index" in self.options, partial=True,
+                                       since=since_lookup(self.config, str(self.env.srcdir), entry))
         saved = self.save_context()
         self.env.ref_context["qapi:quiet"] = True
         try:

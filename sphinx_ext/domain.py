@@ -30,6 +30,7 @@ from sphinx.util.docutils import SphinxDirective, switch_source_input
 from sphinx.util.nodes import make_refnode
 
 from . import nodes as qnodes
+from . import safety
 from .rstgen import anchor, member_anchor
 
 __all__ = ["QapiDomain", "kind_label", "make_indices"]
@@ -168,6 +169,12 @@ def type_xref(env: BuildEnvironment, name: str, *, quiet: bool = False, role: st
 
 def cond_badge(text: str) -> qnodes.badge:
     return _badge("", "if", nodes.Text("if "), nodes.literal(text, text))
+
+
+def since_badge(release: str) -> qnodes.badge:
+    """The release a member, value or branch appeared in (from the history)."""
+    release = release.strip()
+    return _badge(f"since {release}", "since")
 
 
 def feature_badges(names: Iterable[str]) -> list[nodes.Node]:
@@ -320,6 +327,10 @@ class QapiNamespace(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         ns = self.arguments[0].strip() if self.arguments else ""
+        problem = safety.namespace_problem(ns) if ns else None
+        if problem is not None:
+            logger.error("%s", problem, location=self.get_location(), type="qapi", subtype="namespace")
+            return []
         if ns:
             self.env.ref_context["qapi:namespace"] = ns
         else:
@@ -340,9 +351,9 @@ class QapiModule(SphinxDirective):
 # --- rows: members, values, branches, features --------------------------------------------
 
 _ROW_OPTIONS = {
-    "member": frozenset({"type", "optional", "if", "features", "origin", "path"}),
+    "member": frozenset({"type", "optional", "if", "features", "origin", "path", "since"}),
     "feature": frozenset({"if"}),
-    "branch": frozenset({"type", "if", "path", "pointer"}),
+    "branch": frozenset({"type", "if", "path", "pointer", "since"}),
     "pointer": frozenset(),
 }
 _ROLE_OF_FIELD = {"Values": "value", "Alternatives": "alternative", "Features": "feature"}
@@ -394,6 +405,9 @@ class _Rows:
         origin = options.get("origin")
         if origin:
             badges.append(_badge("", "origin", nodes.Text("from "), type_xref(self.env, origin.strip())))
+        since = options.get("since")
+        if since:
+            badges.append(since_badge(since))
         term.extend(_spaced(badges))
         self.register(full, node_id, self.field_role)
         return term
@@ -428,9 +442,15 @@ class _Rows:
         if type_name:
             term += nodes.Text(": the members of " if "pointer" in options else ": members of ")
             term += type_xref(self.env, type_name.strip())
+        badges = []
         cond = options.get("if")
         if cond:
-            term.extend(_spaced([cond_badge(cond)]))
+            badges.append(cond_badge(cond))
+        since = options.get("since")
+        if since:
+            badges.append(since_badge(since))
+        if badges:
+            term.extend(_spaced(badges))
         self.register(full, node_id, "branch")
         return term
 
@@ -485,8 +505,8 @@ class _RowDirective(_SpecDirective):
 
 class QapiMember(_RowDirective):
     """``.. qapi:member:: NAME`` with ``:type:``, ``:optional:``, ``:if:``,
-    ``:features:``, ``:origin:`` (the type it comes from) and ``:path:``
-    (the branches it is under)."""
+    ``:features:``, ``:origin:`` (the type it comes from), ``:path:`` (the
+    branches it is under) and ``:since:`` (the release it appeared in)."""
 
     kind = "member"
 
@@ -499,7 +519,8 @@ class QapiFeature(_RowDirective):
 
 class QapiBranch(_RowDirective):
     """``.. qapi:branch:: TAG VALUE`` with ``:type:``, ``:if:``, ``:path:``,
-    ``:pointer:``: the members a union has when ``TAG`` is ``VALUE``."""
+    ``:pointer:``, ``:since:``: the members a union has when ``TAG`` is
+    ``VALUE``."""
 
     kind = "branch"
 
@@ -563,10 +584,11 @@ def compile_rows(content: StringList) -> tuple[StringList, list[RowSpec]] | None
         kind = m.group(2)
         index = len(specs)
         specs.append(RowSpec(kind, head, options, branches[-1][1] if branches else None))
-        source, offset = content.info(i)
-        out.append("", source, offset)
-        out.append(f"qapi-row-{index}", source, offset)
-        out.append("", source, offset)
+        # (items kept as they are: they say which lines the extension wrote)
+        row_item = content.items[i]
+        for marker in ("", f"qapi-row-{index}", ""):
+            out.data.append(marker)
+            out.items.append(row_item)
         if kind == "branch":
             branches.append((indent, index))
             i = j
@@ -579,9 +601,9 @@ def compile_rows(content: StringList) -> tuple[StringList, list[RowSpec]] | None
             end += 1
         for k in range(j, end):
             text = content[k]
-            source, offset = content.info(k)
             cut = min(body_indent or 0, _indent(text))
-            out.append(text[cut:] if text.strip() else "", source, offset)
+            out.data.append(text[cut:] if text.strip() else "")
+            out.items.append(content.items[k])
         i = end
     return out, specs
 
@@ -965,7 +987,13 @@ class QapiDomain(Domain):
         for table in ("objects", "members"):
             mine = self.data.setdefault(table, {})
             for key, entry in otherdata.get(table, {}).items():
-                if entry.docname in docnames:
+                if entry.docname not in docnames:
+                    continue
+                other = mine.get(key)
+                # A name defined on two pages (reported): the later page in
+                # reading order wins, as in a serial build, whatever order the
+                # parallel readers finish in.
+                if other is None or other.docname <= entry.docname:
                     mine[key] = entry
         for docname, info in otherdata.get("docs", {}).items():
             if docname in docnames:
@@ -1057,7 +1085,7 @@ class QapiDomain(Domain):
         # An object type per namespace and kind ("QMP event"), for Sphinx's
         # search to say "SHUTDOWN (QMP event)"; it has no role of its own.
         namespaces = {*getattr(env.config, "qapidoc_namespaces", ()), *KNOWN_NAMESPACES}
-        for ns in sorted(n for n in namespaces if n):
+        for ns in sorted(n for n in namespaces if n and safety.namespace_problem(str(n)) is None):
             for kind, (label, _prio) in _KINDS.items():
                 self.add_object_type(namespaced_type(ns, kind), ObjType(f"{ns} {label}"))
 

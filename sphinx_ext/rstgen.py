@@ -36,7 +36,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -60,11 +60,16 @@ SourceFile = source_mod.SourceFile
 # --- output lines ---------------------------------------------------------------------
 
 class RstLine(NamedTuple):
-    """One generated line and where it came from (``line`` is 1-based)."""
+    """One line and where it came from (``line`` is 1-based).
+
+    ``generated`` lines are the extension's own (the ``qapi:`` directives
+    and their options); the others hold doc text, which may use only what
+    :mod:`qapidoc.rst_policy` allows (see :mod:`.safety`)."""
 
     text: str
     source: str
     line: int
+    generated: bool = False
 
 
 class _Out:
@@ -78,11 +83,16 @@ class _Out:
         self.deps: set[str] = set()
 
     def add(self, text: str, source: str, line: int) -> None:
-        self.lines.append(RstLine(self.indent + text if text else "", source, line))
+        """A line of the extension's own."""
+        self.lines.append(RstLine(self.indent + text if text else "", source, line, True))
+
+    def add_doc(self, text: str, source: str, line: int) -> None:
+        """A line of doc text (or holding some)."""
+        self.lines.append(RstLine(self.indent + text if text else "", source, line, False))
 
     def blank(self, source: str = "", line: int = 0) -> None:
         if self.lines and self.lines[-1].text:
-            self.lines.append(RstLine("", source or self.lines[-1].source, line or self.lines[-1].line))
+            self.lines.append(RstLine("", source or self.lines[-1].source, line or self.lines[-1].line, True))
 
     def push(self, by: str = "   ") -> str:
         old = self.indent
@@ -399,6 +409,10 @@ class RenderOptions:
     title_level: int = 1
     #: no index entries and no targets (another page renders the same)
     no_index: bool = False
+    #: (documenting definition, member/value/branch name) -> the release it
+    #: first appears in (``qapidoc_history``), shown on rows whose doc says
+    #: nothing of when
+    since: Callable[[str, str], str | None] | None = field(default=None, compare=False)
 
     @property
     def filtering(self) -> bool:
@@ -516,6 +530,14 @@ class _Context:
     def doc_of(self, name: str) -> docs_mod.DocComment | None:
         return self.result.doc_for.get(name)
 
+    def since(self, owner: str, name: str, section: docs_mod.DocSection | None) -> str | None:
+        """The release badge of a row, from the history, unless its
+        description says when itself."""
+        lookup = self.options.since
+        if lookup is None or (section is not None and _SINCE_WORD.search(section.text)):
+            return None
+        return lookup(owner, name)
+
     def visible_origin(self, type_name: str) -> str:
         """The definition a member of ``type_name`` is documented in."""
         entity = self.schema.entities.get(type_name)
@@ -627,7 +649,7 @@ def _render_heading(ctx: _Context, out: _Out, item: Heading) -> None:
     ctx.heading_depth = level
     out.blank()
     title = item.title
-    out.add(_escape_title(title), item.source, item.line)
+    out.add_doc(_escape_title(title), item.source, item.line)
     out.add(_TITLE_CHARS[level - 1] * max(len(title), 3), item.source, item.line)
     out.blank()
 
@@ -796,7 +818,7 @@ def _emit_text(ctx: _Context, out: _Out, file: SourceFile, lines: Sequence[DocLi
                 text = f"{m.group(1)}.. qapi:example::{m.group(2)}"
             else:
                 text = _subst_refs(text, rows, error_classes)
-        out.add(text.rstrip(), source, lineno)
+        out.add_doc(text.rstrip(), source, lineno)
 
 
 # --- legacy (texinfo-era, before QEMU 5.2) doc markup -----------------------------------
@@ -890,6 +912,9 @@ _KIND_OF_META = {"struct": "struct", "union": "union", "enum": "enum", "alternat
                  "command": "command", "event": "event"}
 
 
+_SINCE_WORD = re.compile(r"(?i)\bsince\b")
+
+
 def _special_features(features: Iterable[expr_mod.Feature]) -> list[str]:
     return [f.name for f in features if f.name in ("deprecated", "unstable")]
 
@@ -965,9 +990,9 @@ def _render_rows(ctx: _Context, out: _Out, entity: model_mod.Entity, doc: docs_m
         out.blank()
         old = out.push()
         for value in entity.values:
-            _member_row(ctx, out, value.name, None, False, value.cond, value.features, None,
-                        doc.arg(value.name) if doc is not None else None, doc, rows, (value.name,), source,
-                        line)
+            section = doc.arg(value.name) if doc is not None else None
+            _member_row(ctx, out, value.name, None, False, value.cond, value.features, None, section, doc, rows,
+                        (value.name,), source, line, ctx.since(entity.name, value.name, section))
         out.indent = old
         return
     if isinstance(entity, model_mod.AlternateType):
@@ -1039,10 +1064,10 @@ def _object_rows(ctx: _Context, out: _Out, obj: model_mod.ObjectType, default_or
         doc = ctx.doc_of(origin)
         if doc is not None:
             out.deps.add(doc.raw.file.path)
+        section = doc.arg(member.name) if doc is not None else None
         _member_row(ctx, out, member.name, type_expr(schema, member.type), member.optional, member.cond,
-                    member.features, origin if origin != default_origin else None,
-                    doc.arg(member.name) if doc is not None else None, doc, rows, (*path, member.name), source,
-                    line)
+                    member.features, origin if origin != default_origin else None, section, doc, rows,
+                    (*path, member.name), source, line, ctx.since(origin, member.name, section))
     if obj.variants is None:
         return
     tag = obj.variants.tag.name
@@ -1059,6 +1084,11 @@ def _object_rows(ctx: _Context, out: _Out, obj: model_mod.ObjectType, default_or
             out.add(f"   :path: {'.'.join(path)}", source, line)
         if variant.cond is not None:
             out.add(f"   :if: {cond_text(variant.cond)}", source, line)
+        tag_doc = ctx.visible_origin(obj.variants.tag.type)
+        tag_entry = ctx.doc_of(tag_doc)
+        since = ctx.since(tag_doc, variant.name, tag_entry.arg(variant.name) if tag_entry is not None else None)
+        if since is not None:
+            out.add(f"   :since: {since}", source, line)
         if not inline:
             out.add("   :pointer:", source, line)
         out.blank()
@@ -1074,7 +1104,7 @@ def _object_rows(ctx: _Context, out: _Out, obj: model_mod.ObjectType, default_or
 def _member_row(ctx: _Context, out: _Out, name: str, type_name: str | None, optional: bool, cond: object,
                 features: Iterable[expr_mod.Feature], origin: str | None, section: docs_mod.DocSection | None,
                 doc: docs_mod.DocComment | None, rows: _Rows, path: tuple[str, ...], source: str,
-                line: int) -> None:
+                line: int, since: str | None = None) -> None:
     row_source, row_line = source, line
     if section is not None and doc is not None:
         row_source = doc.raw.file.path
@@ -1091,6 +1121,8 @@ def _member_row(ctx: _Context, out: _Out, name: str, type_name: str | None, opti
         out.add(f"   :features: {' '.join(feature_names)}", row_source, row_line)
     if origin is not None:
         out.add(f"   :origin: {origin}", row_source, row_line)
+    if since is not None:
+        out.add(f"   :since: {since}", row_source, row_line)
     if len(path) > 1:
         out.add(f"   :path: {'.'.join(path[:-1])}", row_source, row_line)
     out.blank()
@@ -1206,5 +1238,5 @@ def _legacy_example(ctx: _Context, out: _Out, file: SourceFile, section: docs_mo
     out.blank()
     for i, x in enumerate(lines):
         text = x.text.strip() if (i == 0 and first_on_tag) else x.text[min(indent, _indent_of(x.text)):]
-        out.add(("   " + text.rstrip()) if text.strip() else "", file.path, file.line_of(x.hash_offset))
+        out.add_doc(("   " + text.rstrip()) if text.strip() else "", file.path, file.line_of(x.hash_offset))
     out.blank()

@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
-from support.ajv import AjvUnavailableError, ajv_available, ajv_number_collision, defs_keys, ensure_installed, run_ajv
+from support.ajv import (
+    AjvUnavailableError,
+    ajv_available,
+    ajv_number_collision,
+    defs_keys,
+    documented_setup,
+    ensure_installed,
+    run_ajv,
+)
 from support.jsonschema_rs_check import rs_available, rs_compile, rs_verdicts
 from support.qapi_instances import NUMBER_BOUNDS, numbers_in
 from support.verdicts import PyVerdicts, meta_errors
@@ -439,7 +447,8 @@ def test_ajv_strict_compiles_and_agrees(variants: dict[tuple[str, bool], Generat
             if key is not None and not _ajv_unreliable(case):
                 items.append((key, case.instance))
                 expected.append(case.valid)
-    result = run_ajv(schemas, compile_ids, items, draft=draft)
+    options, keywords = documented_setup()     # what docs/jsonschema.rst tells a consumer to register
+    result = run_ajv(schemas, compile_ids, items, draft=draft, options=options, keywords=keywords)
     assert result.errors == {}
     wrong = [(i, e) for i, g, e in zip(items, result.verdicts, expected, strict=True) if g is not e]
     assert wrong == []

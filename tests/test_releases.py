@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.agreement import disagreement
-from support.bundle import RELEASES, release_tree, release_version, roots_at
+from support.bundle import RELEASES, release_roots, release_tree, release_version
 from support.qemu_frontend import FrontendUnavailable, QemuFrontend
 
 from qapidoc import LoadOptions, load_schema
@@ -69,7 +69,7 @@ def frontends(history_repo: pathlib.Path) -> Iterator[Frontends]:
 @pytest.mark.parametrize("tag", RELEASES)
 def test_every_root_checks_clean(history_repo: pathlib.Path, frontends: Frontends, tag: str,
                                  capsys: pytest.CaptureFixture[str]) -> None:
-    roots = roots_at(history_repo, tag)
+    roots = release_roots(history_repo, tag)
     assert "qmp" in roots and "qga" in roots
     assert ("qsd" in roots) == (release_version(tag) >= (5, 0))
     major, minor = release_version(tag)
@@ -88,7 +88,7 @@ def test_detection_alone_keeps_every_root_clean(history_repo: pathlib.Path, tag:
     """Outside a QEMU tree (no ``VERSION``), the dialect detected from the
     schema alone accepts it too: detection never picks a release whose
     rules the schema breaks where another release accepts it."""
-    for kind, root in roots_at(history_repo, tag).items():
+    for kind, root in release_roots(history_repo, tag).items():
         result = load_schema(str(root), LoadOptions(tree_version=False))
         assert result.dialect.origin != "version-file"
         errors = [f"{d.span}: {d.message}" for d in result.diagnostics if d.severity is Severity.ERROR]
@@ -135,7 +135,7 @@ def test_qga_mutants_agree_with_qemu(history_repo: pathlib.Path, frontends: Fron
     """A mutated QGA schema, read by the dialect its tree's VERSION names:
     qapidoc's verdict is QEMU's (accept, or reject where QEMU does)."""
     tag = data.draw(st.sampled_from(WITH_FRONTEND))
-    root = roots_at(history_repo, tag)["qga"]
+    root = release_roots(history_repo, tag)["qga"]
     original = root.read_text()
     assert not re.search(r"^\{\s*'include'", original, re.MULTILINE), "QGA is one file"
     mutant = root.with_name("zz-mutant.json")

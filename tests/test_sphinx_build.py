@@ -62,7 +62,8 @@ def definition(text: str, anchor: str) -> str:
 def test_split_pages_and_their_table_of_contents(good: pathlib.Path) -> None:
     pages = sorted(p.name for p in (good / "src" / "ref").glob("*.rst"))
     assert pages == ["base-types.rst", "builtin-types.rst", "test-schema.rst", "things.rst"]
-    assert (good / "src" / "ref" / ".gitignore").read_text().strip().endswith("*")
+    ignored = (good / "src" / "ref" / ".gitignore").read_text().splitlines()[1:]
+    assert sorted(ignored) == sorted(["/.gitignore", "/.qapidoc-pages", *(f"/{p}" for p in pages)])
     front = html(good, "ref")
     for part in ("test-schema", "base-types", "things", "builtin-types"):
         assert f'href="ref/{part}.html"' in front
@@ -152,7 +153,9 @@ def test_json_schema_files_are_copied_and_linked(good: pathlib.Path) -> None:
     target = (good / "html" / "ref" / m.group(1)).resolve()
     data = json.loads(target.read_text())
     assert data["$id"].endswith("events/THING_GONE.json")
-    assert (good / "html" / "_qapidoc" / "qmp" / "types.json").exists()
+    directory = target.parent.parent
+    assert directory.parent == good / "html" / "_qapidoc" and directory.name.startswith("qapi-schema-")
+    assert (directory / "types.json").exists() and (directory / ".qapidoc-files").exists()
 
 
 def test_text_output_reads_well(tmp_path: pathlib.Path, good: pathlib.Path) -> None:

@@ -77,9 +77,13 @@ __all__ = [
     "Level",
     "Promise",
     "Verdict",
+    "classify",
     "compare",
+    "cond_text",
     "counts_by_kind",
+    "promise_of",
     "render_cond",
+    "weakest",
 ]
 
 Level = Literal["compatible", "caution", "breaking"]
@@ -191,6 +195,13 @@ def _norm_cond(cond: Cond | None) -> Cond | None:
     if isinstance(cond, CondAny):
         return CondAny(tuple(_norm_cond(c) or c for c in cond.operands))
     return cond
+
+
+def cond_text(cond: Cond | None) -> str | None:
+    """A condition as text, read as :func:`compare` reads it (``defined(X)``
+    as ``X``); None for none."""
+    normal = _norm_cond(cond)
+    return render_cond(normal) if normal is not None else None
 
 
 def render_cond(cond: Cond) -> str:
@@ -393,6 +404,31 @@ _CLASSIFY = {
     Kind.CONDITION_ADDED: _v_condition, Kind.CONDITION_REMOVED: _v_condition,
     Kind.CONDITION_CHANGED: _v_condition,
 }
+
+
+def classify(kind: Kind, directions: Iterable[str], *, optional: bool = False, relation: str = "",
+             strings: bool = False, name: str = "") -> tuple[Verdict, Verdict]:
+    """The verdicts for clients and for the server of a change of ``kind``
+    reached in ``directions`` (``input``, ``output``, ``none``), as
+    :func:`compare` gives them.  ``optional``: of the member concerned;
+    ``relation`` (``wider``, ``narrower``, ``different``) and ``strings``:
+    of a type change; ``name``: of the feature, flag or JSON type."""
+    return _verdicts(kind, _Facts(optional, relation, strings, name), directions)
+
+
+def promise_of(name: str, features: Iterable[str]) -> Promise:
+    """What an element named ``name`` with these features promises."""
+    names = set(features)
+    if "unstable" in names or _UNSTABLE_NAME.match(name):
+        return "unstable"
+    if "deprecated" in names:
+        return "deprecated"
+    return "stable"
+
+
+def weakest(a: Promise, b: Promise) -> Promise:
+    """The weaker of two promises (``unstable`` before ``deprecated``)."""
+    return a if PROMISES.index(a) <= PROMISES.index(b) else b
 
 
 def _verdicts(kind: Kind, facts: _Facts, directions: Iterable[str]) -> tuple[Verdict, Verdict]:

@@ -63,12 +63,14 @@ __all__ = [
     "ERROR_REPLY_FILE",
     "GREETING_FILE",
     "INDEX_FILE",
+    "PROFILES",
     "REPLY_FILE",
     "SERVER_FILE",
     "Draft",
     "GenerateOptions",
     "GeneratedSchemas",
     "JsonSchema",
+    "Profile",
     "dump_json",
     "evaluate_condition",
     "event_file",
@@ -78,6 +80,12 @@ __all__ = [
 ]
 
 Draft = Literal["2020-12", "7"]
+#: "validation": the file tree described in docs/jsonschema.rst, whose
+#: unions select their branch with if/then (a validator reports the
+#: branch's own errors); "codegen": one self-contained document that code
+#: generators understand (see :mod:`qapidoc.backends.jsonschema_codegen`)
+Profile = Literal["validation", "codegen"]
+PROFILES: tuple[Profile, ...] = ("validation", "codegen")
 #: A JSON Schema: an object or a boolean.
 JsonSchema = dict[str, Any] | bool
 _Obj = dict[str, Any]
@@ -112,6 +120,9 @@ def reply_file(name: str) -> str:
 _URI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
+_RELEASE = re.compile(r"[0-9]+\.[0-9]+(\.[0-9]+)?")
+
+
 def _normalize_base(base: str) -> str:
     if not _URI_SCHEME.match(base) or any(c.isspace() for c in base) or "#" in base:
         raise ValueError(f"base URI {base!r} is not an absolute URI without a fragment "
@@ -132,7 +143,12 @@ class GenerateOptions:
     """
 
     draft: Draft = "2020-12"
+    #: every ``$id`` starts with it; the default one gets the release added
+    #: (``urn:qapidoc:qmp:10.2.0:``) when ``release`` is known
     base_uri: str = DEFAULT_BASE_URI
+    #: the QEMU release the schema comes from (``10.2.0``), when known
+    release: str | None = None
+    profile: Profile = "validation"
     #: the wire view: no type names, every message schema stands alone
     inline: bool = False
     defines: AbstractSet[str] | None = None
@@ -148,7 +164,16 @@ class GenerateOptions:
     def __post_init__(self) -> None:
         if self.draft not in DRAFTS:
             raise ValueError(f"unsupported JSON Schema draft {self.draft!r}; use '2020-12' or '7'")
-        object.__setattr__(self, "base_uri", _normalize_base(self.base_uri))
+        if self.profile not in PROFILES:
+            raise ValueError(f"unknown profile {self.profile!r}; use {' or '.join(map(repr, PROFILES))}")
+        if self.profile == "codegen" and self.inline:
+            raise ValueError("the codegen profile names every type; it has no inline view")
+        if self.release is not None and not _RELEASE.fullmatch(self.release):
+            raise ValueError(f"QEMU release {self.release!r} is not a version number like '10.2.0'")
+        base = self.base_uri
+        if self.release is not None and base == DEFAULT_BASE_URI:
+            base = f"{DEFAULT_BASE_URI}{self.release}:"
+        object.__setattr__(self, "base_uri", _normalize_base(base))
         if self.defines is not None:
             object.__setattr__(self, "defines", frozenset(self.defines))
 
@@ -464,9 +489,7 @@ class _Generator:
             return self.builtin(ent)
         out: _Obj = {}
         if isinstance(ent, (EnumType, ObjectType, AlternateType)) and not ent.is_implicit:
-            self.describe(out, self.body_text(name))
-            self.features(out, ent.features)
-            self.mark(out, ent.cond)
+            self.annotate_definition(out, ent)
         if isinstance(ent, EnumType):
             out.update(self.enum(ent))
         elif isinstance(ent, ObjectType):
@@ -477,6 +500,12 @@ class _Generator:
         else:   # pragma: no cover - the model has no other types
             raise AssertionError(f"no schema for type {name!r}")
         return out
+
+    def annotate_definition(self, out: _Obj, ent: EnumType | ObjectType | AlternateType) -> None:
+        """The annotations of a named type's own schema: description, features, condition."""
+        self.describe(out, self.body_text(ent.name))
+        self.features(out, ent.features)
+        self.mark(out, ent.cond)
 
     @staticmethod
     def builtin(ent: BuiltinType) -> JsonSchema:
@@ -507,6 +536,11 @@ class _Generator:
 
     def member(self, member: ObjectMember) -> _Obj:
         out = self.use(member.type)
+        self.annotate_member(out, member)
+        return out
+
+    def annotate_member(self, out: _Obj, member: ObjectMember) -> None:
+        """A member's annotations on its schema: description, features, condition."""
         doc = self.owner_doc(member.defined_in)
         text = _section_text(doc.arg(member.name)) if doc is not None else None
         if text is not None:
@@ -514,7 +548,6 @@ class _Generator:
             out["description"] = text
         self.features(out, member.features)
         self.mark(out, member.cond)
-        return out
 
     def fill_object(self, out: _Obj, members: tuple[ObjectMember, ...], variants: Variants | None,
                     known: tuple[str, ...]) -> None:
@@ -913,6 +946,9 @@ def generate(schema: Schema, options: GenerateOptions | None = None,
              docs: Mapping[str, DocComment] | None = None) -> GeneratedSchemas:
     """JSON Schema documents for ``schema`` (docs: ``LoadResult.doc_for``)."""
     options = options or GenerateOptions()
+    if options.profile != "validation":
+        raise ValueError("generate() writes the validation profile; for the codegen profile use "
+                         "qapidoc.backends.jsonschema_codegen.generate_codegen()")
     gen = _Generator(schema, options, docs)
     commands = sorted((c for c in schema.commands() if gen.included(c.cond)), key=lambda c: c.name)
     events = sorted((e for e in schema.events() if gen.included(e.cond)), key=lambda e: e.name)
@@ -941,7 +977,9 @@ def _index(result: GeneratedSchemas, commands: list[CommandEntity]) -> _Obj:
     options = result.options
     out: _Obj = {
         "generator": "qapidoc jsonschema",
+        "profile": options.profile,
         "draft": options.draft,
+        "qemu-release": options.release,
         "view": "inline" if options.inline else "named",
         "base-uri": options.base_uri,
         "defines": sorted(options.defines) if options.defines is not None else None,

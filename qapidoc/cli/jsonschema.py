@@ -24,10 +24,15 @@ import tempfile
 from pathlib import Path, PurePosixPath
 from typing import TextIO
 
-from ..backends.jsonschema import DEFAULT_BASE_URI, DRAFTS, GenerateOptions, dump_json, generate
-from ..frontend.loader import LoadResult, load_schema
+from ..backends.history import History
+from ..backends.jsonschema import DEFAULT_BASE_URI, DRAFTS, PROFILES, GenerateOptions, dump_json, generate
+from ..backends.jsonschema_codegen import generate_codegen
+from ..backends.jsonschema_history import annotate
+from ..backends.releases import namespace_of
+from ..frontend.loader import LoadResult, find_qemu_release, load_schema
 from ..report import format_diagnostics
 from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_schema_options, exit_code, load_options
+from .history import add_history_options, histories_from_args
 
 __all__ = ["MARKER", "OutputError", "add_arguments", "run", "write_tree"]
 
@@ -47,10 +52,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", metavar="DIR", required=True,
                         help="directory to write into (created if needed)")
     add_schema_options(parser)
+    parser.add_argument("--profile", choices=PROFILES, default="validation",
+                        help="validation: the file tree for validators (default); codegen: one "
+                             "self-contained qmp.json that code generators turn into types")
     parser.add_argument("--draft", choices=sorted(DRAFTS), default="2020-12",
                         help="JSON Schema draft (default: 2020-12)")
     parser.add_argument("--base-uri", metavar="URI", default=DEFAULT_BASE_URI,
-                        help=f"absolute URI every $id starts with (default: {DEFAULT_BASE_URI})")
+                        help=f"absolute URI every $id starts with (default: {DEFAULT_BASE_URI}, "
+                             "followed by the QEMU release and ':' when known)")
+    parser.add_argument("--qemu-release", metavar="X.Y.Z",
+                        help="the QEMU release the schema comes from, for the $id and index.json "
+                             "(default: the VERSION file of the QEMU tree the schema is in)")
     parser.add_argument("--inline", action="store_true",
                         help="the wire view: no type names, every message schema stands alone")
     parser.add_argument("--define", metavar="NAME", action="append",
@@ -65,6 +77,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--examples", action="store_true",
                         help="add the doc comments' QMP examples that the schema accepts as 'examples' "
                              "of the message schemas (test vectors for clients)")
+    parser.add_argument("--history", metavar="REPO",
+                        help="date every definition, property and enum value with the release it appeared in "
+                             "(x-qapi-since, x-qapi-deprecated-since), from the release tags of this git "
+                             "repository")
+    parser.add_argument("--history-tree", action="append", default=[], metavar="[LABEL=]DIR",
+                        help="the same from directories, one per release (repeatable)")
+    add_history_options(parser, tags_flag="--history-tags")
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -83,17 +102,36 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             sys.stderr.write(f"qapidoc jsonschema: --define needs a symbol name, not {bad[0]!r}\n")
             return EXIT_USAGE
         defines = frozenset(args.define)
+    release = args.qemu_release if args.qemu_release is not None else find_qemu_release(args.schema)
     try:
         options = GenerateOptions(draft=args.draft, base_uri=args.base_uri, inline=args.inline,
                                   defines=defines, descriptions=not args.no_descriptions,
-                                  features=not args.no_features)
+                                  features=not args.no_features, release=release, profile=args.profile)
     except ValueError as err:
         sys.stderr.write(f"qapidoc jsonschema: {err}\n")
         return EXIT_USAGE
     if args.examples:
+        if options.profile == "codegen":
+            sys.stderr.write("qapidoc jsonschema: --examples adds to the validation profile's message files; "
+                             "the codegen profile has none\n")
+            return EXIT_USAGE
         options = dataclasses.replace(options, examples=_valid_examples(result))
-    generated = generate(result.schema, options, result.doc_for)
-    files = {name: dump_json(doc) for name, doc in generated.files().items()}
+    wants_history = args.history is not None or bool(args.history_tree)
+    if options.profile == "codegen":
+        if wants_history:
+            sys.stderr.write("qapidoc jsonschema: --history annotates the validation profile; "
+                             "the codegen profile does not take it yet\n")
+            return EXIT_USAGE
+        documents = generate_codegen(result.schema, options, result.doc_for).files()
+    else:
+        generated = generate(result.schema, options, result.doc_for)
+        if wants_history:
+            histories = _histories(args)
+            if histories is None:
+                return EXIT_USAGE
+            generated = annotate(generated, result.schema, histories)
+        documents = generated.files()
+    files = {name: dump_json(doc) for name, doc in documents.items()}
     try:
         written = write_tree(Path(args.output), files, force=args.force)
     except OutputError as err:
@@ -102,9 +140,29 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     except OSError as err:
         sys.stderr.write(f"qapidoc jsonschema: cannot write {args.output}: {err.strerror or err}\n")
         return EXIT_USAGE
-    view = "inline" if options.inline else "named"
-    out.write(f"{args.output}: {len(files)} files ({written} changed), draft {options.draft}, {view} view\n")
+    view = "codegen profile" if options.profile == "codegen" else "inline view" if options.inline else "named view"
+    origin = f", QEMU {options.release}" if options.release is not None else ""
+    out.write(f"{args.output}: {len(files)} files ({written} changed), draft {options.draft}, {view}{origin}\n")
     return EXIT_OK
+
+
+def _histories(args: argparse.Namespace) -> list[History] | None:
+    """The histories that date this schema's protocol (QMP's too for the
+    storage daemon); None, with a message, when they cannot be read."""
+    read = histories_from_args(args.history, args.history_tree, args, sys.stderr)
+    if read is None:
+        return None
+    namespace = namespace_of(args.schema, read.roots)
+    if namespace is None and len(read.by_namespace) == 1:
+        namespace = next(iter(read.by_namespace))
+    if namespace not in read.by_namespace:
+        sys.stderr.write(f"qapidoc jsonschema: the history has no protocol for {args.schema} "
+                         f"(it has {', '.join(read.by_namespace) or 'none'}; see --history-root)\n")
+        return None
+    chosen = [read.by_namespace[namespace]]
+    if namespace == "QSD" and "QMP" in read.by_namespace:
+        chosen.append(read.by_namespace["QMP"])
+    return chosen
 
 
 def _valid_examples(result: LoadResult) -> dict[tuple[str, str], list[object]]:

@@ -29,6 +29,7 @@ from ..lint.runner import LintSettings, lint
 from ..report import format_diagnostics
 from ..rules import ALL_RULES, Rule, Severity
 from .common import EXIT_USAGE, add_output_options, add_schema_options, exit_code
+from .history import add_history_options, histories_from_args
 
 __all__ = ["add_arguments", "format_rules", "run"]
 
@@ -66,6 +67,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also run docutils over every doc comment (QD601; slow)")
     parser.add_argument("--statistics", action="store_true",
                         help="end with the number of findings for each rule")
+    parser.add_argument("--history", metavar="REPO",
+                        help="read 'Since' claims against the release tags of this git repository (QD7xx; "
+                             "default: 'history' in the configuration)")
+    parser.add_argument("--history-tree", action="append", default=[], metavar="[LABEL=]DIR",
+                        help="read 'Since' claims against directories instead, one per release (repeatable)")
+    add_history_options(parser, tags_flag="--history-tags")
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -127,7 +134,14 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
                          "in [tool.qapidoc] of pyproject.toml\n")
         return EXIT_USAGE
     load = LoadOptions(dialect=args.dialect or config.dialect, module_alone=args.module or config.module)
-    settings = LintSettings(selected, load, args.rst_docutils or config.rst_docutils, only)
+    history = None
+    repository = args.history or config.history
+    if (repository is not None or args.history_tree) and any(code.startswith("QD7") for code in selected):
+        history = histories_from_args(repository, args.history_tree, args, sys.stderr, config.history_tags)
+        if history is None:
+            return EXIT_USAGE
+    settings = LintSettings(selected, load, args.rst_docutils or config.rst_docutils, only,
+                            allowed_directives=frozenset(config.allowed_directives), history=history)
     result = lint(roots, settings)
     if only is not None:
         covered = {os.path.abspath(f.path) for r in result.loaded for f in r.files()}
@@ -137,7 +151,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 sys.stderr.write(f"qapidoc lint: {path} is not part of the configured schema; "
                                  "checking it on its own, as a module\n")
             extra = lint(alone, LintSettings(selected, LoadOptions(load.dialect, True),
-                                             settings.rst_docutils, None))
+                                             settings.rst_docutils, None,
+                                             allowed_directives=settings.allowed_directives))
             result.diagnostics.extend(extra.diagnostics)
     diagnostics = result.diagnostics
     fmt = args.format
@@ -184,7 +199,8 @@ def format_rules(chosen: Sequence[Rule], fmt: str, selected: dict[str, Severity]
 _GROUPS = [
     ("QD1", "QD1xx: syntax"), ("QD2", "QD2xx: shape of definitions"), ("QD3", "QD3xx: semantics"),
     ("QD4", "QD4xx: doc comments"), ("QD5", "QD5xx: QMP examples"),
-    ("QD6", "QD6xx: reStructuredText in doc comments"), ("QD9", "QD9xx: the lint engine"),
+    ("QD6", "QD6xx: reStructuredText in doc comments"),
+    ("QD7", "QD7xx: history (Since claims against the releases)"), ("QD9", "QD9xx: the lint engine"),
 ]
 
 

@@ -23,7 +23,7 @@ from .common import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
 
 __all__ = ["SUBCOMMANDS", "main"]
 
-_SHORT_LIVED = {"check", "dump", "lint", "rules", "jsonschema", "diff"}
+_SHORT_LIVED = {"check", "dump", "lint", "rules", "jsonschema", "diff", "history"}
 
 #: name -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -34,6 +34,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "jsonschema": ("qapidoc.cli.jsonschema", "write JSON Schema files for every type, command and event"),
     "validate": ("qapidoc.cli.validate", "validate QMP traffic (JSON lines, streams, transcripts)"),
     "diff": ("qapidoc.cli.diff", "list the changes between two versions of a schema"),
+    "history": ("qapidoc.cli.history", "the API of every release of a repository: when each element appeared, "
+                "changed, was deprecated or went away"),
 }
 
 

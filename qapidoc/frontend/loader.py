@@ -1,6 +1,8 @@
 """Loader: a schema root file -> checked schema, doc model and diagnostics.
 
-The only module that reads files.  It follows ``include`` directives
+The only module that reads schema files, through a
+:class:`~qapidoc.source.SourceReader` (the file system unless the caller
+gives another, such as a git tree).  It follows ``include`` directives
 (relative to the including file; each module once; loops reported), gathers
 pragmas (schema-wide, the last value set wins, as in QEMU), detects the
 dialect, and runs the stages in order:
@@ -16,12 +18,13 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 from dataclasses import dataclass, field
 
 from .. import rules
 from ..diagnostics import Diagnostic
 from ..rules import Rule
-from ..source import SourceFile, Span
+from ..source import FILE_SYSTEM, FileSystemReader, SourceFile, SourceReader, Span
 from .binding import bind_docs
 from .dialect import (
     Dialect,
@@ -50,7 +53,7 @@ from .expressions import (
 from .model import Schema, build_model
 from .parser import Node, ParsedFile, RawDoc, SynBool, SynList, SynObject, SynString, TopExpr, next_token_start, parse
 
-__all__ = ["LoadOptions", "LoadResult", "Module", "load_schema", "load_text"]
+__all__ = ["LoadOptions", "LoadResult", "Module", "find_qemu_release", "load_schema", "load_text"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,10 @@ class LoadOptions:
     #: let the VERSION file of the QEMU tree the root sits in decide the
     #: dialect (when not given); False detects it from the schema alone
     tree_version: bool = True
+    #: parse doc comments and bind them to definitions; False makes the
+    #: model alone (for tools that need only the wire, such as
+    #: ``qapidoc history``): doc comments are not looked at
+    docs: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +106,7 @@ class LoadResult:
 
 @dataclass(slots=True)
 class _Loading:
+    reader: SourceReader
     parsed: list[ParsedFile] = field(default_factory=list)
     modules: list[Module] = field(default_factory=list)
     exprs: list[tuple[SourceFile, TopExpr]] = field(default_factory=list)
@@ -120,38 +128,62 @@ class _Loading:
         return diag
 
 
-def _read(path: str) -> str:
-    with open(path, encoding="utf-8", errors="surrogateescape", newline="") as f:
-        return f.read()
+_RELEASE_LINE = re.compile(r"\s*([0-9]+\.[0-9]+\.[0-9]+)\s*")
+#: how many folders above the root schema's own a QEMU tree's VERSION may be
+#: (qapi/qapi-schema.json, qga/..., storage-daemon/qapi/...)
+_VERSION_DEPTH = 3
 
 
-def load_schema(path: str, options: LoadOptions | None = None) -> LoadResult:
-    """Load, parse and check the schema whose root file is ``path``."""
+def find_qemu_release(root: str) -> str | None:
+    """The QEMU release of the tree a root schema file belongs to: the
+    ``VERSION`` file (``10.2.0``) in the root's folder or one of the next
+    folders up; None when there is none, or it holds no version."""
+    folder = os.path.dirname(os.path.abspath(root))
+    for _ in range(_VERSION_DEPTH):
+        try:
+            with open(os.path.join(folder, "VERSION"), encoding="utf-8") as handle:
+                first = handle.readline(100)
+        except (OSError, UnicodeDecodeError):
+            first = None
+        if first is not None:
+            match = _RELEASE_LINE.fullmatch(first)
+            return match.group(1) if match else None
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return None
+
+
+def load_schema(path: str, options: LoadOptions | None = None, reader: SourceReader = FILE_SYSTEM) -> LoadResult:
+    """Load, parse and check the schema whose root file is ``path``, reading
+    it and what it includes through ``reader``."""
     try:
-        text = _read(path)
+        text = reader.read(path)
     except OSError as err:
         return LoadResult(None, [Diagnostic(
             rules.READ_ERROR, f"can't read schema file '{path}': {err.strerror or err}", None, path=path)])
-    return load_text(path, text, options)
+    return load_text(path, text, options, reader)
 
 
-def load_text(path: str, text: str, options: LoadOptions | None = None) -> LoadResult:
+def load_text(path: str, text: str, options: LoadOptions | None = None,
+              reader: SourceReader = FILE_SYSTEM) -> LoadResult:
     """Like :func:`load_schema`, for root text already in memory (includes
-    are still read from disk, relative to ``path``)."""
+    are still read through ``reader``, relative to ``path``)."""
     # Loading allocates a few hundred thousand small objects and frees none
     # of them; the cyclic collector would scan them over and over for no
     # gain (what loading makes is acyclic).  Pausing it saves 10-20 %.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load(path, text, options or LoadOptions())
+        return _load(path, text, options or LoadOptions(), reader)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _load(path: str, text: str, options: LoadOptions) -> LoadResult:
-    state = _Loading()
+def _load(path: str, text: str, options: LoadOptions, reader: SourceReader) -> LoadResult:
+    state = _Loading(reader)
     root = SourceFile(path, text)
     _load_file(state, root, ())
 
@@ -166,7 +198,7 @@ def _load(path: str, text: str, options: LoadOptions) -> LoadResult:
         gather_doc_evidence(raw, evidence)
     if options.dialect is not None:
         dialect = Dialect(options.dialect, "configured")
-    elif options.tree_version and (found := _tree_version(path)) is not None:
+    elif options.tree_version and (found := _tree_version(path, reader)) is not None:
         dialect = from_tree_version(found[1], found[0], evidence)
     else:
         raws = [raw for _, raw, _ in state.docs]
@@ -187,7 +219,7 @@ def _load(path: str, text: str, options: LoadOptions) -> LoadResult:
                     state.found_at[id(deferred.diagnostic)] = (deferred.found_at, 0)
     pragmas = _apply_pragmas(state, dialect, parse_stage)
     what = "definition" if dialect.has("lowercase-messages") else "Expression"
-    for raw, expr_end in state.misplaced_docs:
+    for raw, expr_end in state.misplaced_docs if options.docs else ():
         misplaced = Diagnostic(rules.DOC_BINDING, f"{what} documentation required",
                                raw.file.span(raw.start, raw.start + 2))
         state.found_at[id(misplaced)] = (expr_end, 0)
@@ -195,7 +227,7 @@ def _load(path: str, text: str, options: LoadOptions) -> LoadResult:
 
     docs_by_expr: dict[int, DocComment] = {}
     doc_models: list[DocComment] = []
-    for doc_file, raw, doc_expr in state.docs:
+    for doc_file, raw, doc_expr in state.docs if options.docs else ():
         doc, doc_diags = parse_doc(raw, dialect, line_style.get(id(raw)))
         parse_stage.extend(doc_diags)
         doc_models.append(doc)
@@ -219,7 +251,8 @@ def _load(path: str, text: str, options: LoadOptions) -> LoadResult:
 
     schema, model_diags = build_model(definitions, pragmas, dialect, module_alone=options.module_alone)
     checks.extend(model_diags)
-    checks.extend(bind_docs(schema, definitions, doc_models, module_alone=options.module_alone))
+    if options.docs:
+        checks.extend(bind_docs(schema, definitions, doc_models, module_alone=options.module_alone))
     if not dialect.has("one-pass-definition-checks"):
         checks.sort(key=_two_pass_order)
     diagnostics = parse_stage + checks
@@ -234,16 +267,19 @@ def _load(path: str, text: str, options: LoadOptions) -> LoadResult:
                       expr_order)
 
 
-def _tree_version(path: str) -> tuple[str, TreeVersion] | None:
+def _tree_version(path: str, reader: SourceReader) -> tuple[str, TreeVersion] | None:
     """The ``VERSION`` file of the QEMU tree the schema ``path`` sits in:
     the first one, walking up from the schema's directory, whose content
-    looks like a QEMU version; with what it says."""
-    directory = os.path.dirname(os.path.abspath(path))
+    looks like a QEMU version; with what it says.  (On the file system the
+    walk goes up to the root; in another reader, such as a git tree, up to
+    the top of the paths it knows.)"""
+    if isinstance(reader, FileSystemReader):
+        path = os.path.abspath(path)
+    directory = os.path.dirname(path)
     while True:
         candidate = os.path.join(directory, "VERSION")
         try:
-            with open(candidate, encoding="ascii") as f:
-                text = f.read(64)
+            text = reader.read(candidate)[:64]
         except (OSError, UnicodeDecodeError):
             text = ""
         version = parse_tree_version(text)
@@ -313,7 +349,7 @@ def _include_path(file: SourceFile) -> tuple[int, ...]:
 
 
 def _load_file(state: _Loading, file: SourceFile, chain: tuple[str, ...]) -> None:
-    abspath = os.path.abspath(file.path)
+    abspath = state.reader.identity(file.path)
     state.seen.add(abspath)
     parsed = parse(file)
     state.parsed.append(parsed)
@@ -370,7 +406,7 @@ def _include(state: _Loading, file: SourceFile, item: TopExpr, chain: tuple[str,
     if not isinstance(value, SynString):
         return
     path = os.path.join(os.path.dirname(file.path), value.value)
-    abspath = os.path.abspath(path)
+    abspath = state.reader.identity(path)
     directive = file.span(node.start, node.end)
     includes.append((path, directive, len(state.exprs)))
     if abspath in chain:
@@ -380,7 +416,7 @@ def _include(state: _Loading, file: SourceFile, item: TopExpr, chain: tuple[str,
     if abspath in state.seen:
         return
     try:
-        text = _read(path)
+        text = state.reader.read(path)
     except OSError as err:
         state.diagnostics.append(state.after_reading(Diagnostic(
             rules.INCLUDE_ERROR, f"can't read include file '{path}': {err.strerror or err}", directive), file, node))

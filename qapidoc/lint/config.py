@@ -9,6 +9,10 @@
     select = ["QD"]                        # codes, code prefixes or rule names
     ignore = ["QD512"]
     fail-on = "error"                      # lowest severity that fails the run
+    allowed-directives = ["only"]          # more directives doc comments may use
+    history = "."                          # a git repository whose release tags to read
+                                           # 'Since' claims against (QD7xx)
+    history-tags = "v*.*.0"
 
     [tool.qapidoc.severity]
     QD508 = "error"                        # or "warning", "info"
@@ -27,13 +31,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import rules
+from .. import rst_policy, rules
 from ..frontend.dialect import Version, parse_dialect
 from ..rules import ALL_RULES, Rule, Severity
 
 __all__ = ["Config", "ConfigError", "find_pyproject", "load_config", "resolve_rules"]
 
-_KEYS = {"schema", "dialect", "module", "select", "ignore", "severity", "fail-on", "rst-docutils"}
+_KEYS = {"schema", "dialect", "module", "select", "ignore", "severity", "fail-on", "rst-docutils",
+         "allowed-directives", "history", "history-tags"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +65,11 @@ class Config:
     fail_on: str = "error"
     rst_docutils: bool = False
     errors: tuple[ConfigError, ...] = ()
+    #: directives doc comments may use beyond qapidoc.rst_policy's list
+    allowed_directives: tuple[str, ...] = ()
+    #: a git repository (absolute, or relative to the current directory)
+    history: str | None = None
+    history_tags: str | None = None
 
 
 def find_pyproject(start: str) -> str | None:
@@ -163,7 +173,28 @@ def _from_table(table: dict[str, Any], path: str) -> Config:
     if fail_on not in ("error", "warning", "info"):
         errors.append(ConfigError(f"'fail-on' must be \"error\", \"warning\" or \"info\", not {fail_on!r}", path))
         fail_on = "error"
-    return Config(path, schema, dialect, module, select, ignore, severity, fail_on, docutils, tuple(errors))
+    history = table.get("history")
+    if history is not None and not isinstance(history, str):
+        errors.append(ConfigError("'history' must be the path of a git repository", path))
+        history = None
+    if isinstance(history, str) and not os.path.isabs(history):
+        history = os.path.normpath(os.path.join(base, history))
+    history_tags = table.get("history-tags")
+    if history_tags is not None and not isinstance(history_tags, str):
+        errors.append(ConfigError("'history-tags' must be a shell pattern such as \"v*.*.0\"", path))
+        history_tags = None
+    allowed = _allowed_directives(table, errors, path)
+    return Config(path, schema, dialect, module, select, ignore, severity, fail_on, docutils, tuple(errors),
+                  allowed, history, history_tags)
+
+
+def _allowed_directives(table: dict[str, Any], errors: list[ConfigError], path: str) -> tuple[str, ...]:
+    names = _strings(table, "allowed-directives", errors, path) or ()
+    for name in names:
+        if name.lower() in rst_policy.NEVER_DIRECTIVES:
+            errors.append(ConfigError(f"'allowed-directives': '{name}' reads files or is the Sphinx extension's "
+                                      "own; doc comments may never use it", path))
+    return tuple(n.lower() for n in names if n.lower() not in rst_policy.NEVER_DIRECTIVES)
 
 
 def _matching(pattern: str) -> list[Rule]:

@@ -12,8 +12,10 @@ line:
 * QD605 an example whose messages are not indented under their
   ``.. qmp-example::`` or ``::`` line, or QMP messages standing in prose:
   they render as a paragraph of JSON;
-* QD606 ``raw``, ``include`` and other directives that insert files or markup;
-* QD607 a 2017-style ``= Heading`` where QEMU 10.1 and later read a paragraph.
+* QD607 a 2017-style ``= Heading`` where QEMU 10.1 and later read a paragraph;
+* QD606, QD608-QD611 what doc comments may not do (read files, use the
+  extension's directives, ask for unbounded resources, link to script):
+  :mod:`qapidoc.rst_policy` decides, :mod:`.rst_safety` finds.
 
 QD601 runs docutils itself over every section (``--rst-docutils``); it is
 imported only then.
@@ -26,55 +28,29 @@ import re
 import textwrap
 from collections.abc import Iterator, Sequence
 
-from .. import rules
+from .. import rst_policy, rules
 from ..diagnostics import Diagnostic
 from ..frontend.dialect import Dialect
 from ..frontend.docs import DocComment, DocSection
 from ..frontend.parser import DocLine
+from ..rst_policy import Verdict
 from ..rules import Rule
 from ..source import SourceFile, Span
+from . import rst_safety
 
 __all__ = ["KNOWN_DIRECTIVES", "KNOWN_ROLES", "RULES", "check_rst", "check_rst_docutils"]
 
 RULES: tuple[Rule, ...] = tuple(r for r in rules.ALL_RULES if r.code.startswith("QD6"))
 
-#: directives that insert files or raw markup
-UNSAFE_DIRECTIVES = frozenset({"raw", "include", "literalinclude"})
-
-#: the directives of docutils, Sphinx and QEMU's QAPI extensions
-KNOWN_DIRECTIVES = frozenset({
-    # docutils
-    "admonition", "attention", "caution", "danger", "error", "hint", "important", "note", "tip",
-    "warning", "image", "figure", "topic", "sidebar", "line-block", "parsed-literal", "code",
-    "code-block", "sourcecode", "math", "rubric", "epigraph", "highlights", "pull-quote", "compound",
-    "container", "table", "csv-table", "list-table", "contents", "sectnum", "section-numbering",
-    "header", "footer", "target-notes", "meta", "replace", "unicode", "date", "class", "role",
-    "default-role", "title",
-    # Sphinx
-    "toctree", "seealso", "versionadded", "versionchanged", "versionremoved", "deprecated",
-    "centered", "hlist", "only", "index", "glossary", "productionlist", "highlight", "tabularcolumns",
-    "rst-class", "todo", "acks", "sectionauthor", "moduleauthor", "codeauthor", "describe", "object",
-    # QEMU
-    "qmp-example", "qapi-doc", "qapi:namespace", "qapi:module", "qapi:command", "qapi:event",
-    "qapi:enum", "qapi:object", "qapi:alternate",
-}) | UNSAFE_DIRECTIVES
-
-#: interpreted-text roles of docutils, Sphinx and QEMU's QAPI domain
-KNOWN_ROLES = frozenset({
-    # docutils
-    "emphasis", "literal", "code", "math", "pep-reference", "pep", "rfc-reference", "rfc", "strong",
-    "subscript", "sub", "superscript", "sup", "title-reference", "title", "t", "abbreviation", "ab",
-    "acronym", "ac",
-    # Sphinx
-    "any", "ref", "doc", "download", "numref", "keyword", "option", "envvar", "term", "token",
-    "command", "dfn", "file", "guilabel", "kbd", "mailheader", "makevar", "manpage", "menuselection",
-    "mimetype", "newsfeed", "program", "regexp", "samp", "abbr", "index", "eq",
-    # QEMU's QAPI domain
-    "qapi:mod", "qapi:cmd", "qapi:event", "qapi:enum", "qapi:obj", "qapi:alt", "qapi:type",
-    "qapi:any",
+#: directives that read files or insert raw markup (QD606)
+UNSAFE_DIRECTIVES = rst_policy.FILE_DIRECTIVES
+#: the directives of docutils, Sphinx and QEMU's and qapidoc's extensions
+KNOWN_DIRECTIVES = rst_policy.KNOWN_DIRECTIVES
+#: the interpreted-text roles of docutils, Sphinx and the QAPI domains
+KNOWN_ROLES = rst_policy.KNOWN_ROLES | frozenset({
+    "qapi:mod", "qapi:cmd", "qapi:event", "qapi:enum", "qapi:obj", "qapi:alt", "qapi:type", "qapi:any",
 })
 
-_DIRECTIVE = re.compile(r"^(\s*)\.\.[ ]+([A-Za-z0-9][\w:+.-]*)[ ]?::(.*)$")
 _NO_SPACE = re.compile(r"^(\s*)\.\.([A-Za-z][\w:+.-]*)\s*::?(\s|$)")
 _ONE_COLON = re.compile(r"^(\s*)\.\.[ ]+([A-Za-z][\w:+.-]*):(?!:)(\s|$)")
 _ROLE = re.compile(r"(?<![\w`:\\]):([A-Za-z][\w+.-]*(?::[A-Za-z][\w+.-]*)?):`(?=[^`\s])")
@@ -90,8 +66,11 @@ def _span(file: SourceFile, line: DocLine, start: int, end: int) -> Span:
     return file.span(line.offset + start, line.offset + end)
 
 
-def check_rst(docs: Sequence[DocComment], dialect: Dialect) -> list[Diagnostic]:
-    """The structural rST findings (QD602-QD606) of ``docs``."""
+def check_rst(docs: Sequence[DocComment], dialect: Dialect,
+              allowed_directives: frozenset[str] = frozenset()) -> list[Diagnostic]:
+    """The structural rST findings (QD602-QD611) of ``docs``;
+    ``allowed_directives`` are a project's additions to the directives doc
+    comments may use."""
     if dialect.version < (5, 2):
         return []         # texinfo era: doc comments were not rST
     out: list[Diagnostic] = []
@@ -102,72 +81,122 @@ def check_rst(docs: Sequence[DocComment], dialect: Dialect) -> list[Diagnostic]:
             out.extend(_legacy_headings(doc))
         lines = doc.raw.lines
         # Cheap filter: most blocks have no markup worth a look.
-        if not any(".." in line.text or ":`" in line.text or "::" in line.text
+        if not any(".." in line.text or ":`" in line.text or "::" in line.text or "__" in line.text
+                   or "`_" in line.text
                    or (prose_arrows and ("->" in line.text or "<-" in line.text)) for line in lines):
             continue
-        out.extend(_check_block(doc.raw.file, lines, prose_arrows))
+        block = _Block(doc.raw.file, lines, prose_arrows, allowed_directives)
+        out.extend(block.check())
+        out.extend(rst_safety.link_findings(doc.raw.file, lines, block.prose))
     return out
 
 
-def _check_block(file: SourceFile, lines: tuple[DocLine, ...], prose_arrows: bool) -> Iterator[Diagnostic]:
-    n = len(lines)
-    i = 0
-    while i < n:
-        line = lines[i]
-        text = line.text
-        m = _DIRECTIVE.match(text)
-        if m:
-            indent, name = len(m.group(1)), m.group(2)
-            name_span = _span(file, line, m.start(2), m.end(2))
-            if name in UNSAFE_DIRECTIVES:
-                yield Diagnostic(rules.RST_UNSAFE,
-                                 f"'.. {name}::' inserts files or raw markup; doc comments may not "
-                                 "(the manual is built with it disabled)", name_span)
-            elif name not in KNOWN_DIRECTIVES and not name.startswith("qapi:"):
-                close = difflib.get_close_matches(name, KNOWN_DIRECTIVES, n=1, cutoff=0.7)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                yield Diagnostic(rules.RST_UNKNOWN_DIRECTIVE,
-                                 f"unknown directive '{name}': the QMP manual does not know it{hint}",
-                                 name_span)
-            if name == "qmp-example":
-                i, diags = _qmp_example(file, lines, i, indent)
+#: directives whose content is not rST (nothing in it is markup)
+_LITERAL_CONTENT = frozenset({"code-block", "code", "sourcecode", "math", "raw", "highlight", "literalinclude",
+                              "productionlist", "csv-table"})
+
+
+class _Block:
+    """One doc block, line by line: the structural findings, and which
+    lines are prose (links count there, not in literal blocks)."""
+
+    def __init__(self, file: SourceFile, lines: tuple[DocLine, ...], prose_arrows: bool,
+                 allowed: frozenset[str]) -> None:
+        self.file = file
+        self.lines = lines
+        self.prose_arrows = prose_arrows
+        self.allowed = allowed
+        self.prose = [True] * len(lines)
+
+    def literal(self, start: int, end: int) -> None:
+        for k in range(start, end):
+            self.prose[k] = False
+
+    def check(self) -> Iterator[Diagnostic]:
+        file, lines = self.file, self.lines
+        n = len(lines)
+        i = 0
+        while i < n:
+            line = lines[i]
+            text = line.text
+            m = rst_safety.DIRECTIVE.match(text)
+            if m:
+                i, diags = self.directive(i, m)
                 yield from diags
                 continue
-            if name not in KNOWN_DIRECTIVES or name in UNSAFE_DIRECTIVES:
-                i = _skip_body(lines, i, indent)      # reported once, not line by line
+            m2 = _NO_SPACE.match(text) or None
+            if m2:
+                yield Diagnostic(rules.RST_MALFORMED_DIRECTIVE,
+                                 f"'..{m2.group(2).rstrip(':')}::' needs a space after '..': docutils reads the "
+                                 "line as a comment, and what follows disappears from the manual",
+                                 _span(file, line, len(m2.group(1)), len(text.rstrip())))
+                j = _skip_body(lines, i, len(m2.group(1)))
+                self.literal(i, j)
+                i = j
                 continue
+            m3 = _ONE_COLON.match(text)
+            if m3 and m3.group(2) in KNOWN_DIRECTIVES:
+                yield Diagnostic(rules.RST_MALFORMED_DIRECTIVE,
+                                 f"'.. {m3.group(2)}:' needs two colons: docutils reads the line as a comment, "
+                                 "and what follows disappears from the manual",
+                                 _span(file, line, len(m3.group(1)), len(text.rstrip())))
+                j = _skip_body(lines, i, len(m3.group(1)))
+                self.literal(i, j)
+                i = j
+                continue
+            stripped = text.rstrip()
+            if stripped.endswith("::") and not stripped.lstrip().startswith(".."):
+                yield from _roles(file, line)
+                j, diags = _literal_block(file, lines, i)
+                self.literal(i + 1, j)
+                yield from diags
+                i = j
+                continue
+            if self.prose_arrows and _ARROW.match(text):
+                yield Diagnostic(rules.RST_EXAMPLE_AS_PROSE,
+                                 "a QMP message outside any example renders as prose: put it in a "
+                                 "'.. qmp-example::' block, indented under the directive",
+                                 _span(file, line, _indent(text), len(text.rstrip())))
+                i = _skip_paragraph(lines, i)
+                continue
+            yield from _roles(file, line)
             i += 1
-            continue
-        m2 = _NO_SPACE.match(text) or None
-        if m2:
-            yield Diagnostic(rules.RST_MALFORMED_DIRECTIVE,
-                             f"'..{m2.group(2).rstrip(':')}::' needs a space after '..': docutils reads the "
-                             "line as a comment, and what follows disappears from the manual",
-                             _span(file, line, len(m2.group(1)), len(text.rstrip())))
-            i = _skip_body(lines, i, len(m2.group(1)))
-            continue
-        m3 = _ONE_COLON.match(text)
-        if m3 and m3.group(2) in KNOWN_DIRECTIVES:
-            yield Diagnostic(rules.RST_MALFORMED_DIRECTIVE,
-                             f"'.. {m3.group(2)}:' needs two colons: docutils reads the line as a comment, "
-                             "and what follows disappears from the manual",
-                             _span(file, line, len(m3.group(1)), len(text.rstrip())))
-            i = _skip_body(lines, i, len(m3.group(1)))
-            continue
-        stripped = text.rstrip()
-        if stripped.endswith("::") and not stripped.lstrip().startswith(".."):
-            i, diags = _literal_block(file, lines, i)
-            yield from diags
-            continue
-        if prose_arrows and _ARROW.match(text):
-            yield Diagnostic(rules.RST_EXAMPLE_AS_PROSE,
-                             "a QMP message outside any example renders as prose: put it in a "
-                             "'.. qmp-example::' block, indented under the directive",
-                             _span(file, line, _indent(text), len(text.rstrip())))
-            i = _skip_paragraph(lines, i)
-            continue
-        yield from _roles(file, line)
-        i += 1
+
+    def directive(self, i: int, m: re.Match[str]) -> tuple[int, list[Diagnostic]]:
+        """Check the directive ``m`` at ``lines[i]``; the index to go on from."""
+        file, lines = self.file, self.lines
+        line = lines[i]
+        name = m.group("name")
+        column = len(m.group("lead"))
+        verdict, out = rst_safety.directive_findings(file, line, m, self.allowed)
+        if verdict is Verdict.UNKNOWN:
+            close = difflib.get_close_matches(name, KNOWN_DIRECTIVES, n=1, cutoff=0.7)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            out.append(Diagnostic(rules.RST_UNKNOWN_DIRECTIVE,
+                                  f"unknown directive '{name}': the QMP manual does not know it{hint}",
+                                  _span(file, line, m.start("name"), m.end("name"))))
+        if verdict is not Verdict.ALLOWED:
+            j = _skip_body(lines, i, column)      # reported once, not line by line
+            self.literal(i, j)
+            return j, out
+        after_options, options = rst_safety.option_lines(lines, i, column)
+        problems = list(rst_safety.option_findings(file, lines, name, options))
+        if problems:
+            j = _skip_body(lines, i, column)
+            self.literal(i, j)
+            return j, out + problems
+        out.extend(_roles(file, line, m.start("rest")))
+        for k, _name, _value in options:
+            out.extend(_roles(file, lines[k]))
+        if name == "qmp-example":
+            j, diags = _qmp_example(file, lines, i, column)
+            self.literal(after_options, j)
+            return j, out + diags
+        if name.lower() in _LITERAL_CONTENT:
+            j = _skip_body(lines, i, column)
+            self.literal(after_options, j)
+            return j, out
+        return after_options, out
 
 
 _LEGACY_HEADING = re.compile(r"(=+) +\S")
@@ -184,13 +213,17 @@ def _legacy_headings(doc: DocComment) -> Iterator[Diagnostic]:
                 doc.raw.file.span(line.offset, line.offset + len(line.text)))
 
 
-def _roles(file: SourceFile, line: DocLine) -> Iterator[Diagnostic]:
+def _roles(file: SourceFile, line: DocLine, start: int = 0) -> Iterator[Diagnostic]:
     text = line.text
     if ":`" not in text:
         return
-    for m in _ROLE.finditer(text):
+    for m in _ROLE.finditer(text, start):
         name = m.group(1)
-        if name in KNOWN_ROLES or name.startswith(("py:", "c:", "cpp:", "js:", "std:", "rst:", "math:")):
+        verdict = rst_policy.role_verdict(name)
+        if verdict is Verdict.ALLOWED:
+            continue
+        if verdict is Verdict.REFUSED:
+            yield rst_safety.refused_role(file, line, name, m.start(), m.end() - 1)
             continue
         close = difflib.get_close_matches(name, KNOWN_ROLES, n=1, cutoff=0.7)
         hint = f"; did you mean ':{close[0]}:'?" if close else ""

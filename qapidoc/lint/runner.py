@@ -3,7 +3,8 @@
 One function, :func:`lint`, from schema roots and settings to diagnostics:
 
     load_schema (front end: QD1xx-QD4xx)
-    -> rule families (QD5xx examples, QD6xx rST) on the loaded schema
+    -> rule families (QD5xx examples, QD6xx rST, QD7xx history) on the
+       loaded schema
     -> suppressions in the schema (QD901, QD903)
     -> selection and severities from the configuration
     -> only the findings for the files asked about (pre-commit)
@@ -20,10 +21,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .. import rules
+from ..backends.releases import Histories, namespace_of
 from ..diagnostics import Diagnostic
 from ..frontend.loader import LoadOptions, LoadResult, load_schema
 from ..rules import Severity
-from . import example_checks, rst_checks
+from . import example_checks, history_checks, rst_checks
 from .suppressions import apply_suppressions, find_suppressions
 
 __all__ = ["FAMILIES", "Family", "LintResult", "LintSettings", "lint"]
@@ -40,6 +42,10 @@ class LintSettings:
     only_files: frozenset[str] | None = None
     #: validate messages against the JSON Schema (needs qapidoc.validate)
     validate: bool = True
+    #: directives doc comments may use beyond qapidoc.rst_policy's list
+    allowed_directives: frozenset[str] = frozenset()
+    #: the releases to read 'Since' claims against (QD7xx); None: no check
+    history: Histories | None = None
 
 
 @dataclass(slots=True)
@@ -82,15 +88,34 @@ def _examples(result: LoadResult, settings: LintSettings, out: LintResult) -> li
 
 
 def _rst(result: LoadResult, settings: LintSettings, out: LintResult) -> list[Diagnostic]:
-    found = rst_checks.check_rst(result.docs, result.dialect)
+    found = rst_checks.check_rst(result.docs, result.dialect, settings.allowed_directives)
     if settings.rst_docutils and rules.RST_ERROR.code in settings.selected:
         found += rst_checks.check_rst_docutils(result.docs, result.dialect)
     return found
 
 
+def _history(result: LoadResult, settings: LintSettings, out: LintResult) -> list[Diagnostic]:
+    histories = settings.history
+    if histories is None or not result.modules:
+        return []
+    namespace = namespace_of(result.modules[0].file.path, histories.roots)
+    if namespace is None and len(histories.by_namespace) == 1:
+        namespace = next(iter(histories.by_namespace))
+    if namespace not in histories.by_namespace:
+        return []
+    chosen = [histories.by_namespace[namespace]]
+    if namespace == "QSD" and "QMP" in histories.by_namespace:
+        chosen.append(histories.by_namespace["QMP"])     # the storage daemon's modules are QMP's
+    # A module that two roots include (QMP and the storage daemon) makes
+    # the same claim for both: report it once.
+    seen = {history_checks.dedupe_key(d) for d in out.diagnostics if d.code.startswith("QD7")}
+    return [d for d in history_checks.check_since(result, chosen) if history_checks.dedupe_key(d) not in seen]
+
+
 FAMILIES: tuple[Family, ...] = (
     Family("examples", example_checks.RULES, _examples),
     Family("rst", rst_checks.RULES, _rst),
+    Family("history", history_checks.RULES, _history),
 )
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -46,6 +47,7 @@ __all__ = [
     "ajv_available",
     "ajv_number_collision",
     "defs_keys",
+    "documented_setup",
     "ensure_installed",
     "normalize_draft",
     "pinned_ajv_version",
@@ -264,6 +266,25 @@ def defs_keys(schema: Mapping[str, Any]) -> list[str]:
     return keys
 
 
+_DOCS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "jsonschema.rst"
+_AJV_SETUP = re.compile(r"new Ajv2020\((\{[^)]*\})\)")
+_ADD_KEYWORDS = re.compile(r"for \(const keyword of (\[[^\]]*\])\)")
+
+
+def documented_setup(page: Path = _DOCS_PAGE) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The ajv options and the keywords that docs/jsonschema.rst tells a
+    consumer to use (its ``new Ajv2020({...})`` and ``for (const keyword of
+    [...])`` lines), so the tests register nothing the documentation does not
+    name.  ``strict`` is left out of the options: the harness always sets it."""
+    text = page.read_text(encoding="utf-8")
+    setup, keywords = _AJV_SETUP.search(text), _ADD_KEYWORDS.search(text)
+    if setup is None or keywords is None:
+        raise AjvError(f"{page} shows no 'new Ajv2020({{...}})' or no 'for (const keyword of [...])'")
+    options = json.loads(re.sub(r"(\w+):", r'"\1":', setup.group(1)))
+    options.pop("strict", None)
+    return options, tuple(json.loads(keywords.group(1)))
+
+
 def ajv_number_collision(instance: object, bound: object) -> bool:
     """True when ajv cannot tell *instance* and *bound* apart.
 
@@ -324,6 +345,7 @@ def run_ajv(
     draft: str | int = "2020-12",
     *,
     options: Mapping[str, Any] | None = None,
+    keywords: Sequence[str] | None = None,
     timeout: float | None = _DEFAULT_TIMEOUT,
 ) -> AjvResult:
     """Compile *compile_ids* and validate *instances* with ajv in one Node run.
@@ -335,7 +357,8 @@ def run_ajv(
     ``{"schema": key, "data": data}`` mappings.  *draft*: ``"2020-12"`` (ajv's
     ``Ajv2020``) or ``"7"`` (plain ``Ajv``).  *options*: extra Ajv options
     merged over ``strict: true, allErrors: false`` - an explicit opt-out, never
-    used by default.
+    used by default.  *keywords*: the only keywords to register (as
+    annotations); by default every ``x-`` key in the schemas is.
 
     Raises :class:`AjvUnavailableError` when ajv is not installed and
     :class:`AjvError` on any harness failure; invalid instances and schemas
@@ -355,6 +378,8 @@ def run_ajv(
     }
     if options:
         request["options"] = dict(options)
+    if keywords is not None:
+        request["keywords"] = list(keywords)
 
     with tempfile.TemporaryDirectory(prefix="qapidoc-ajv-") as tmp:
         request_path = Path(tmp) / "request.json"

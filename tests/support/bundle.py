@@ -1,18 +1,25 @@
-"""QEMU's QAPI history, one release per tag, from the shared git bundle.
+"""QEMU's QAPI history as a git repository, for tests.
 
-``../shared/corpus/qemu-qapi-history.bundle`` holds the 26 releases from
-v2.10.0 to v10.2.0, one commit each, tagged ``vX.Y.0``: each with its
+``../shared/corpus/qemu-qapi-history.bundle`` holds one commit per QEMU
+release from v2.10.0 to v10.2.0 (tags ``vX.Y.0``), each with its
 ``VERSION``, schema files at their real paths, QEMU's QAPI tools of that
 release (``scripts/``) and its QAPI test suite (``tests/qapi-schema/``).
+:func:`bundle_clone` clones it once per test session into a temporary
+directory; tests read it in place (git objects or ``git archive``), never
+the shared tree.
 
-Tests clone it once per session (the ``history_repo`` fixture in
-``tests/conftest.py``) and read a release through :func:`release_tree`,
-which extracts the tag's files into a directory that looks like a QEMU
-checkout of that release::
+Two ways to read a release:
 
-    repo = history_repo                      # a pathlib.Path, the clone
-    for tag in RELEASES:                     # "v2.10.0" ... "v10.2.0"
-        for kind, root in roots_at(repo, tag).items():   # "qmp"/"qga"/"qsd"
+* :func:`roots_at`, :func:`show` and :func:`export`: root paths, file texts
+  and exported schema trees, from git;
+* :func:`release_tree`: every file of the release (its front end and test
+  suite too), extracted once beside the clone into a directory that looks
+  like a QEMU checkout of it, and :func:`release_roots` for the root files
+  there (the ``history_repo`` fixture of ``tests/conftest.py`` is the
+  clone)::
+
+    for tag in RELEASES:                                  # "v2.10.0" ... "v10.2.0"
+        for kind, root in release_roots(history_repo, tag).items():   # "qmp"/"qga"/"qsd"
             ...
 """
 
@@ -24,16 +31,17 @@ import shutil
 import subprocess
 import tempfile
 
-__all__ = [
-    "RELEASES", "ROOT_PATHS", "bundle_clone", "bundle_path", "release_tree", "release_version", "roots_at",
-]
+import pytest
 
-#: the tags of the bundle, oldest first
-RELEASES: tuple[str, ...] = (
-    "v2.10.0", "v2.11.0", "v2.12.0", "v3.0.0", "v3.1.0", "v4.0.0", "v4.1.0", "v4.2.0",
-    "v5.0.0", "v5.1.0", "v5.2.0", "v6.0.0", "v6.1.0", "v6.2.0", "v7.0.0", "v7.1.0", "v7.2.0",
-    "v8.0.0", "v8.1.0", "v8.2.0", "v9.0.0", "v9.1.0", "v9.2.0", "v10.0.0", "v10.1.0", "v10.2.0",
-)
+from qapidoc.backends.releases import Histories
+
+#: every release in the bundle, oldest first
+RELEASES = [f"v{v}.0" for v in (
+    "2.10", "2.11", "2.12", "3.0", "3.1", "4.0", "4.1", "4.2", "5.0", "5.1", "5.2", "6.0", "6.1", "6.2",
+    "7.0", "7.1", "7.2", "8.0", "8.1", "8.2", "9.0", "9.1", "9.2", "10.0", "10.1", "10.2")]
+
+_ROOTS = ("qapi/qapi-schema.json", "qapi-schema.json", "qga/qapi-schema.json",
+          "storage-daemon/qapi/qapi-schema.json")
 
 #: where each kind of root schema may sit in a QEMU tree, in order of
 #: preference (the QMP root moved into qapi/ in 2.12)
@@ -43,30 +51,80 @@ ROOT_PATHS: dict[str, tuple[str, ...]] = {
     "qsd": ("storage-daemon/qapi/qapi-schema.json",),
 }
 
-_BUNDLE = "corpus/qemu-qapi-history.bundle"
+_CLONES: dict[str, pathlib.Path] = {}
+_HISTORIES: dict[str, tuple[object, pathlib.Path]] = {}
+
+
+def bundle_path() -> pathlib.Path | None:
+    from tests.conftest import shared_path
+    shared = shared_path()
+    if shared is None:
+        return None
+    path = shared / "corpus" / "qemu-qapi-history.bundle"
+    return path if path.is_file() else None
+
+
+def bundle_clone(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
+    """A clone of the history bundle (one per session); skips the test when
+    the bundle or git is missing."""
+    bundle = bundle_path()
+    if bundle is None:
+        pytest.skip("the QAPI history bundle (../shared/corpus/qemu-qapi-history.bundle) is not available")
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    key = str(bundle)
+    if key not in _CLONES:
+        target = tmp_path_factory.mktemp("qemu-history") / "qemu"
+        subprocess.run(["git", "clone", "-q", str(bundle), str(target)], check=True)
+        _CLONES[key] = target
+    return _CLONES[key]
+
+
+def roots_at(repo: pathlib.Path, tag: str) -> list[str]:
+    """The schema roots (paths relative to the repository) at ``tag``."""
+    out = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", "--name-only", tag],
+                         check=True, capture_output=True, text=True).stdout.split("\n")
+    return [r for r in _ROOTS if r in out]
+
+
+def show(repo: pathlib.Path, tag: str, path: str) -> str:
+    """The text of ``path`` at ``tag``."""
+    return subprocess.run(["git", "-C", str(repo), "show", f"{tag}:{path}"], check=True, capture_output=True,
+                          text=True).stdout
+
+
+def export(repo: pathlib.Path, tag: str, target: pathlib.Path) -> pathlib.Path:
+    """The tree of ``tag`` written out under ``target`` (schemas and VERSION)."""
+    target.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(["git", "-C", str(repo), "archive", tag, "VERSION", "qapi", "qga",
+                              "storage-daemon"] + (["qapi-schema.json"] if "qapi-schema.json" in
+                                                   roots_at(repo, tag) else []),
+                             check=False, capture_output=True)
+    if archive.returncode != 0:
+        # (storage-daemon/ appeared in 5.0)
+        archive = subprocess.run(["git", "-C", str(repo), "archive", tag], check=True, capture_output=True)
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    return target
+
+
+def bundle_histories(tmp_path_factory: pytest.TempPathFactory) -> tuple[Histories, pathlib.Path]:
+    """The history of every release in the bundle, read once per session
+    (cold, with two jobs) into a temporary cache; and that cache."""
+    from qapidoc.backends.releases import HistoryOptions, read_repository
+    repo = bundle_clone(tmp_path_factory)
+    key = str(repo)
+    if key not in _HISTORIES:
+        cache = tmp_path_factory.mktemp("history-cache")
+        _HISTORIES[key] = (read_repository(str(repo), HistoryOptions(cache_dir=str(cache), jobs=2)), cache)
+    histories, cache = _HISTORIES[key]
+    assert isinstance(histories, Histories)
+    return histories, cache
 
 
 def release_version(tag: str) -> tuple[int, int]:
     """``"v8.2.0"`` -> ``(8, 2)``."""
     major, minor, _ = tag.lstrip("v").split(".")
     return int(major), int(minor)
-
-
-def bundle_path(shared: pathlib.Path | None) -> pathlib.Path | None:
-    """The bundle inside the shared directory, if it is there."""
-    if shared is None:
-        return None
-    path = shared / _BUNDLE
-    return path if path.is_file() else None
-
-
-def bundle_clone(bundle: pathlib.Path, into: pathlib.Path) -> pathlib.Path:
-    """Clone ``bundle`` into ``into/qemu-history`` (once) and return the clone."""
-    repo = into / "qemu-history"
-    if not (repo / ".git").is_dir():
-        subprocess.run(["git", "clone", "--quiet", str(bundle), str(repo)], check=True,
-                       stdout=subprocess.DEVNULL)
-    return repo
 
 
 def release_tree(repo: pathlib.Path, tag: str) -> pathlib.Path:
@@ -91,7 +149,7 @@ def release_tree(repo: pathlib.Path, tag: str) -> pathlib.Path:
     return tree
 
 
-def roots_at(repo: pathlib.Path, tag: str) -> dict[str, pathlib.Path]:
+def release_roots(repo: pathlib.Path, tag: str) -> dict[str, pathlib.Path]:
     """The root schemas that exist at ``tag``: kind (``qmp``, ``qga``,
     ``qsd``) -> path of the root file in :func:`release_tree`."""
     tree = release_tree(repo, tag)

@@ -16,6 +16,7 @@
 //     "instances": [ {"schema": "<$id>" | "<$id>#/json/pointer",
 //                     "data": <any JSON>}, ... ]
 //     "options":   { ... }                        optional, see below
+//     "keywords":  [ "x-...", ... ]               optional, see below
 //   }
 //
 // Response on stdout (one JSON object):
@@ -62,6 +63,11 @@
 // Keys that ajv cannot take as a keyword name (/^[a-z_$][a-z0-9_$:-]*$/i) are
 // not registered; if such a key sits where a keyword goes, strict mode reports
 // it as an unknown keyword, as it should.
+//
+// "keywords": when given, exactly these are registered (as annotations) and
+// nothing is collected from the schemas: a keyword the schemas use and the
+// list lacks is then an unknown keyword, as it is for a consumer who registers
+// only what the documentation names.
 //
 // "options" (escape hatch, explicit only): an object merged over the options
 // above, e.g. {"allowUnionTypes": true}.  The harness itself never loosens
@@ -125,6 +131,10 @@ function parseRequest(text) {
   const compile = req.compile ?? [];
   const instances = req.instances ?? [];
   const options = req.options ?? {};
+  const keywords = req.keywords ?? null;
+  if (keywords !== null && !(Array.isArray(keywords) && keywords.every((k) => typeof k === "string"))) {
+    throw new RequestError('"keywords" must be an array of strings');
+  }
   if (!Array.isArray(schemas)) throw new RequestError('"schemas" must be an array');
   if (!Array.isArray(compile)) throw new RequestError('"compile" must be an array');
   if (!Array.isArray(instances)) throw new RequestError('"instances" must be an array');
@@ -146,7 +156,7 @@ function parseRequest(text) {
       throw new RequestError(`instances[${i}] must be {"schema": string, "data": any}`);
     }
   });
-  return { draft, schemas, compile, instances, options, ids };
+  return { draft, schemas, compile, instances, options, keywords, ids };
 }
 
 function collectXKeys(value, out) {
@@ -183,7 +193,7 @@ async function main() {
     ...req.options,
   });
 
-  const xKeys = [...collectXKeys(req.schemas, new Set())].sort();
+  const xKeys = req.keywords !== null ? [...req.keywords] : [...collectXKeys(req.schemas, new Set())].sort();
   const registered = [];
   for (const k of xKeys) {
     if (!KEYWORD_NAME.test(k)) continue;
