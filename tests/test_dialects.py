@@ -256,3 +256,21 @@ def test_releases_in_order() -> None:
     assert release_at_or_before((4, 3)) == (4, 2)
     # Every row of the table names a release that exists.
     assert all(version in RELEASES for version, _ in CHANGES.values())
+
+
+INDENTED_AS_8_1 = ("##\n# @Box:\n#\n# @size: the size of the box,\n#     in bytes\n##\n"
+                   "{ 'struct': 'Box', 'data': { 'size': 'int' } }\n")
+
+
+def test_snapshot_with_the_next_release_s_doc_indentation(tmp_path: pathlib.Path) -> None:
+    """A snapshot of the 8.0 to 8.1 development cycle may already hold the
+    doc indentation that 8.1 allowed again (QEMU commit 08349786c8): read by
+    8.1's rules; the 8.0 release is read by its own."""
+    root = _tree(tmp_path, "8.0.50\n", INDENTED_AS_8_1)
+    result = load_text(str(root), INDENTED_AS_8_1)
+    assert str(result.dialect) == "8.1"
+    assert [d.message for d in result.diagnostics] == []
+    (tmp_path / "VERSION").write_text("8.0.0\n")
+    released = load_text(str(root), INDENTED_AS_8_1)
+    assert str(released.dialect) == "8.0"
+    assert [d.message for d in released.diagnostics] == ["unexpected de-indent (expected at least 7 spaces)"]

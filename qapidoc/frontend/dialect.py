@@ -258,12 +258,22 @@ def from_tree_version(version: TreeVersion, where: str, evidence: DialectEvidenc
     development snapshot (or a release candidate, or a release newer than
     qapidoc knows) has at least the rules of the release it follows, and
     those of a newer release where the schema uses what only that release
-    allows (the evidence's lower bound)."""
+    allows (the evidence's lower bound), or has what its release refused
+    and the next one allows again (the evidence's excluded releases)."""
     said = f"{where} says {version} ({version.describe()})"
     base = version.base
-    if version.in_development and evidence.low > base:
-        return Dialect(evidence.low, "version-file", (said, *(evidence.low_reasons or ())))
-    return Dialect(base, "version-file", (said,))
+    if not version.in_development:
+        return Dialect(base, "version-file", (said,))
+    reasons: tuple[str, ...] = ()
+    if evidence.low > base:
+        base, reasons = evidence.low, tuple(evidence.low_reasons or ())
+    # A snapshot may already hold what the next release changed back, as
+    # 8.0.50 held the doc indentation of 8.1 that 5.2 to 8.0 refused.
+    for first, last, why in evidence.excluded or ():
+        after = release_after(last)
+        if first <= base <= last and after is not None:
+            base, reasons = after, (*reasons, why)
+    return Dialect(base, "version-file", (said, *reasons))
 
 
 def detect(evidence: DialectEvidence) -> Dialect:

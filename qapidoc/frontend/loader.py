@@ -199,6 +199,8 @@ def _load(path: str, text: str, options: LoadOptions, reader: SourceReader) -> L
     if options.dialect is not None:
         dialect = Dialect(options.dialect, "configured")
     elif options.tree_version and (found := _tree_version(path, reader)) is not None:
+        if found[1].in_development:
+            gather_indentation_evidence([raw for _, raw, _ in state.docs], evidence)
         dialect = from_tree_version(found[1], found[0], evidence)
     else:
         raws = [raw for _, raw, _ in state.docs]
