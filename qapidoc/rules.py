@@ -424,8 +424,8 @@ RST_UNSAFE = _rule(
 
 RST_LEGACY_HEADING = _rule(
     "QD607", "rst-legacy-heading", "warning",
-    "A '= Heading' line in a free-form doc comment of QEMU 10.0 or later, where it is no longer a heading.",
-    "Since QEMU 10.0 headings are rST section titles; the old markup renders as a paragraph "
+    "A '= Heading' line in a free-form doc comment of QEMU 10.1 or later, where it is no longer a heading.",
+    "Since QEMU 10.1 headings are rST section titles; the old markup renders as a paragraph "
     "that starts with '=='.",
     "# == GHESv2 CPER Error Injection",
 )
