@@ -1,8 +1,11 @@
 """``qapidoc jsonschema SCHEMA -o DIR``: write the JSON Schema files.
 
-Loads and checks the schema, refuses to write when it has errors (they are
-reported, exit 1), generates with :func:`qapidoc.backends.jsonschema.generate`
-and writes every file under ``DIR``.
+Loads and checks the schema and prints its findings on stderr (selected and
+ignored as by every subcommand).  Findings that leave the model complete
+(doc comments, pragmas) do not stop it: it generates with
+:func:`qapidoc.backends.jsonschema.generate`, writes every file under
+``DIR`` and exits 0.  Only errors that leave something out of the model
+(syntax, shape, semantics) stop it: nothing is written, exit 1.
 
 ``DIR`` is never clobbered: the command writes a marker file
 (``.qapidoc-jsonschema``, listing what it wrote) in a directory it fills, and
@@ -25,9 +28,18 @@ from pathlib import Path, PurePosixPath
 from typing import TextIO
 
 from ..backends.jsonschema import DEFAULT_BASE_URI, DRAFTS, GenerateOptions, dump_json, generate
-from ..frontend.loader import LoadResult, load_schema
+from ..frontend.loader import LoadResult
 from ..report import format_diagnostics
-from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_schema_options, exit_code, load_options
+from .common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    add_rule_options,
+    add_schema_options,
+    check_schemas,
+    config_diagnostics,
+    read_settings,
+    usable_model,
+)
 
 __all__ = ["MARKER", "OutputError", "add_arguments", "run", "write_tree"]
 
@@ -47,6 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", metavar="DIR", required=True,
                         help="directory to write into (created if needed)")
     add_schema_options(parser)
+    add_rule_options(parser)
     parser.add_argument("--draft", choices=sorted(DRAFTS), default="2020-12",
                         help="JSON Schema draft (default: 2020-12)")
     parser.add_argument("--base-uri", metavar="URI", default=DEFAULT_BASE_URI,
@@ -69,13 +82,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out if out is not None else sys.stdout
-    result = load_schema(args.schema, load_options(args))
-    if result.diagnostics:
-        sys.stderr.write(format_diagnostics(result.diagnostics, "text"))
-    code = exit_code(result.diagnostics)
-    if code != EXIT_OK or result.schema is None:
-        sys.stderr.write(f"qapidoc jsonschema: {args.schema} has errors; nothing written\n")
-        return code if code != EXIT_OK else EXIT_FINDINGS
+    settings = read_settings(args, [args.schema])
+    if settings.errors:
+        sys.stderr.write(format_diagnostics(config_diagnostics(settings.errors), "text"))
+        return EXIT_USAGE
+    checked = check_schemas([args.schema], settings)
+    result = checked.loaded[0]
+    stop = usable_model("jsonschema", args.schema, result, checked.diagnostics, sys.stderr, "the JSON Schema",
+                        "nothing written")
+    if stop is not None:
+        return stop
+    assert result.schema is not None
     defines = None
     if args.define is not None:
         bad = [d for d in args.define if not d or any(c.isspace() for c in d)]

@@ -46,9 +46,18 @@ from ..backends.traffic import (
     read_traffic,
 )
 from ..backends.validate import MessageKind, QmpValidator, Violation
-from ..frontend.loader import load_schema
 from ..report import format_diagnostics
-from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_schema_options, exit_code, load_options
+from .common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_rule_options,
+    add_schema_options,
+    check_schemas,
+    config_diagnostics,
+    read_settings,
+    usable_model,
+)
 
 __all__ = [
     "CheckStats",
@@ -515,6 +524,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="QMP traffic: JSON Lines, concatenated JSON, or a '->'/'<-' transcript "
                              "(default, and for '-': standard input)")
     add_schema_options(parser)
+    add_rule_options(parser)
     parser.add_argument("--format", choices=["text", "json", "jsonl"], default="text",
                         help="output format (default: text)")
     parser.add_argument("--placeholder", metavar="PATH[=GLOB]", action="append", default=[],
@@ -579,13 +589,18 @@ def run(args: argparse.Namespace, out: TextIO | None = None, stdin: IO[bytes] | 
         _error("--define needs a symbol name")
         return EXIT_USAGE
 
-    result = load_schema(args.schema, load_options(args))
-    if result.diagnostics:
-        sys.stderr.write(format_diagnostics(result.diagnostics, "text"))
-    code = exit_code(result.diagnostics)
-    if code != EXIT_OK or result.schema is None:
-        _error(f"{args.schema} has errors; no traffic checked")
-        return code if code != EXIT_OK else EXIT_FINDINGS
+    settings = read_settings(args, [args.schema])
+    if settings.errors:
+        sys.stderr.write(format_diagnostics(config_diagnostics(settings.errors), "text"))
+        return EXIT_USAGE
+    checked = check_schemas([args.schema], settings)
+    result = checked.loaded[0]
+    stop = usable_model("validate", args.schema, result, checked.diagnostics, sys.stderr,
+                        "the checks of traffic", "no traffic checked")
+    if stop is not None:
+        return stop
+    assert result.schema is not None
+    del checked
     validator = QmpValidator(result.schema, defines=frozenset(args.define) if args.define else None)
     # The schema, its model and its JSON Schemas live as long as the check:
     # keep the cyclic collector from scanning them again and again while

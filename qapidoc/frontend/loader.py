@@ -69,6 +69,20 @@ class LoadResult:
     def ok(self) -> bool:
         return not any(d.severity is rules.Severity.ERROR for d in self.diagnostics)
 
+    @property
+    def model_gaps(self) -> list[Diagnostic]:
+        """The errors that left something out of the model (their rule says
+        so: syntax, shape, semantics); doc-comment findings never do."""
+        return [d for d in self.diagnostics
+                if d.rule.leaves_model_incomplete and d.severity is rules.Severity.ERROR]
+
+    @property
+    def model_complete(self) -> bool:
+        """Whether the model holds every definition the schema has, so that
+        what is made from the model alone (JSON Schema, traffic checks, a
+        diff) can be trusted, whatever the doc comments say."""
+        return self.schema is not None and not self.model_gaps
+
     def files(self) -> list[SourceFile]:
         return [m.file for m in self.modules]
 
