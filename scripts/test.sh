@@ -16,6 +16,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
     command -v chromium >/dev/null || missing+=(chromium)
     command -v node >/dev/null || missing+=(nodejs npm)
+    command -v git >/dev/null || missing+=(git)
     if [ ${#missing[@]} -gt 0 ]; then
         say "apt-get install ${missing[*]}"
         apt-get update -qq

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import pathlib
+import shutil
 
 import pytest
+from support.bundle import bundle_clone, bundle_path
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -41,6 +43,18 @@ def shared_dir() -> pathlib.Path:
     if path is None:
         pytest.skip("the shared corpora (../shared or $QAPIDOC_SHARED) are not available")
     return path
+
+
+@pytest.fixture(scope="session")
+def history_repo(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
+    """A clone of QEMU's QAPI history (one commit per release, tags
+    ``vX.Y.0``), made once per session; see ``tests/support/bundle.py``."""
+    bundle = bundle_path(shared_path())
+    if bundle is None:
+        pytest.skip("the QEMU history bundle (../shared/corpus/qemu-qapi-history.bundle) is not available")
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed (needed to clone the QEMU history bundle)")
+    return bundle_clone(bundle, tmp_path_factory.mktemp("history"))
 
 
 @pytest.fixture(scope="session")
