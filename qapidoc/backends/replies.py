@@ -78,6 +78,22 @@ class ReplyShapes:
             self.commands[command.name] = _EMPTY_OBJECT if ret is None else self._shape(ret, ())
         #: the commands whose reply may be anything at all (they return 'any')
         self.return_anything = frozenset(n for n, shape in self.commands.items() if shape == _ANY)
+        # Indexes, so that a reply is fitted against few shapes: by JSON
+        # type, and for objects by member name.
+        self._order = {name: i for i, name in enumerate(self.commands)}
+        self._cache: dict[object, tuple[str, ...]] = {}
+        self._by_type: dict[str, list[str]] = {}
+        self._by_member: dict[str, set[str]] = {}
+        self._any_members: set[str] = set()
+        for name, shape in self.commands.items():
+            for kind in shape.types:
+                self._by_type.setdefault(kind, []).append(name)
+            if "object" in shape.types:
+                if shape.members is None:
+                    self._any_members.add(name)
+                else:
+                    for member in shape.members:
+                        self._by_member.setdefault(member, set()).add(name)
 
     def _shape(self, name: str, visiting: tuple[str, ...]) -> Shape:
         known = self._shapes.get(name)
@@ -127,14 +143,62 @@ class ReplyShapes:
         if "return" not in reply:
             return list(self.commands)
         value = reply["return"]
+        # What decides the candidates is the value's shape alone (its JSON
+        # type, member names, the shapes of its first elements): replies of
+        # one shape recur, and are fitted once.
+        key = _signature(value)
+        known = self._cache.get(key)
+        if known is None:
+            if len(self._cache) >= _CACHE:
+                self._cache.clear()
+            known = self._cache[key] = self._candidates(value)
+        return list(known)
+
+    def _candidates(self, value: object) -> tuple[str, ...]:
         anything = self.return_anything
+        commands = self.commands
+        order = self._order
         scored: list[tuple[bool, int, int, str]] = []
-        for order, (name, shape) in enumerate(self.commands.items()):
-            score = _fits(shape, value)
+        for name in self._possible(value):
+            score = _fits(commands[name], value)
             if score is not None:
-                scored.append((name in anything, -score, order, name))
+                scored.append((name in anything, -score, order[name], name))
         scored.sort()
-        return [entry[3] for entry in scored]
+        return tuple(entry[3] for entry in scored)
+
+    def _possible(self, value: object) -> Iterable[str]:
+        """A superset of the commands ``value`` fits, from the indexes."""
+        kind = _json_type(value)
+        if kind != "object" or not value:
+            names = list(self._by_type.get(kind, ()))
+            if kind == "integer":
+                names += self._by_type.get("number", ())
+            return set(names)
+        assert isinstance(value, dict)
+        found: set[str] | None = None
+        for member in value:
+            having = self._by_member.get(member, set())
+            found = set(having) if found is None else found & having
+            if not found:
+                break
+        return (found or set()) | self._any_members
+
+
+#: reply shapes whose candidates are remembered
+_CACHE = 4096
+
+
+def _signature(value: object) -> object:
+    """What :func:`_fits` looks at in ``value``: its JSON type, its member
+    names, and the signatures of the elements it examines."""
+    kind = _json_type(value)
+    if kind == "object":
+        assert isinstance(value, dict)
+        return frozenset(value)
+    if kind == "array":
+        assert isinstance(value, list)
+        return ("array", *(_signature(element) for element in value[:_ELEMENTS]))
+    return kind
 
 
 def _merge(shapes: list[Shape]) -> Shape:
