@@ -17,6 +17,7 @@ it cannot put back what its error left out of the model.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -130,8 +131,8 @@ def read_settings(args: argparse.Namespace, near: Sequence[str] = ()) -> Setting
             continue
         severity[key.strip()] = level.strip()
     selected, more = resolve_rules(select, ignore, severity, config.path)
-    load = LoadOptions(dialect=getattr(args, "dialect", None) or config.dialect,
-                       module_alone=bool(getattr(args, "module", False)) or config.module)
+    load = dataclasses.replace(load_options(args), dialect=getattr(args, "dialect", None) or config.dialect,
+                               module_alone=bool(getattr(args, "module", False)) or config.module)
     fail_on = getattr(args, "fail_on", None) or config.fail_on
     return Settings(config, selected, tuple(errors + more), load, fail_on)
 
@@ -204,7 +205,9 @@ def _errors(count: int) -> str:
 
 
 def load_options(args: argparse.Namespace) -> LoadOptions:
-    return LoadOptions(dialect=args.dialect, module_alone=args.module)
+    """The load options the command line gives (:func:`read_settings` adds
+    the configuration's)."""
+    return LoadOptions(dialect=getattr(args, "dialect", None), module_alone=bool(getattr(args, "module", False)))
 
 
 def load_all(paths: Sequence[str], options: LoadOptions) -> list[LoadResult]:
