@@ -128,6 +128,20 @@ class LoadResult:
     def ok(self) -> bool:
         return not any(d.severity is rules.Severity.ERROR for d in self.diagnostics)
 
+    @property
+    def model_gaps(self) -> list[Diagnostic]:
+        """The errors that left something out of the model (their rule says
+        so: syntax, shape, semantics); doc-comment findings never do."""
+        return [d for d in self.diagnostics
+                if d.rule.leaves_model_incomplete and d.severity is rules.Severity.ERROR]
+
+    @property
+    def model_complete(self) -> bool:
+        """Whether the model holds every definition the schema has, so that
+        what is made from the model alone (JSON Schema, traffic checks, a
+        diff) can be trusted, whatever the doc comments say."""
+        return self.schema is not None and not self.model_gaps
+
     def files(self) -> list[SourceFile]:
         return [m.file for m in self.modules]
 
@@ -414,7 +428,7 @@ def _read_docs(raws: list[tuple[SourceFile, RawDoc]], names_by_raw: dict[int, st
                line_style: dict[int, list[Diagnostic]]) -> _DocPass:
     """Parse each doc comment and bind it to its definition, one at a time;
     without ``options.keep_docs`` (``qapidoc check``), each is let go once
-    its findings are known, so the doc comments of a schema never take
+    its findings are known (unless its file holds a suppression comment), so the doc comments of a schema never take
     memory all at once.  ``line_style``: what detection already found of
     10.2's line style in some of them, by ``id`` of the block."""
     found = _DocPass()
@@ -435,7 +449,10 @@ def _read_docs(raws: list[tuple[SourceFile, RawDoc]], names_by_raw: dict[int, st
                     found.nonexistent.append(diag)
                 else:
                     found.sections.append(diag)
-        if options.keep_docs:
+        # A file with a suppression comment ('qapidoc: ignore[...]') keeps
+        # its doc comments: a suppression inside one covers the definition
+        # it documents, which the linter finds from the doc.
+        if options.keep_docs or "qapidoc:" in file.text:
             found.kept.append(doc)
             name = names_by_raw.get(id(raw))
             if doc.symbol is not None and doc.symbol == name:
