@@ -1,25 +1,35 @@
-"""Benchmark: the QMP reference manual of QEMU 10.2 built by ``sphinx-build``.
+"""Benchmark: the QMP reference manual of QEMU 10.2, built by our Sphinx
+extension and by QEMU's own, side by side.
 
-    python benchmarks/bench_sphinx.py [--shared DIR] [--runs N] [--jobs N]
+    python benchmarks/bench_sphinx.py [--shared DIR] [--runs N] [--only full|rebuild]
 
-Whole processes (``python -m sphinx -b html``, interpreter start-up
-included), each measured with a wall clock, median of N runs:
+Both builds start from QEMU's own page (``docs/interop/qemu-qmp-ref.rst``
+of ``shared/anchors/qemu-10.2``, as ``index.rst``) and QEMU's conf settings
+(``qapidoc_srctree``, ``rst_epilog`` from ``defs.rst.inc``, ``default_role =
+'any'``, see ``shared/anchors/README.md``).  QEMU's build loads
+``qapi_domain``, ``qapidoc`` and ``qmp_lexer`` from the anchor; ours loads
+``qapidoc_sphinx`` instead, and nothing else differs.  Same Python, same
+Sphinx (the one this script runs under), both byte-compiled first (into a
+``PYTHONPYCACHEPREFIX``, as the anchor is read-only), one warm-up build
+each that is not counted.
 
-1. a full HTML build (fresh output and doctree directories) of a project
-   whose one page holds ``.. qapi-doc:: qapi/qapi-schema.json`` with
-   ``:namespace: QMP`` and ``:split: section``, as the QEMU manual would;
-2. the rebuild after touching one module (``qapi/run-state.json``): Sphinx
-   reads again the pages that show that file's content, and nothing else;
-3. a rebuild with nothing changed.
+Scenarios, each run N times, the two extensions interleaved (their order
+alternating), every run a fresh ``python -m sphinx -b html`` process:
 
-The corpus is copied to a temporary directory first (the touch must not
-change the shared copy), and the packages are byte-compiled, as installed
-packages are.  Each run is a fresh process, so the extension's schema cache
-starts empty every time, as in real use.
+1. **full build**: fresh output and doctree directories; the page as QEMU
+   writes it (the whole schema on one page), the default a QEMU docs build
+   would use;
+2. **rebuild after touching one module** (``qapi/run-state.json``), each
+   extension in its best configuration for that: ours with ``:split:
+   section`` added to the page (a page per top-level section, so one module
+   re-reads only its pages), QEMU's as it is (it has no other: the whole
+   manual is read again).
 
-For comparison, QEMU 10.2's own extension on this machine (see
-shared/reference/sphinx-anchor.md): full build about 30 s, and the same
-again after touching any module (the whole schema is one page).
+Per process: wall clock, CPU (user + system, from ``wait4``) and peak RSS
+(``ru_maxrss`` of the sphinx-build process).  The table gives the median,
+the spread (min to max) and the ratio of the medians (ours / QEMU's).
+The schema is copied to a temporary directory first (the touch must not
+change the shared copy).
 """
 
 from __future__ import annotations
@@ -28,109 +38,179 @@ import argparse
 import compileall
 import os
 import pathlib
-import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+PAGE = "anchors/qemu-10.2/docs/interop/qemu-qmp-ref.rst"
+ANCHOR = "anchors/qemu-10.2"
+TOUCHED = "qapi/run-state.json"
 
-CONF = 'extensions = ["qapidoc_sphinx"]\nproject = "QMP"\nhtml_theme = "alabaster"\n'
-INDEX = """\
-QEMU QMP Reference Manual
-=========================
-
-.. qapi-doc:: qapi/qapi-schema.json
-   :namespace: QMP
-   :split: section
+CONF_COMMON = """\
+project = "QEMU"
+qapidoc_srctree = {srctree!r}
+rst_epilog = open({defs!r}, encoding="utf-8").read()
+default_role = "any"
 """
+CONF_QEMU = """\
+import sys
+sys.path.insert(0, {sphinx_dir!r})
+sys.path.insert(0, {scripts_dir!r})
+extensions = ["qapi_domain", "qapidoc", "qmp_lexer"]
+qapi_namespaces = {{"QGA", "QMP", "QSD"}}
+qapi_allowed_fields = {{"see also"}}
+"""
+CONF_OURS = 'extensions = ["qapidoc_sphinx"]\n'
+
+
+@dataclass(frozen=True)
+class Run:
+    wall: float
+    cpu: float
+    rss_mib: float
+
+
+@dataclass
+class Project:
+    name: str
+    src: pathlib.Path
+    out: pathlib.Path
+
+    def clean(self) -> None:
+        shutil.rmtree(self.out, ignore_errors=True)
 
 
 def _shared(arg: str | None) -> pathlib.Path:
     for candidate in (arg, os.environ.get("QAPIDOC_SHARED"), str(ROOT.parent / "shared")):
-        if candidate and pathlib.Path(candidate, "corpus", "qemu-10.2").is_dir():
+        if candidate and pathlib.Path(candidate, PAGE).is_file():
             return pathlib.Path(candidate)
-    sys.exit("bench_sphinx: the shared corpora are not there (--shared DIR or $QAPIDOC_SHARED)")
+    sys.exit(f"bench_sphinx: {PAGE} is not there (--shared DIR or $QAPIDOC_SHARED)")
 
 
-def _sphinx(src: pathlib.Path, out: pathlib.Path, jobs: int) -> tuple[float, str]:
-    args = [sys.executable, "-m", "sphinx", "-b", "html", "-d", str(out / ".doctrees")]
-    if jobs > 1:
-        args += ["-j", str(jobs)]
+def _env(pycache: pathlib.Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    env["NO_COLOR"] = "1"
+    return env
+
+
+def _sphinx(project: Project, env: dict[str, str]) -> Run:
+    args = [sys.executable, "-m", "sphinx", "-q", "-b", "html", "-d", str(project.out / "doctrees"),
+            str(project.src), str(project.out / "html")]
     start = time.perf_counter()
-    proc = subprocess.run([*args, str(src), str(out / "html")], capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - start
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    assert proc.stderr is not None
+    errors = proc.stderr.read()
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
-        sys.exit(f"sphinx-build failed:\n{proc.stderr[-3000:]}")
-    return elapsed, proc.stdout
+        sys.exit(f"sphinx-build of {project.name} failed:\n{errors.decode(errors='replace')[-3000:]}")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
-def _read(stdout: str) -> int:
-    """How many pages the build read (added or changed; that includes the
-    pages the extension reports outdated)."""
-    m = re.search(r"updating environment: (?:\[[^]]*\] )?(\d+) added, (\d+) changed", stdout)
-    return int(m.group(1)) + int(m.group(2)) if m else 0
+def _write_projects(shared: pathlib.Path, base: pathlib.Path) -> dict[str, Project]:
+    srctree = base / "tree"
+    shutil.copytree(shared / "corpus" / "qemu-10.2" / "qapi", srctree / "qapi")
+    anchor = shared / ANCHOR
+    common = CONF_COMMON.format(srctree=str(srctree), defs=str(anchor / "docs" / "defs.rst.inc"))
+    page = (shared / PAGE).read_text(encoding="utf-8")
+    confs = {
+        "qemu": CONF_QEMU.format(sphinx_dir=str(anchor / "docs" / "sphinx"), scripts_dir=str(anchor / "scripts")),
+        "ours": CONF_OURS,
+        "ours-split": CONF_OURS,
+    }
+    projects = {}
+    for name, conf in confs.items():
+        src = base / name / "src"
+        src.mkdir(parents=True)
+        (src / "conf.py").write_text(conf + common, encoding="utf-8")
+        text = page
+        if name == "ours-split":
+            text = text.replace("   :namespace: QMP\n", "   :namespace: QMP\n   :split: section\n")
+            assert ":split: section" in text
+        (src / "index.rst").write_text(text, encoding="utf-8")
+        projects[name] = Project(name, src, base / name / "out")
+    return projects
+
+
+def _interleaved(projects: Sequence[Project], runs: int, env: dict[str, str], before: str) -> dict[str, list[Run]]:
+    """``runs`` builds of each project, alternating which goes first;
+    ``before`` is "clean" (a full build) or "touch" (touch the module)."""
+    out: dict[str, list[Run]] = {p.name: [] for p in projects}
+    for i in range(runs):
+        order = projects if i % 2 == 0 else list(reversed(projects))
+        for project in order:
+            if before == "clean":
+                project.clean()
+            else:
+                time.sleep(0.02)
+                (project.src.parent.parent / "tree" / TOUCHED).touch()
+            out[project.name].append(_sphinx(project, env))
+            print(f"  {before:>5} {project.name:<10} run {i + 1}: {out[project.name][-1]}", file=sys.stderr)
+    return out
+
+
+def _stat(values: list[float], unit: str, fmt: str) -> str:
+    med = statistics.median(values)
+    return f"{med:{fmt}}{unit} ({min(values):{fmt}}-{max(values):{fmt}})"
+
+
+def _report(title: str, ours: list[Run], qemu: list[Run]) -> list[str]:
+    lines = [f"{title}"]
+    for what, unit, fmt in (("wall", " s", ".2f"), ("cpu", " s", ".2f"), ("rss_mib", " MiB", ".0f")):
+        a = [getattr(r, what) for r in ours]
+        b = [getattr(r, what) for r in qemu]
+        ratio = statistics.median(a) / statistics.median(b)
+        label = {"wall": "wall clock", "cpu": "CPU (user+sys)", "rss_mib": "peak RSS"}[what]
+        lines.append(f"  {label:<16} ours {_stat(a, unit, fmt):<26} QEMU's {_stat(b, unit, fmt):<26} "
+                     f"ratio {ratio:.2f}")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shared", help="the shared directory (default: ../shared or $QAPIDOC_SHARED)")
-    parser.add_argument("--runs", type=int, default=5, help="runs of each scenario (default 5)")
-    parser.add_argument("--jobs", type=int, default=1, help="sphinx-build -j N (default 1)")
+    parser.add_argument("--runs", type=int, default=5, help="runs of each scenario and extension (default 5)")
+    parser.add_argument("--only", choices=("full", "rebuild"), help="one scenario only")
     args = parser.parse_args(argv)
     shared = _shared(args.shared)
-    for package in ("qapidoc", "sphinx_ext"):
-        compileall.compile_dir(str(ROOT / package), quiet=1)
 
-    rows: list[tuple[str, list[float], str]] = []
     with tempfile.TemporaryDirectory(prefix="bench-sphinx-") as tmp:
         base = pathlib.Path(tmp)
-        src = base / "src"
-        src.mkdir()
-        shutil.copytree(shared / "corpus" / "qemu-10.2" / "qapi", src / "qapi")
-        (src / "conf.py").write_text(CONF)
-        (src / "index.rst").write_text(INDEX)
-        out = base / "out"
-
-        full: list[float] = []
-        pages = 0
-        for _ in range(args.runs):
-            shutil.rmtree(out, ignore_errors=True)
-            elapsed, stdout = _sphinx(src, out, args.jobs)
-            full.append(elapsed)
-            pages = _read(stdout)
-        rows.append(("full HTML build", full, f"{pages} pages read"))
-
-        touched: list[float] = []
-        module = src / "qapi" / "run-state.json"
-        for _ in range(args.runs):
-            time.sleep(0.02)
-            module.touch()
-            elapsed, stdout = _sphinx(src, out, args.jobs)
-            touched.append(elapsed)
-            pages = _read(stdout)
-        rows.append(("rebuild after touching qapi/run-state.json", touched, f"{pages} pages read"))
-
-        noop: list[float] = []
-        for _ in range(args.runs):
-            elapsed, stdout = _sphinx(src, out, args.jobs)
-            noop.append(elapsed)
-            pages = _read(stdout)
-        rows.append(("rebuild, nothing changed", noop, f"{pages} pages read"))
+        pycache = base / "pycache"
+        env = _env(pycache)
+        sys.pycache_prefix = str(pycache)
+        for package in (ROOT / "qapidoc", ROOT / "sphinx_ext", shared / ANCHOR):
+            compileall.compile_dir(str(package), quiet=1)
+        projects = _write_projects(shared, base)
+        ours, qemu, split = projects["ours"], projects["qemu"], projects["ours-split"]
+        for project in (ours, qemu, split):     # warm-up: every module byte-compiled
+            _sphinx(project, env)
+        report: list[str] = []
+        if args.only in (None, "full"):
+            full = _interleaved([ours, qemu], args.runs, env, "clean")
+            report += _report("full HTML build, QEMU's page (one page)", full["ours"], full["qemu"])
+        if args.only in (None, "rebuild"):
+            for project in (split, qemu):
+                project.clean()
+                _sphinx(project, env)
+            touched = _interleaved([split, qemu], args.runs, env, "touch")
+            report += _report(f"rebuild after touching {TOUCHED} (ours: :split: section; QEMU's: one page)",
+                              touched["ours-split"], touched["qemu"])
 
     import sphinx
 
-    print(f"QEMU 10.2 QMP manual, Sphinx {sphinx.__version__}, Python {sys.version.split()[0]}, "
-          f"-j {args.jobs}, {os.cpu_count()} CPUs, {args.runs} runs each (whole process, wall clock)\n")
-    print(f"{'scenario':<46} {'median':>8} {'min':>8} {'max':>8}  notes")
-    print("-" * 90)
-    for name, times, note in rows:
-        print(f"{name:<46} {statistics.median(times):>7.2f}s {min(times):>7.2f}s {max(times):>7.2f}s  {note}")
-    print("\nQEMU 10.2's own extension, same machine: full build ~30 s; touching any module ~30 s "
-          "(everything read again).")
+    print(f"\nQEMU 10.2 QMP manual: Sphinx {sphinx.__version__}, Python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} CPUs; {args.runs} runs each, interleaved; whole sphinx-build processes; "
+          "median (min-max)\n")
+    print("\n".join(report))
     return 0
 
 

@@ -43,9 +43,10 @@ from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
+from . import deferred, safety
 from . import nodes as qnodes
-from . import safety
 from ._core import core, rst_policy
+from .cache import clear as clear_schemas
 from .cache import get_schema
 from .changelog import QapiChangelogDirective
 from .directives import (
@@ -57,7 +58,7 @@ from .directives import (
     restore_smartquotes,
     unresolved_reference,
 )
-from .domain import KNOWN_NAMESPACES, QapiDomain, make_indices
+from .domain import KNOWN_NAMESPACES, QapiDomain, ResolveRows, make_indices, visit_row_term_html
 from .history import add_config_values as add_history_config
 from .lexer import QmpLexer
 from .pages import DirectiveUse, scan_sources, write_split_pages
@@ -235,14 +236,27 @@ def _mtime(path: str) -> int:
 
 
 def _build_finished(app: Sphinx, exception: Exception | None) -> None:
+    _restore_gc(app)
+
+
+def _env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """Every page is read: write the JSON Schema files, then let go of the
+    loaded schemas (writing the pages does not need them, and the memory
+    they free is what writing fills)."""
     try:
-        _write_files(app, exception)
+        _write_files(app)
     finally:
-        _restore_gc(app)
+        clear_schemas()
+        state = _state(app)
+        if state.gc_frozen:     # what the schemas held is in the frozen generation
+            gc.unfreeze()
+            state.gc_frozen = False
+            gc.collect()
+    return []
 
 
-def _write_files(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html" or not app.config.qapidoc_jsonschema:
+def _write_files(app: Sphinx) -> None:
+    if app.builder.format != "html" or not app.config.qapidoc_jsonschema:
         return
     domain = app.env.get_domain("qapi")
     assert isinstance(domain, QapiDomain)
@@ -296,6 +310,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("qapidoc_smartquotes", False, "env", types=[bool])
     app.add_config_value("qapidoc_unresolved_references", "info", "env", types=[str])
     app.add_config_value("qapidoc_gc_tuning", True, "", types=[bool])
+    app.add_config_value("qapidoc_defer_bodies", True, "env", types=[bool])
     add_history_config(app)
 
     app.add_domain(QapiDomain)
@@ -314,15 +329,21 @@ def setup(app: Sphinx) -> dict[str, Any]:
     if "QMP" not in lexer_classes:
         app.add_lexer("QMP", QmpLexer)
 
-    for node, handlers in qnodes.node_handlers().items():
-        app.add_node(node, **handlers)  # type: ignore[arg-type]
+    handlers = qnodes.node_handlers()
+    handlers[qnodes.row_term]["html"] = (visit_row_term_html, qnodes.depart_row_term)
+    for node, node_handlers in handlers.items():
+        app.add_node(node, **node_handlers)  # type: ignore[arg-type]
     app.add_css_file("qapidoc.css")
 
     app.connect("config-inited", _config_inited)
     app.connect("env-before-read-docs", _before_read)
     app.connect("env-get-outdated", _outdated)
+    app.connect("env-updated", _env_updated)
     app.connect("build-finished", _build_finished)
     app.connect("doctree-read", restore_smartquotes)
+    app.connect("doctree-read", deferred.save)
+    app.add_post_transform(deferred.RestoreBodies)
+    app.add_post_transform(ResolveRows)
     app.connect("missing-reference", unresolved_reference)
     # late: after Sphinx's and other extensions' handlers (todolist copies)
     app.connect("doctree-resolved", _check_urls, priority=900)

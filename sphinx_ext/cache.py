@@ -43,6 +43,8 @@ class SchemaEntry:
     dialect: tuple[int, int] | None
     result: loader_mod.LoadResult
     stamps: tuple[Stamp, ...]
+    #: how ``result`` was loaded
+    options: loader_mod.LoadOptions = field(default_factory=loader_mod.LoadOptions)
     _items: list[rstgen.Item] | None = None
     _plans: dict[str, tuple[rstgen.Part, list[rstgen.Part]]] = field(default_factory=dict)
     _diagnostics: list[diag_mod.Diagnostic] | None = None
@@ -82,7 +84,7 @@ class SchemaEntry:
         the lint engine, the loader's); ``allowed_directives`` are those the
         project's ``conf.py`` adds to what doc comments may use."""
         if self._diagnostics is None:
-            found = lint_diagnostics(self.path, self.dialect, config, allowed_directives) if use_lint else None
+            found = lint_diagnostics(self.path, self.dialect, config, allowed_directives, self) if use_lint else None
             self._diagnostics = list(self.result.diagnostics) if found is None else found
         return self._diagnostics
 
@@ -112,17 +114,19 @@ def get_schema(path: str, dialect: tuple[int, int] | None = None) -> SchemaEntry
     options = loader_mod.LoadOptions(dialect=dialect)
     result = loader_mod.load_schema(path, options)
     stamps = tuple(_stamp(m.file.path) for m in result.modules) or (_stamp(path),)
-    entry = SchemaEntry(path, dialect, result, stamps)
+    entry = SchemaEntry(path, dialect, result, stamps, options)
     _CACHE[key] = entry
     return entry
 
 
 def lint_diagnostics(path: str, dialect: tuple[int, int] | None, config_path: str | None = None,
-                     allowed_directives: frozenset[str] = frozenset()) -> list[diag_mod.Diagnostic] | None:
+                     allowed_directives: frozenset[str] = frozenset(),
+                     entry: SchemaEntry | None = None) -> list[diag_mod.Diagnostic] | None:
     """What ``qapidoc lint`` reports for the schema rooted at ``path``, with
     the ``[tool.qapidoc]`` settings it would use (from ``config_path``, else
     the nearest ``pyproject.toml`` above the schema).  None when the lint
-    engine is not there."""
+    engine is not there.  The schema of ``entry`` is linted as it is
+    when the settings load it the same way (it is not loaded twice)."""
     runner = optional_submodule("lint.runner")
     config_mod = optional_submodule("lint.config")
     if runner is None or config_mod is None:
@@ -132,7 +136,8 @@ def lint_diagnostics(path: str, dialect: tuple[int, int] | None, config_path: st
     load = loader_mod.LoadOptions(dialect=dialect or config.dialect, module_alone=config.module)
     allowed = frozenset(getattr(config, "allowed_directives", ())) | allowed_directives
     settings = runner.LintSettings(selected, load, config.rst_docutils, None, allowed_directives=allowed)
-    found: list[diag_mod.Diagnostic] = list(runner.lint([path], settings).diagnostics)
+    preloaded = {path: entry.result} if entry is not None and entry.options == load else {}
+    found: list[diag_mod.Diagnostic] = list(runner.lint([path], settings, preloaded).diagnostics)
     return found
 
 

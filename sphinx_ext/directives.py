@@ -26,7 +26,7 @@ from sphinx import addnodes
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, switch_source_input
 
-from . import rstgen, safety
+from . import deferred, rstgen, safety
 from ._core import diagnostics as diag_mod
 from ._core import optional_submodule, rst_policy
 from ._core import rules as rules_mod
@@ -146,9 +146,11 @@ def parse_generated(directive: SphinxDirective, rendered: rstgen.Rendered, *,
     allowed = extra_allowed_directives(directive.config)
     memo = state.memo
     styles, level = memo.title_styles, memo.section_level
-    with safety.doc_comment_parsing(state, allowed, _default_role, quiet=lint.rst,
-                                    quiet_docutils=lint.quiet_docutils), \
-            switch_source_input(state, content):
+    env = directive.env
+    with (deferred.collecting(env) as definitions,
+          safety.doc_comment_parsing(state, allowed, _default_role, quiet=lint.rst,
+                                     quiet_docutils=lint.quiet_docutils),
+          switch_source_input(state, content)):
         if titles:
             memo.title_styles, memo.section_level = [], 0
         try:
@@ -160,6 +162,8 @@ def parse_generated(directive: SphinxDirective, rendered: rstgen.Rendered, *,
     for ref in container.findall(addnodes.pending_xref):
         if not ref.get("qapi:generated"):
             ref["qapi:doctext"] = True     # written by the schema's author
+    for definition in definitions:
+        deferred.defer(env, definition)
     return list(container.children)
 
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, ClassVar, NamedTuple, cast
+from types import SimpleNamespace
+from typing import Any, ClassVar, NamedTuple, Protocol, cast
 
 from docutils import nodes
 from docutils.nodes import Element
@@ -25,15 +26,16 @@ from sphinx.directives import ObjectDescription
 from sphinx.domains import Domain, Index, IndexEntry, ObjType
 from sphinx.environment import BuildEnvironment
 from sphinx.roles import XRefRole
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, switch_source_input
 from sphinx.util.nodes import make_refnode
 
+from . import deferred, paragraphs, safety
 from . import nodes as qnodes
-from . import safety
 from .rstgen import anchor, member_anchor
 
-__all__ = ["QapiDomain", "kind_label", "make_indices"]
+__all__ = ["QapiDomain", "ResolveRows", "kind_label", "make_indices", "visit_row_term_html"]
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +142,13 @@ def _badge(text: str, kind: str, *children: nodes.Node) -> qnodes.badge:
     return node
 
 
-def type_nodes(env: BuildEnvironment, expr: str, *, quiet: bool = False) -> list[nodes.Node]:
+class RefContext(Protocol):
+    """What making a reference needs of the environment: its ``ref_context``."""
+
+    ref_context: dict[str, Any]
+
+
+def type_nodes(env: RefContext, expr: str, *, quiet: bool = False) -> list[nodes.Node]:
     """``T`` or ``[T]`` as a cross-reference to the type, in ``[ ]`` for an
     array."""
     expr = expr.strip()
@@ -157,7 +165,7 @@ def type_nodes(env: BuildEnvironment, expr: str, *, quiet: bool = False) -> list
     return [ref]
 
 
-def type_xref(env: BuildEnvironment, name: str, *, quiet: bool = False, role: str = "type") -> pending_xref:
+def type_xref(env: RefContext, name: str, *, quiet: bool = False, role: str = "type") -> pending_xref:
     ref = pending_xref("", nodes.literal(name, name, classes=["xref", "qapi", f"qapi-{role}"]),
                        refdomain="qapi", reftype=role, reftarget=name, refexplicit=False, refwarn=True)
     ref["qapi:namespace"] = env.ref_context.get("qapi:namespace")
@@ -221,7 +229,10 @@ class QapiObject(ObjectDescription[str]):
                 options[new] = options[old] = ""
         self.arguments = [head]
         self.options = options
-        return super().run()
+        out = super().run()
+        if out and isinstance(out[-1], addnodes.desc):
+            deferred.note(self.env, out[-1])
+        return out
 
     @property
     def kind(self) -> str:
@@ -290,6 +301,13 @@ class QapiObject(ObjectDescription[str]):
         for key in ("qapi:object", "qapi:anchor", "qapi:no-index"):
             self.env.ref_context.pop(key, None)
 
+    def parse_content_to_nodes(self, allow_section_headings: bool = False) -> list[nodes.Node]:
+        """(Sphinx 7.4 and later) The content, by parts where it can be."""
+        parsed = parse_definition_content(self) if self.content else None
+        if parsed is not None:
+            return parsed
+        return super().parse_content_to_nodes(allow_section_headings=allow_section_headings)
+
     def transform_content(self, content_node: addnodes.desc_content) -> None:
         _merge_field_lists(content_node)
 
@@ -303,6 +321,105 @@ class QapiObject(ObjectDescription[str]):
         if self.kind not in ("command", "event") and not self.config.qapidoc_toc_types:
             return ""
         return str(sig_node["_toc_parts"][-1])
+
+
+_FIELD_DIRECTIVE = re.compile(r"^\.\.[ ]+qapi:(members|returns|errors)::(.*)$")
+_ADORNMENT_LINE = re.compile(r"^([!-/:-@\[-`{-~])\1+\s*$")
+
+
+def _block_end(content: StringList, start: int) -> int:
+    """The end of the block that starts at line ``start`` (at indentation
+    0): up to the next line at indentation 0."""
+    end = start + 1
+    n = len(content)
+    data = content.data
+    while end < n and (not data[end].strip() or data[end][0] in " \t"):
+        end += 1
+    return end
+
+
+def parse_definition_content(directive: QapiObject) -> list[nodes.Node] | None:
+    """A definition's content, parsed by parts: plain paragraphs without
+    the block parser (:mod:`.paragraphs`), the ``qapi:members``,
+    ``qapi:returns`` and ``qapi:errors`` fields the extension wrote by
+    their directives directly, the rest by docutils (which refuses such a
+    directive in a doc comment).  None when the content has a title
+    (docutils then parses the whole, as usual)."""
+    content = directive.content
+    data = content.data
+    if any(_ADORNMENT_LINE.match(line) for line in data):
+        return None
+    state = directive.state
+    out: list[nodes.Node] = []
+    n = len(data)
+    i = 0
+    plain_at_start = True       # plain paragraphs may be made apart (nothing open before them)
+    while i < n:
+        if not data[i].strip():
+            i += 1
+            continue
+        m = _FIELD_DIRECTIVE.match(data[i])
+        if m and _generated(content, i):
+            end = _block_end(content, i)
+            out.extend(_run_field_directive(directive, m.group(1), m.group(2), i, end))
+            i = end
+            plain_at_start = True
+            continue
+        # up to the next field directive the extension wrote
+        end = i + 1
+        while end < n and not (_FIELD_DIRECTIVE.match(data[end]) and _generated(content, end)):
+            end += 1
+        while end > i and not data[end - 1].strip():
+            end -= 1
+        segment = content[i:end]
+        blocks = paragraphs.plain_blocks(segment.data) if plain_at_start else None
+        if blocks is not None:
+            with switch_source_input(state, content):
+                out.extend(paragraphs.make_paragraphs(state, content, i, end, blocks))
+        else:
+            container = nodes.Element()
+            state.nested_parse(segment, directive.content_offset + i, container)
+            out.extend(container.children)
+        i = end
+    return out
+
+
+def _generated(content: StringList, index: int) -> bool:
+    """Whether the extension wrote line ``index`` (a doc comment's
+    ``.. qapi:members::`` is not a field: docutils refuses it)."""
+    return isinstance(content.items[index], safety.Generated)
+
+
+_FIELD_DIRECTIVES: dict[str, type[SphinxDirective]] = {}
+
+
+def _run_field_directive(directive: QapiObject, name: str, rest: str, start: int, end: int) -> list[nodes.Node]:
+    """Run ``.. qapi:NAME::`` (lines ``start`` to ``end`` of the
+    definition's content) as docutils would, without its dispatch."""
+    content = directive.content
+    block = content[start + 1:end]
+    indent = min((len(t) - len(t.lstrip()) for t in block.data if t.strip()), default=0)
+    block.trim_left(indent)
+    cls = _FIELD_DIRECTIVES[name]
+    if cls.required_arguments or cls.optional_arguments:
+        # the argument block: up to the first blank line
+        split = next((k for k, t in enumerate(block.data) if not t.strip()), len(block))
+        arg_lines = [rest.strip(), *block.data[:split]]
+        body = block[split + 1:]
+        offset = directive.content_offset + start + 1 + split + 1
+    else:
+        arg_lines = [rest.strip()]
+        body = block
+        offset = directive.content_offset + start + 1
+    while body and not body.data[0].strip():
+        body.trim_start()
+        offset += 1
+    arguments = ["\n".join(arg_lines).strip()] if "\n".join(arg_lines).strip() else []
+    text = "\n".join(content.data[start:end])
+    instance = cls(f"qapi:{name}", arguments, {}, body, directive.content_offset + start + 1, offset, text,
+                   directive.state, directive.state_machine)
+    result: list[nodes.Node] = instance.run()
+    return result
 
 
 def _merge_field_lists(parent: Element) -> None:
@@ -366,24 +483,98 @@ def _spaced(badges: list[nodes.Node]) -> list[nodes.Node]:
     return out
 
 
-class _Rows:
-    """Builds the term of each row, and records its target."""
+#: what a compact row term keeps to make its content again: (kind, head,
+#: options, the definition's anchor, namespace, quiet)
+RowSpecTuple = tuple[str, str, dict[str, str], str, "str | None", bool]
 
-    def __init__(self, env: BuildEnvironment, field_role: str) -> None:
-        self.env = env
+
+class _Rows:
+    """Builds the term of each row, and records its target: the one place
+    where a row's term is made.
+
+    A term is kept compact: its content (name, type links, marks) is made
+    once to register the row and to give the search index its words, then
+    dropped, and made again only when the page is written (see
+    :func:`visit_row_term_html` and :class:`ResolveRows`).  A schema's rows
+    are half the nodes of its pages."""
+
+    def __init__(self, env: BuildEnvironment | None, field_role: str) -> None:
         self.field_role = field_role
+        if env is None:
+            return
         self.base = cast("str", env.ref_context.get("qapi:anchor", "qapi"))
         self.owner = None if env.ref_context.get("qapi:no-index") else env.ref_context.get("qapi:object")
-        self.ns = env.ref_context.get("qapi:namespace")
-        self.domain = cast("QapiDomain", env.get_domain("qapi"))
+        self.ns: str | None = env.ref_context.get("qapi:namespace")
+        self.quiet = bool(env.ref_context.get("qapi:quiet"))
+        self.domain: QapiDomain | None = cast("QapiDomain", env.get_domain("qapi"))
+        self.env: RefContext = SimpleNamespace(ref_context={"qapi:namespace": self.ns, "qapi:quiet": self.quiet})
+
+    @classmethod
+    def replaying(cls, spec: RowSpecTuple) -> _Rows:
+        """A maker of terms like the one that made ``spec`` (which records nothing)."""
+        rows = cls(None, "")
+        _kind, _head, _options, rows.base, rows.ns, rows.quiet = spec
+        rows.owner = None
+        rows.domain = None
+        rows.env = SimpleNamespace(ref_context={"qapi:namespace": rows.ns, "qapi:quiet": rows.quiet})
+        return rows
 
     def register(self, path: str, node_id: str, role: str) -> None:
-        if self.owner:
+        if self.owner and self.domain is not None:
             self.domain.note_member(self.ns, f"{self.owner}.{path}", node_id, role)
 
-    def term(self, kind: str, head: str, options: dict[str, str]) -> qnodes.row_term:
+    def full_term(self, kind: str, head: str, options: dict[str, str]) -> qnodes.row_term:
         make: Callable[[str, dict[str, str]], qnodes.row_term] = getattr(self, f"_{kind}")
         return make(head, options)
+
+    def term(self, kind: str, head: str, options: dict[str, str]) -> qnodes.row_term:
+        """A compact term: its id, classes and words; the row's target is
+        recorded."""
+        ids, classes, words = self._outline(kind, head, options)
+        term = qnodes.row_term("", "", ids=ids, classes=classes)
+        term.append(nodes.Text(words))      # what the search index reads
+        term["qapi:row"] = (kind, head, options, self.base, self.ns, self.quiet)
+        return term
+
+    def _outline(self, kind: str, head: str, options: dict[str, str]) -> tuple[list[str], list[str], str]:
+        """The ids, classes and words (as the full term has them) of a row,
+        whose target is recorded."""
+        cond = options.get("if")
+        if kind == "member":
+            path = options.get("path")
+            full = f"{path}.{head}" if path else head
+            node_id = f"{self.base}.{full}"
+            words = [head, (options.get("type") or "").replace("!", "")]
+            if "optional" in options:
+                words.append("optional")
+            words += [f if f in ("deprecated", "unstable") else f"feature {f}" for f in _words(options.get("features"))]
+            if cond:
+                words.append(f"if {cond}")
+            if options.get("origin"):
+                words.append(f"from {options['origin'].strip()}")
+            if options.get("since"):
+                words.append(f"since {options['since'].strip()}")
+            self.register(full, node_id, self.field_role)
+            return [node_id], ["qapi-member-name"], " ".join(w for w in words if w)
+        if kind == "feature":
+            node_id = member_anchor(self.base, (head,), feature=True)
+            words = [head, head if head in ("deprecated", "unstable") else "", f"if {cond}" if cond else ""]
+            self.register(f":{head}", node_id, "feature")
+            return [node_id], ["qapi-feature-name"], " ".join(w for w in words if w)
+        if kind == "branch":
+            tag, _, value = head.partition(" ")
+            value = value.strip()
+            path = options.get("path")
+            full = f"{path}.{value}" if path else value
+            node_id = f"{self.base}.{full}"
+            type_name = (options.get("type") or "").strip()
+            since = (options.get("since") or "").strip()
+            words = ["When", tag, "is", value, "the members of" if type_name and "pointer" in options
+                     else "members of" if type_name else "", type_name, f"if {cond}" if cond else "",
+                     f"since {since}" if since else ""]
+            self.register(full, node_id, "branch")
+            return [node_id], ["qapi-branch"], " ".join(w for w in words if w)
+        return [], ["qapi-pointer"], f"The members of {head.strip()}"
 
     def _member(self, name: str, options: dict[str, str]) -> qnodes.row_term:
         path = options.get("path")
@@ -409,7 +600,6 @@ class _Rows:
         if since:
             badges.append(since_badge(since))
         term.extend(_spaced(badges))
-        self.register(full, node_id, self.field_role)
         return term
 
     def _feature(self, name: str, options: dict[str, str]) -> qnodes.row_term:
@@ -423,7 +613,6 @@ class _Rows:
         if cond:
             badges.append(cond_badge(cond))
         term.extend(_spaced(badges))
-        self.register(f":{name}", node_id, "feature")
         return term
 
     def _branch(self, head: str, options: dict[str, str]) -> qnodes.row_term:
@@ -451,7 +640,6 @@ class _Rows:
             badges.append(since_badge(since))
         if badges:
             term.extend(_spaced(badges))
-        self.register(full, node_id, "branch")
         return term
 
     def _pointer(self, head: str, options: dict[str, str]) -> qnodes.row_term:
@@ -459,6 +647,149 @@ class _Rows:
         term += nodes.Text("The members of ")
         term += type_xref(self.env, head.strip())
         return term
+
+
+def _replay(spec: RowSpecTuple) -> qnodes.row_term:
+    """The full term a compact one stands for (links unresolved)."""
+    return _Rows.replaying(spec).full_term(spec[0], spec[1], spec[2])
+
+
+def _link_targets(spec: RowSpecTuple) -> list[str]:
+    """The types a term made from ``spec`` links to, in order (as
+    :class:`_Rows` makes them)."""
+    kind, head, options = spec[0], spec[1], spec[2]
+    if kind == "member":
+        out = []
+        type_expr = (options.get("type") or "").strip()
+        name = type_expr[1:-1].strip() if type_expr.startswith("[") and type_expr.endswith("]") else type_expr
+        if name and not name.startswith("!"):
+            out.append(name)
+        if options.get("origin"):
+            out.append(options["origin"].strip())
+        return out
+    if kind == "branch":
+        return [options["type"].strip()] if options.get("type") else []
+    if kind == "pointer":
+        return [head.strip()]
+    return []
+
+
+def _resolve_links(env: BuildEnvironment, builder: Builder, domain: QapiDomain,
+                   spec: RowSpecTuple) -> list[dict[str, Any] | None] | None:
+    """Where each link of the term made from ``spec`` goes: the attributes
+    of its reference, or None where the link is shown as text; None if one
+    of them does not resolve (it is left to Sphinx, and to the
+    ``missing-reference`` handlers)."""
+    out: list[dict[str, Any] | None] = []
+    context = SimpleNamespace(ref_context={"qapi:namespace": spec[4], "qapi:quiet": spec[5]})
+    for target in _link_targets(spec):
+        ref = type_xref(context, target)
+        content = ref[0]
+        new = domain.resolve_xref(env, env.docname, builder, ref["reftype"], ref["reftarget"], ref,
+                                  cast("Element", content))
+        if new is content:
+            out.append(None)
+        elif isinstance(new, nodes.reference) and len(new.children) == 1 and new[0] is content:
+            out.append({k: v for k, v in new.attributes.items() if v != []})
+        else:
+            return None
+    return out
+
+
+class ResolveRows(SphinxPostTransform):
+    """Compact row terms, before references are resolved: for HTML, where
+    each of their links goes (the term is made again when the page is
+    written, see :func:`visit_row_term_html`); for other builders, or
+    when a link does not resolve, the term's content now, for the usual
+    resolution."""
+
+    default_priority = 5
+
+    def run(self, **kwargs: Any) -> None:
+        html = self.app.builder.format == "html"
+        domain = cast("QapiDomain", self.env.get_domain("qapi"))
+        for term in list(self.document.findall(qnodes.row_term)):
+            spec = term.get("qapi:row")
+            if spec is None:
+                continue
+            if html:
+                links = _resolve_links(self.env, self.app.builder, domain, spec)
+                if links is not None:
+                    term["qapi:links"] = links
+                    continue
+            full = _replay(spec)
+            del term["qapi:row"]
+            term.children = []
+            term.extend(full.children)
+
+
+def visit_row_term_html(translator: Any, node: qnodes.row_term) -> None:
+    """A compact term is made, linked, written and dropped.
+
+    What it writes after its ``<dt>`` tag depends only on what it was made
+    from and where its links go (not on its place: a row is never in a
+    glossary, and a classifier never follows it), so a page writes each
+    such content once (inherited members repeat the base's rows)."""
+    spec = node.get("qapi:row")
+    links = node.get("qapi:links")
+    if spec is None or links is None:
+        translator.visit_term(node)
+        return
+    kind, head, options, base, ns, quiet = spec
+    key = (kind, head, tuple(sorted(options.items())), base if kind == "branch" else "", ns, quiet, repr(links))
+    written: dict[Any, str] | None = getattr(translator, "_qapi_terms", None)
+    if written is None:
+        written = {}
+        translator._qapi_terms = written
+    inner = written.get(key)
+    if inner is not None:
+        translator.body.append(translator.starttag(node, "dt", ""))
+        translator.body.append(inner)
+        raise nodes.SkipNode
+    start = len(translator.body)
+    try:
+        _write_full_term(translator, node, spec, links)
+    finally:
+        if len(translator.body) > start:
+            written[key] = "".join(translator.body[start + 1:])
+    raise nodes.SkipNode
+
+
+def _write_full_term(translator: Any, node: qnodes.row_term, spec: RowSpecTuple,
+                     links: list[dict[str, Any] | None]) -> None:
+    full = _replay(spec)
+    for ref, attributes in zip(list(full.findall(addnodes.pending_xref)), links, strict=True):
+        content = ref[0]
+        if attributes is None:
+            ref.replace_self(content)
+        else:
+            link = nodes.reference("", "", **attributes)
+            link += content
+            ref.replace_self(link)
+    full["ids"] = list(node["ids"])
+    full["classes"] = list(node["classes"])
+    full.source, full.line = node.source, node.line
+    parent = node.parent
+    index = parent.index(node)
+    parent.children[index] = full
+    full.parent = parent
+    try:
+        full.walkabout(translator)
+    finally:
+        parent.children[index] = node
+        _unlink(full)
+
+
+def _unlink(tree: nodes.Node) -> None:
+    """Break the parent links of a tree that is no longer needed, so that
+    it is freed at once rather than by the cyclic collector (a page's
+    worth of terms is made and dropped while it is written)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        node.parent = None
+        if isinstance(node, nodes.Element):
+            stack.extend(node.children)
 
 
 def _row_node(term: qnodes.row_term, body: list[nodes.Node]) -> nodes.definition_list_item:
@@ -545,16 +876,34 @@ class RowSpec(NamedTuple):
     options: dict[str, str]
     #: the branch row this row is under, if any (an index into the specs)
     parent: int | None = None
+    #: where the row's directive is (0-based line)
+    source: str | None = None
+    offset: int = 0
 
 
-def compile_rows(content: StringList) -> tuple[StringList, list[RowSpec]] | None:
+class CompiledRows(NamedTuple):
+    """What :func:`compile_rows` makes of a field's rows."""
+
+    #: the descriptions to parse, each after a marker paragraph
+    text: StringList
+    specs: list[RowSpec]
+    #: the descriptions that are plain paragraphs, parsed without the block parser
+    plain: StringList
+    #: (row, start, end, paragraphs) of each of those, in ``plain``
+    plain_rows: list[tuple[int, int, int, list[tuple[int, int]]]]
+
+
+def compile_rows(content: StringList) -> CompiledRows | None:
     """Rows (``qapi:member`` and the like) as one flat piece of rST, to
     parse in one go rather than one directive (and one nested parser) each:
     each row becomes a marker paragraph ``qapi-row-N`` followed by its
     description, dedented.  The rows and their nesting (members under a
     union branch) are rebuilt from the specs afterwards (:func:`build_rows`).
+    Descriptions that are plain paragraphs go apart (see :mod:`.paragraphs`).
     Returns None if the content is not rows only."""
     out = StringList()
+    plain = StringList()
+    plain_rows: list[tuple[int, int, int, list[tuple[int, int]]]] = []
     specs: list[RowSpec] = []
     branches: list[tuple[int, int]] = []        # (indent, spec index) of the open branches
     n = len(content)
@@ -583,12 +932,10 @@ def compile_rows(content: StringList) -> tuple[StringList, list[RowSpec]] | None
         head, options = parse_spec("\n".join(spec))
         kind = m.group(2)
         index = len(specs)
-        specs.append(RowSpec(kind, head, options, branches[-1][1] if branches else None))
+        source, offset = content.info(i)
+        specs.append(RowSpec(kind, head, options, branches[-1][1] if branches else None, source, offset))
         # (items kept as they are: they say which lines the extension wrote)
         row_item = content.items[i]
-        for marker in ("", f"qapi-row-{index}", ""):
-            out.data.append(marker)
-            out.items.append(row_item)
         if kind == "branch":
             branches.append((indent, index))
             i = j
@@ -599,30 +946,39 @@ def compile_rows(content: StringList) -> tuple[StringList, list[RowSpec]] | None
             if body_indent is None and content[end].strip():
                 body_indent = _indent(content[end])
             end += 1
-        for k in range(j, end):
-            text = content[k]
-            cut = min(body_indent or 0, _indent(text))
-            out.data.append(text[cut:] if text.strip() else "")
-            out.items.append(content.items[k])
+        body = [content[k][min(body_indent or 0, _indent(content[k])):] if content[k].strip() else ""
+                for k in range(j, end)]
+        blocks = paragraphs.plain_blocks(body)
+        target = out
+        if blocks is not None:
+            if blocks:
+                plain_rows.append((index, len(plain), len(plain) + len(body), blocks))
+            target = plain
+        else:
+            for marker in ("", f"qapi-row-{index}", ""):
+                out.data.append(marker)
+                out.items.append(row_item)
+        for k, text in zip(range(j, end), body, strict=True):
+            target.data.append(text)
+            target.items.append(content.items[k])
         i = end
-    return out, specs
+    return CompiledRows(out, specs, plain, plain_rows)
 
 
 _ROW_MARKER = re.compile(r"^qapi-row-(\d+)$")
 
 
-def build_rows(parsed: list[nodes.Node], specs: list[RowSpec], rows: _Rows) -> list[nodes.Node] | None:
+def build_rows(parsed: list[nodes.Node], specs: list[RowSpec], rows: _Rows,
+               bodies: list[list[nodes.Node]]) -> list[nodes.Node] | None:
     """The definition list of rows, from what :func:`compile_rows` gave
-    once parsed."""
-    bodies: list[list[nodes.Node]] = [[] for _ in specs]
-    markers: list[nodes.Node | None] = [None] * len(specs)
+    once parsed (``bodies`` has the descriptions made without the block
+    parser already)."""
     current: int | None = None
     for child in parsed:
         if isinstance(child, nodes.paragraph) and len(child) == 1 and isinstance(child[0], nodes.Text):
             m = _ROW_MARKER.match(child.astext())
             if m and int(m.group(1)) < len(specs):
                 current = int(m.group(1))
-                markers[current] = child
                 continue
         if current is None:
             return None
@@ -631,13 +987,11 @@ def build_rows(parsed: list[nodes.Node], specs: list[RowSpec], rows: _Rows) -> l
     top: list[nodes.Node] = []
     for index, spec in enumerate(specs):
         unknown = set(spec.options) - _ROW_OPTIONS[spec.kind]
-        marker = markers[index]
         if unknown:
             logger.warning("unknown option(s) %s of qapi:%s", ", ".join(sorted(unknown)), spec.kind,
-                           location=marker, type="qapi", subtype="option")
+                           location=f"{spec.source}:{spec.offset + 1}", type="qapi", subtype="option")
         term = rows.term(spec.kind, spec.head, spec.options)
-        if marker is not None:
-            term.source, term.line = marker.source, marker.line
+        term.source, term.line = spec.source, spec.offset + 1
         item = _row_node(term, bodies[index])
         if "origin" in spec.options:
             item["classes"].append("no-search")     # shown (and searched) where it is defined
@@ -686,10 +1040,16 @@ class QapiMembers(SphinxDirective):
             compiled = compile_rows(self.content)
             built = None
             if compiled is not None:
-                lines, specs = compiled
-                with switch_source_input(self.state, lines):
-                    self.state.nested_parse(lines, 0, container)
-                built = build_rows(list(container.children), specs, _Rows(self.env, role))
+                bodies: list[list[nodes.Node]] = [[] for _ in compiled.specs]
+                if compiled.plain_rows:
+                    with switch_source_input(self.state, compiled.plain):
+                        for index, start, end, blocks in compiled.plain_rows:
+                            bodies[index] = paragraphs.make_paragraphs(self.state, compiled.plain, start, end,
+                                                                       blocks)
+                if compiled.text:
+                    with switch_source_input(self.state, compiled.text):
+                        self.state.nested_parse(compiled.text, 0, container)
+                built = build_rows(list(container.children), compiled.specs, _Rows(self.env, role), bodies)
             if built is not None:
                 container = nodes.container()
                 container.extend(built)
@@ -1133,3 +1493,6 @@ def _is_builtin(target: str) -> bool:
     from ._core import model
 
     return split_target(target)[1] in model.BUILTIN_TYPES
+
+
+_FIELD_DIRECTIVES.update({"members": QapiMembers, "returns": QapiReturns, "errors": QapiErrors})

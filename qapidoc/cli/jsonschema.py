@@ -26,7 +26,7 @@ from typing import TextIO
 from ..backends.history import History
 from ..backends.jsonschema import DEFAULT_BASE_URI, DRAFTS, PROFILES, GenerateOptions, dump_json, generate
 from ..backends.jsonschema_codegen import generate_codegen
-from ..backends.jsonschema_history import annotate
+from ..backends.jsonschema_history import annotate, annotate_codegen
 from ..backends.releases import namespace_of
 from ..frontend.loader import LoadResult, find_qemu_release
 from ..outtree import MANIFEST, OutputError, write_tree
@@ -81,9 +81,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="add the doc comments' QMP examples that the schema accepts as 'examples' "
                              "of the message schemas (test vectors for clients)")
     parser.add_argument("--history", metavar="REPO",
-                        help="date every definition, property and enum value with the release it appeared in "
-                             "(x-qapi-since, x-qapi-deprecated-since), from the release tags of this git "
-                             "repository")
+                        help="date every message, definition, property, enum value and branch with the "
+                             "release it appeared in (x-qapi-since, x-qapi-deprecated-since), in either "
+                             "profile, from the release tags of this git repository")
     parser.add_argument("--history-tree", action="append", default=[], metavar="[LABEL=]DIR",
                         help="the same from directories, one per release (repeatable)")
     add_history_options(parser, tags_flag="--history-tags")
@@ -123,19 +123,19 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
                              "the codegen profile has none\n")
             return EXIT_USAGE
         options = dataclasses.replace(options, examples=_valid_examples(result))
-    wants_history = args.history is not None or bool(args.history_tree)
-    if options.profile == "codegen":
-        if wants_history:
-            sys.stderr.write("qapidoc jsonschema: --history annotates the validation profile; "
-                             "the codegen profile does not take it yet\n")
+    histories = None
+    if args.history is not None or args.history_tree:
+        histories = _histories(args)
+        if histories is None:
             return EXIT_USAGE
-        documents = generate_codegen(result.schema, options, result.doc_for).files()
+    if options.profile == "codegen":
+        codegen = generate_codegen(result.schema, options, result.doc_for)
+        if histories is not None:
+            codegen = annotate_codegen(codegen, result.schema, histories)
+        documents = codegen.files()
     else:
         generated = generate(result.schema, options, result.doc_for)
-        if wants_history:
-            histories = _histories(args)
-            if histories is None:
-                return EXIT_USAGE
+        if histories is not None:
             generated = annotate(generated, result.schema, histories)
         documents = generated.files()
     # Every file is made before anything is written: a failure here leaves

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .. import rules
@@ -122,26 +122,29 @@ FAMILIES: tuple[Family, ...] = (
 )
 
 
-def lint(roots: Sequence[str], settings: LintSettings) -> LintResult:
-    """Lint the schemas whose root files are ``roots``."""
+def lint(roots: Sequence[str], settings: LintSettings,
+         preloaded: Mapping[str, LoadResult] | None = None) -> LintResult:
+    """Lint the schemas whose root files are ``roots``.  ``preloaded``
+    (root -> result) has schemas the caller loaded already, with the
+    options of ``settings.load``."""
     # Like the loader: what linting makes is acyclic and short-lived, and
     # the cyclic collector would scan the loaded schema over and over.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _lint(roots, settings)
+        return _lint(roots, settings, preloaded or {})
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _lint(roots: Sequence[str], settings: LintSettings) -> LintResult:
+def _lint(roots: Sequence[str], settings: LintSettings, preloaded: Mapping[str, LoadResult]) -> LintResult:
     out = LintResult([], [])
     skipped = {r.code for f in FAMILIES if not _runs(f, settings) for r in f.rules}
     # A suppression naming a rule that did not run is not unused.
     reportable = set(settings.selected) - skipped
     for root in roots:
-        result = load_schema(root, settings.load)
+        result = preloaded.get(root) or load_schema(root, settings.load)
         out.loaded.append(result)
         found = list(result.diagnostics)
         for family in FAMILIES:
