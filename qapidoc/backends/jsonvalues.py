@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["FloatsInside", "mark_floats"]
+__all__ = ["FloatsInside", "holds_integral_float", "mark_floats"]
 
 
 class FloatsInside(dict[str, Any]):
@@ -28,7 +28,8 @@ class FloatsInside(dict[str, Any]):
     __slots__ = ()
 
 
-def _has_integral_float(value: object) -> bool:
+def holds_integral_float(value: object) -> bool:
+    """Whether ``value`` is, or holds at any depth, a float with no fraction."""
     stack = [value]
     while stack:
         item = stack.pop()
@@ -46,6 +47,6 @@ def _has_integral_float(value: object) -> bool:
 def mark_floats(value: Any) -> Any:
     """``value``, as a :class:`FloatsInside` if it is an object that holds
     an integral float (at any depth)."""
-    if type(value) is dict and _has_integral_float(value):
+    if type(value) is dict and holds_integral_float(value):
         return FloatsInside(value)
     return value

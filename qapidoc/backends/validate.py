@@ -39,7 +39,7 @@ import referencing.jsonschema
 
 from ..frontend.model import BUILTIN_TYPES, Schema
 from .jsonschema import GeneratedSchemas, GenerateOptions, generate
-from .jsonvalues import FloatsInside, mark_floats
+from .jsonvalues import FloatsInside, holds_integral_float, mark_floats
 
 __all__ = ["MessageKind", "QmpValidator", "Violation", "rs_available"]
 
@@ -341,7 +341,11 @@ class QmpValidator:
     def _check(self, key: _Key, message: object, label: str | None) -> list[Violation]:
         if self._rs_module is not None:
             message = mark_floats(message)
-            validator = self._rs_validator(key, strict=type(message) is FloatsInside)
+            # A value that is not an object (a bare 2.0, a list of them) has
+            # no mark to carry: look at it here.
+            strict = type(message) is FloatsInside or (type(message) is not dict
+                                                       and holds_integral_float(message))
+            validator = self._rs_validator(key, strict=strict)
             try:
                 if validator.is_valid(message):
                     return []

@@ -1,8 +1,11 @@
 """``qapidoc jsonschema SCHEMA -o DIR``: write the JSON Schema files.
 
-Loads and checks the schema, refuses to write when it has errors (they are
-reported, exit 1), generates with :func:`qapidoc.backends.jsonschema.generate`
-and writes every file under ``DIR``.
+Loads and checks the schema and prints its findings on stderr (selected and
+ignored as by every subcommand).  Findings that leave the model complete
+(doc comments, pragmas) do not stop it: it generates with
+:func:`qapidoc.backends.jsonschema.generate`, writes every file under
+``DIR`` and exits 0.  Only errors that leave something out of the model
+(syntax, shape, semantics) stop it: nothing is written, exit 1.
 
 ``DIR`` is written as a whole by :func:`qapidoc.outtree.write_tree`: readers
 see the old tree or the new one; a manifest (``.qapidoc-jsonschema``) holds
@@ -23,12 +26,21 @@ from typing import TextIO
 from ..backends.history import History
 from ..backends.jsonschema import DEFAULT_BASE_URI, DRAFTS, PROFILES, GenerateOptions, dump_json, generate
 from ..backends.jsonschema_codegen import generate_codegen
-from ..backends.jsonschema_history import annotate
+from ..backends.jsonschema_history import annotate, annotate_codegen
 from ..backends.releases import namespace_of
-from ..frontend.loader import LoadResult, find_qemu_release, load_schema
+from ..frontend.loader import LoadResult, find_qemu_release
 from ..outtree import MANIFEST, OutputError, write_tree
 from ..report import format_diagnostics
-from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_schema_options, exit_code, load_options
+from .common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    add_rule_options,
+    add_schema_options,
+    check_schemas,
+    config_diagnostics,
+    read_settings,
+    usable_model,
+)
 from .history import add_history_options, histories_from_args
 
 __all__ = ["MARKER", "OutputError", "add_arguments", "run", "write_tree"]
@@ -41,6 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", metavar="DIR", required=True,
                         help="directory to write into (created if needed)")
     add_schema_options(parser)
+    add_rule_options(parser)
     parser.add_argument("--profile", choices=PROFILES, default="validation",
                         help="validation: the file tree for validators (default); codegen: one "
                              "self-contained qmp.json that code generators turn into types")
@@ -68,9 +81,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="add the doc comments' QMP examples that the schema accepts as 'examples' "
                              "of the message schemas (test vectors for clients)")
     parser.add_argument("--history", metavar="REPO",
-                        help="date every definition, property and enum value with the release it appeared in "
-                             "(x-qapi-since, x-qapi-deprecated-since), from the release tags of this git "
-                             "repository")
+                        help="date every message, definition, property, enum value and branch with the "
+                             "release it appeared in (x-qapi-since, x-qapi-deprecated-since), in either "
+                             "profile, from the release tags of this git repository")
     parser.add_argument("--history-tree", action="append", default=[], metavar="[LABEL=]DIR",
                         help="the same from directories, one per release (repeatable)")
     add_history_options(parser, tags_flag="--history-tags")
@@ -78,13 +91,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out if out is not None else sys.stdout
-    result = load_schema(args.schema, load_options(args))
-    if result.diagnostics:
-        sys.stderr.write(format_diagnostics(result.diagnostics, "text"))
-    code = exit_code(result.diagnostics)
-    if code != EXIT_OK or result.schema is None:
-        sys.stderr.write(f"qapidoc jsonschema: {args.schema} has errors; nothing written\n")
-        return code if code != EXIT_OK else EXIT_FINDINGS
+    settings = read_settings(args, [args.schema])
+    if settings.errors:
+        sys.stderr.write(format_diagnostics(config_diagnostics(settings.errors), "text"))
+        return EXIT_USAGE
+    checked = check_schemas([args.schema], settings)
+    result = checked.loaded[0]
+    stop = usable_model("jsonschema", args.schema, result, checked.diagnostics, sys.stderr, "the JSON Schema",
+                        "nothing written")
+    if stop is not None:
+        return stop
+    assert result.schema is not None
     defines = None
     if args.define is not None:
         bad = [d for d in args.define if not d or any(c.isspace() for c in d)]
@@ -106,19 +123,19 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
                              "the codegen profile has none\n")
             return EXIT_USAGE
         options = dataclasses.replace(options, examples=_valid_examples(result))
-    wants_history = args.history is not None or bool(args.history_tree)
-    if options.profile == "codegen":
-        if wants_history:
-            sys.stderr.write("qapidoc jsonschema: --history annotates the validation profile; "
-                             "the codegen profile does not take it yet\n")
+    histories = None
+    if args.history is not None or args.history_tree:
+        histories = _histories(args)
+        if histories is None:
             return EXIT_USAGE
-        documents = generate_codegen(result.schema, options, result.doc_for).files()
+    if options.profile == "codegen":
+        codegen = generate_codegen(result.schema, options, result.doc_for)
+        if histories is not None:
+            codegen = annotate_codegen(codegen, result.schema, histories)
+        documents = codegen.files()
     else:
         generated = generate(result.schema, options, result.doc_for)
-        if wants_history:
-            histories = _histories(args)
-            if histories is None:
-                return EXIT_USAGE
+        if histories is not None:
             generated = annotate(generated, result.schema, histories)
         documents = generated.files()
     # Every file is made before anything is written: a failure here leaves

@@ -181,10 +181,11 @@ def entry_point() -> NoReturn:
     left_to_exit(enable=True)
     code = main()
     if left_to_exit():
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        except (OSError, ValueError):
-            pass        # what main() could write is written; a broken pipe changes nothing now
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                if stream is not None:      # None: the descriptor was closed when Python started
+                    stream.flush()
+            except (OSError, ValueError):
+                pass        # what main() could write is written; a broken pipe changes nothing now
         os._exit(code)
     sys.exit(code)

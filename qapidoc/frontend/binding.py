@@ -18,6 +18,7 @@ from typing import NamedTuple
 from .. import rules
 from ..diagnostics import Diagnostic
 from ..source import Span
+from .dialect import Dialect
 from .docs import DocComment, DocSection
 from .expressions import (
     Alternate,
@@ -79,11 +80,26 @@ def _documented(definition: Definition) -> tuple[str, tuple[EnumValue | Member |
     return role, parts, features
 
 
-def _old_extra_names(definition: Definition) -> set[str]:
-    """Names 2.10 accepted as documented although they are not members."""
-    if isinstance(definition, Alternate) or (isinstance(definition, Union_) and definition.is_simple):
-        return {"type"} | ({b.name for b in definition.branches} if isinstance(definition, Union_) else set())
-    return set()
+def _describable(definition: Definition, part_names: set[str], dialect: Dialect) -> set[str] | None:
+    """The names a doc comment of ``definition`` may describe with
+    ``@name:`` (its parts are ``part_names``), or None when QEMU of
+    ``dialect`` does not check them.
+
+    A simple union (before 6.2) has an implicit member ``type``, its tag,
+    which its doc comment may describe.  Before 4.2, QEMU checked the
+    descriptions only where it checked an object type or alternate with the
+    doc attached: structs, unions, alternates, and commands and events with
+    inline arguments; not enums, nor commands and events whose arguments
+    are a named type or absent."""
+    if isinstance(definition, Union_) and definition.is_simple:
+        part_names = part_names | {"type"}
+    if dialect.has("doc-descriptions-checked-everywhere"):
+        return part_names
+    if isinstance(definition, Enum):
+        return None
+    if isinstance(definition, (Command, Event)) and (definition.boxed or not inline_members(definition.data)):
+        return None
+    return part_names
 
 
 def bind_docs(schema: Schema, definitions: list[Definition], docs: list[DocComment], *,
@@ -116,8 +132,8 @@ class DocBinder:
     """Binds doc comments to their definitions one at a time, the schema's
     rules looked up once."""
 
-    __slots__ = ("exceptions", "features_documented", "has_features", "members_documented", "module_alone",
-                 "schema", "what")
+    __slots__ = ("checked_everywhere", "dialect", "exceptions", "features_documented", "members_documented",
+                 "module_alone", "schema", "what")
 
     def __init__(self, schema: Schema, *, module_alone: bool = False) -> None:
         dialect = schema.dialect
@@ -125,18 +141,16 @@ class DocBinder:
         self.module_alone = module_alone
         self.members_documented = dialect.has("members-must-be-documented")
         self.features_documented = dialect.has("features-must-be-documented")
-        self.has_features = dialect.has("features")
+        self.checked_everywhere = dialect.has("doc-descriptions-checked-everywhere")
+        self.dialect = dialect
         self.exceptions = schema.pragmas.documentation_exceptions
         self.what = "feature" if dialect.has("doc-paragraphs") else "member"
 
     def bind(self, definition: Definition, doc: DocComment, found: Bound) -> None:
         """Check ``doc`` against ``definition`` (which it stands before)."""
         schema = self.schema
-        if doc.symbol is None:
-            found.sections.append(Diagnostic(rules.DOC_BINDING, "definition documentation required",
-                                             doc.raw.file.span(doc.raw.start, doc.raw.start + 2)))
-            return
-        if doc.symbol != definition.name or doc.broken:
+        if doc.symbol is None or doc.symbol != definition.name or doc.broken:
+            # A free-form block before a definition is the loader's finding.
             return
         if doc.sections:
             found.sections.extend(_check_sections(definition, doc, schema))
@@ -161,10 +175,10 @@ class DocBinder:
                         rules.UNDOCUMENTED, f"feature '{feature.name}' lacks documentation", feature.span,
                         definition.context))
         if doc.args:
-            if not self.has_features:
-                part_names |= _old_extra_names(definition)
-            found.nonexistent.extend(_bogus(doc.args, part_names, "member"))
-        if self.has_features and doc.features:
+            describable = _describable(definition, part_names, self.dialect)
+            if describable is not None:
+                found.nonexistent.extend(_bogus(doc.args, describable, "member"))
+        if self.checked_everywhere and doc.features:
             found.nonexistent.extend(_bogus(doc.features, {f.name for f in features}, self.what))
 
 
