@@ -96,6 +96,37 @@ def test_plain_command_lines_read_as_argparse_would(command: str) -> None:
     assert cli._plain_arguments("lint", paths) is None       # lint has no plain reading
 
 
+@pytest.mark.parametrize("where", ["cwd", "schema"])
+def test_plain_command_lines_honour_the_configuration(tmp_path: pathlib.Path, where: str) -> None:
+    """``qapidoc check s.json`` without argparse still reads [tool.qapidoc]
+    (near the current directory, else near the schema): the same findings
+    and exit code as through argparse, and the configuration changes them."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "s.json").write_text(BROKEN, encoding="utf-8")
+    cwd = project if where == "cwd" else tmp_path
+    schema = "s.json" if where == "cwd" else "project/s.json"
+    before = _run("-m", "qapidoc.cli", "check", schema, cwd=cwd)
+    assert before.returncode == 1 and "[QD311]" in before.stdout, before
+    (project / "pyproject.toml").write_text('[tool.qapidoc]\nseverity = { QD311 = "warning" }\n', encoding="utf-8")
+    plain = _run("-m", "qapidoc.cli", "check", schema, cwd=cwd)
+    assert plain.returncode == 0 and "warning: parameter 'colour' uses unknown type" in plain.stdout, plain
+    # The same as argparse reads it (an option takes the argparse path).
+    full = _run("-m", "qapidoc.cli", "check", "--fail-on", "error", schema, cwd=cwd)
+    assert (full.returncode, full.stdout, full.stderr) == (plain.returncode, plain.stdout, plain.stderr)
+    (project / "pyproject.toml").write_text('[tool.qapidoc]\nignore = ["QD311"]\n', encoding="utf-8")
+    ignored = _run("-m", "qapidoc.cli", "check", schema, cwd=cwd)
+    assert (ignored.returncode, ignored.stdout) == (0, ""), ignored
+
+
+def test_families_are_listed_without_importing_them() -> None:
+    """The lint runner names each family's rules itself (so that check need
+    not import the families); they are the rules the family's module lists."""
+    from qapidoc.lint import example_checks, history_checks, rst_checks, runner
+    modules = {"examples": example_checks, "rst": rst_checks, "history": history_checks}
+    assert {f.name: f.rules for f in runner.FAMILIES} == {name: m.RULES for name, m in modules.items()}
+
+
 _SPY = """\
 import builtins, sys
 compiled = []

@@ -138,17 +138,16 @@ def _size_arg(text: str) -> int:
 
 # --- settings --------------------------------------------------------------------------
 
-class Settings(NamedTuple):
-    """``[tool.qapidoc]`` and the command line, combined."""
-
-    config: Config
-    #: rule code -> effective severity, for every selected rule
-    selected: dict[str, Severity]
-    #: mistakes in the configuration or the rule options
-    errors: tuple[ConfigError, ...]
-    load: LoadOptions
-    #: lowest severity that makes the exit code 1 (check, dump, lint)
-    fail_on: str
+# ``[tool.qapidoc]`` and the command line, combined: the configuration;
+# rule code -> effective severity, for every selected rule; the mistakes in
+# the configuration or the rule options; the load options; the lowest
+# severity that makes the exit code 1 (check, dump, lint).  (A named tuple
+# made with its types, not from annotations: under ``from __future__ import
+# annotations`` the class form would compile each one, in every
+# ``qapidoc check``.)
+Settings = NamedTuple("Settings", [  # noqa: UP014 - see above
+    ("config", Config), ("selected", dict[str, Severity]), ("errors", tuple[ConfigError, ...]),
+    ("load", LoadOptions), ("fail_on", str)])
 
 
 def _find_config(args: argparse.Namespace, near: Sequence[str]) -> Config:
