@@ -32,7 +32,7 @@ from .doc_model import DocBuilder, DocComment, DocExample, DocHeading, DocSectio
 from .docs_classic import ClassicParser
 from .docs_paragraph import ParagraphParser
 from .lexer import DocLines
-from .parser import RawDoc
+from .parser import DocLine, RawDoc
 
 __all__ = [
     "DocComment", "DocExample", "DocHeading", "DocSection", "gather_doc_evidence", "gather_indentation_evidence",
@@ -58,13 +58,14 @@ def parse_doc(raw: RawDoc, dialect: Dialect, line_style: list[Diagnostic] | None
         parser = ParagraphParser(doc)
     else:
         parser = ClassicParser(doc)
+    lines = raw.lines
     try:
-        parser.run(raw.lines)
+        parser.run(lines)
     except StageError as err:
         doc.diagnostics.append(err.diagnostic())
         doc.broken = True
     if dialect.has("doc-line-style"):
-        doc.diagnostics.extend(line_style_findings(raw) if line_style is None else line_style)
+        doc.diagnostics.extend(line_style_findings(raw, lines) if line_style is None else line_style)
     if not keep_lines:
         return doc.freeze(None), doc.diagnostics
     return doc.freeze(lambda sections: tuple(_examples(doc, sections))), doc.diagnostics
@@ -135,20 +136,26 @@ _SINGLE_SPACE = re.compile(r"(\be\.g\.|^ *\d\.|([.!?])) [A-Z0-9(]")
 _SPACING_MESSAGE = "Use two spaces between sentences\nIf this not the end of a sentence, please report a bug."
 
 
-def line_style_findings(raw: RawDoc) -> list[Diagnostic]:
-    """What 10.2's line style rules find in ``raw``: lines longer than 70
-    columns (unless a lone URL), one space after a sentence; lines of
-    literal blocks (after a '::' or '.. qmp-example::' line, while
-    indented as their first line) aside, as QEMU reads them."""
-    # Most blocks are clean: look closer only where a line may not be.
-    # ('#', a space and 68 characters make 70 columns.)
-    if raw.longest <= 70 and not _ONE_SPACE.search(raw.file.text, raw.start, raw.end):
+def _may_break_line_style(raw: RawDoc) -> bool:
+    """Whether a line of ``raw`` may break 10.2's line style (most blocks
+    are clean: :func:`line_style_findings` looks closer only where a line
+    may not be).  ('#', a space and 68 characters make 70 columns.)"""
+    return raw.longest > 70 or _ONE_SPACE.search(raw.file.text, raw.start, raw.end) is not None
+
+
+def line_style_findings(raw: RawDoc, lines: tuple[DocLine, ...] | None = None) -> list[Diagnostic]:
+    """What 10.2's line style rules find in ``raw`` (whose lines are
+    ``lines``, when made already): lines longer than 70 columns (unless a
+    lone URL), one space after a sentence; lines of literal blocks (after a
+    '::' or '.. qmp-example::' line, while indented as their first line)
+    aside, as QEMU reads them."""
+    if not _may_break_line_style(raw):
         return []
     out: list[Diagnostic] = []
     literal = False
     literal_indent = 0
     file = raw.file
-    for line in raw.lines:
+    for line in raw.lines if lines is None else lines:
         text = line.text.rstrip()
         if _LITERAL_OPENER.match(text):
             literal, literal_indent = True, 0
@@ -180,16 +187,23 @@ def gather_weak_doc_evidence(raws: list[RawDoc], evidence: DialectEvidence,
     the schema predates 10.2 (or a slip in a newer one).  It decides
     nothing when other evidence speaks, so callers ask only then.  What the
     line style finds is kept in ``findings`` by ``id(raw)``, for
-    :func:`parse_doc`; blocks where it finds nothing are not noted (an
-    empty list per block of a large schema would cost more memory than
-    :func:`line_style_findings` costs time to say so again: a block with
-    short lines is passed over at once)."""
+    :func:`parse_doc`, and so is that it found nothing (one shared empty
+    list: an entry costs less than asking again)."""
     for raw in raws:
+        if not _may_break_line_style(raw):
+            findings[id(raw)] = _NOTHING
+            continue
         found = line_style_findings(raw)
         if found:
             findings[id(raw)] = found
             evidence.before("doc-line-style", "doc lines that 10.2's line style refuses", weak=True)
             return
+        findings[id(raw)] = _NOTHING
+
+
+#: what the line style found in a block, when nothing
+#: (shared: never written to)
+_NOTHING: list[Diagnostic] = []
 
 
 _OLD_TAG = re.compile(r"(Example|Examples|Note|Notes):(\s|$)")
