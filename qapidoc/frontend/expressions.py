@@ -555,7 +555,7 @@ class _Checker:
             span = self.span(name_node)
             self.check_name_lower(name_node.value, span, source)
             cond = self.cond(item, source) if isinstance(item, SynObject) else None
-            out.append(Feature(name_node.value, cond, span))
+            out.append(_new(Feature, (name_node.value, cond, span)))
         return tuple(out)
 
     # -- types ----------------------------------------------------------------------
@@ -565,7 +565,7 @@ class _Checker:
             return None
         if not isinstance(node, SynString):
             raise StageError(rules.EXPR_VALUE, f"{source} should be a type name", self.span(node))
-        return TypeRef(node.value, False, self.span(node))
+        return _new(TypeRef, (node.value, False, self.span(node)))
 
     def type_name_or_array(self, node: Node | None, source: str) -> TypeRef | None:
         if node is None:
@@ -577,7 +577,7 @@ class _Checker:
         if len(node.items) != 1 or not isinstance(node.items[0], SynString):
             raise StageError(rules.EXPR_VALUE, f"{source}: array type must contain single type name",
                        self.span(node))
-        return TypeRef(node.items[0].value, True, self.span(node))
+        return _new(TypeRef, (node.items[0].value, True, self.span(node)))
 
     def members(self, node: Node, source: str, parent: str | None) -> tuple[Member, ...]:
         """An inline members object: ``{ '[*]name': TYPE-REF or {type, if, features} }``."""
@@ -641,7 +641,7 @@ class _Checker:
             else:
                 typ = self.type_name(type_node, source)
             assert typ is not None
-            out.append(Branch(key, typ, cond, span))
+            out.append(_new(Branch, (key, typ, cond, span)))
         return tuple(out)
 
 
@@ -836,8 +836,8 @@ def _build_enum(checker: _Checker, node: SynObject, name: str, name_span: Span, 
             cond, features = None, ()
         values.append(_new(EnumValue, (vname, cond, features, vspan)))
     cond, features = _common(checker, node, "enum")
-    return Enum(name, name_span, span, doc, cond, features, False, tuple(values),
-                prefix.value if isinstance(prefix, SynString) else None)
+    return _new(Enum, (name, name_span, span, doc, cond, features, False, tuple(values),
+                       prefix.value if isinstance(prefix, SynString) else None))
 
 
 def _build_struct(checker: _Checker, node: SynObject, name: str, name_span: Span, span: Span,
@@ -848,7 +848,7 @@ def _build_struct(checker: _Checker, node: SynObject, name: str, name_span: Span
     members = checker.members(data, "'data'", name)
     base = checker.type_name(node.get("base"), "'base'")
     cond, features = _common(checker, node, "struct")
-    return Struct(name, name_span, span, doc, cond, features, False, base, members)
+    return _new(Struct, (name, name_span, span, doc, cond, features, False, base, members))
 
 
 def _build_union(checker: _Checker, node: SynObject, name: str, name_span: Span, span: Span,
@@ -881,8 +881,8 @@ def _build_union(checker: _Checker, node: SynObject, name: str, name_span: Span,
     assert data is not None
     branches = checker.branches(data, alternate=False, simple=discriminator is None)
     cond, features = _common(checker, node, "union")
-    return Union_(name, name_span, span, doc, cond, features, False, base, discriminator, disc_span,
-                  branches)
+    return _new(Union_, (name, name_span, span, doc, cond, features, False, base, discriminator, disc_span,
+                         branches))
 
 
 def _build_alternate(checker: _Checker, node: SynObject, name: str, name_span: Span, span: Span,
@@ -899,7 +899,7 @@ def _build_alternate(checker: _Checker, node: SynObject, name: str, name_span: S
         raise StageError(rules.EXPR_VALUE, "alternate should have at least two branches in 'data'",
                    checker.span(data))
     cond, features = _common(checker, node, "alternate")
-    return Alternate(name, name_span, span, doc, cond, features, False, branches)
+    return _new(Alternate, (name, name_span, span, doc, cond, features, False, branches))
 
 
 def _args(checker: _Checker, node: SynObject, meta: Meta) -> tuple[TypeRef | tuple[Member, ...] | None, bool]:
@@ -937,9 +937,9 @@ def _build_command(checker: _Checker, node: SynObject, name: str, name_span: Spa
         value = node.get(key)
         return value.value if isinstance(value, SynBool) else default
 
-    return Command(name, name_span, span, doc, cond, features, False, data, returns, boxed,
-                   flag("gen", True), flag("success-response", True), flag("allow-oob", False),
-                   flag("allow-preconfig", False), flag("coroutine", False))
+    return _new(Command, (name, name_span, span, doc, cond, features, False, data, returns, boxed,
+                          flag("gen", True), flag("success-response", True), flag("allow-oob", False),
+                          flag("allow-preconfig", False), flag("coroutine", False)))
 
 
 def _build_event(checker: _Checker, node: SynObject, name: str, name_span: Span, span: Span,
@@ -947,7 +947,7 @@ def _build_event(checker: _Checker, node: SynObject, name: str, name_span: Span,
     checker.check_keys(node, "event", ["event"], _keys(checker, "event", [], ["data", "boxed"]))
     data, boxed = _args(checker, node, "event")
     cond, features = _common(checker, node, "event")
-    return Event(name, name_span, span, doc, cond, features, False, data, boxed)
+    return _new(Event, (name, name_span, span, doc, cond, features, False, data, boxed))
 
 
 _BUILDERS: dict[str, Callable[[_Checker, SynObject, str, Span, Span, RawDoc | None], Definition]] = {

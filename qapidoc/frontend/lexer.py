@@ -57,6 +57,7 @@ _TOKEN = re.compile(r"""
 _DOC_BODY = re.compile(r"(?:[ \t\r\n\f]*\#(?!\#)[^\n]*)*")
 _DOC_LINE = re.compile(r"\#([^\n]*)")
 _WS = re.compile(r"[ \t\r\n\f]*")
+_new = tuple.__new__     # a named tuple without its Python-level __new__
 
 
 class DocLine(NamedTuple):
@@ -85,9 +86,20 @@ def doc_lines(text: str, body_start: int, body_end: int, first_only: bool = Fals
     """The lines of the doc block whose inner lines are
     ``text[body_start:body_end]`` (as the lexer found them); with
     ``first_only``, the first of them."""
+    new = tuple.__new__
+    if first_only and text.startswith("\n#", body_start, body_end):
+        # The first line in the usual layout, found without the others
+        # (what both readings below make of it).
+        hash_at = body_start + 1
+        end = text.find("\n", hash_at, body_end)
+        value = text[hash_at + 1:body_end if end < 0 else end]
+        if value[-1:] == "\r":
+            value = value.rstrip("\r")
+        if value[:1] == " ":
+            return (new(DocLine, (value[1:], hash_at + 2, hash_at)),)
+        return (new(DocLine, (value, hash_at + 1, hash_at)),)
     lines: list[DocLine] = []
     append = lines.append
-    new = tuple.__new__
     block = text[body_start:body_end]
     parts = block.split("\n")
     # The usual layout, every line '#...' from its first column: string
@@ -349,7 +361,7 @@ def _lex_doc(source: SourceFile, start: int, result: LexResult) -> int:
         if text[close:line_end].rstrip("\r") != "##":
             diags.append(Diagnostic(rules.DOC_SYNTAX, "junk after '##' at end of documentation comment",
                                     source.span(close, line_end)))
-        result.tokens.append((DOC, start, close + 2, DocBlock(start, close + 2, longest, end, body_end)))
+        result.tokens.append((DOC, start, close + 2, _new(DocBlock, (start, close + 2, longest, end, body_end))))
         after = _match_end(_WS, text, line_end)
         if text.startswith("#", after) and not text.startswith("##", after):
             _comment_after_doc(source, start, end, body_end, after, result)

@@ -803,14 +803,14 @@ class _Builder:
             raise StageError(rules.UNION_DISCRIMINATOR,
                         f"discriminator member '{rec.tag_name}' of {base_desc} must not be conditional",
                         where)
-        variants = [Variant(b.name, t, b.cond, b.span) for b, t in rec.branches]
+        variants = [_new(Variant, (b.name, t, b.cond, b.span, False)) for b, t in rec.branches]
         named = {v.name for v in variants}
         for value in tag_type.values:
             if value.name not in named:
                 if not self.dialect.has("uncovered-branches-empty") and not rec.simple_union:
                     raise StageError(rules.UNION_BRANCH,
                                 f"union '{rec.name}' data missing '{value.name}' branch", definition.name_span)
-                variants.append(Variant(value.name, "q_empty", value.cond, value.span, implicit=True))
+                variants.append(_new(Variant, (value.name, "q_empty", value.cond, value.span, True)))
         if not variants:
             raise StageError(rules.UNION_BRANCH, "union has no branches", definition.name_span)
         values = set(tag_type.value_names)
@@ -860,7 +860,7 @@ class _Builder:
         types_seen: dict[str, str] = {}
         variants = []
         for branch, type_name in rec.branches:
-            variant = Variant(branch.name, type_name, branch.cond, branch.span)
+            variant = _new(Variant, (branch.name, type_name, branch.cond, branch.span, False))
             self._resolve(type_name, f"branch '{branch.name}'", branch.type.span)
             if not self._known(type_name):
                 variants.append(variant)

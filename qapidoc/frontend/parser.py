@@ -231,8 +231,8 @@ class _Parser:
                 block = tok[3]
                 assert isinstance(block, DocBlock)
                 text = self.source.text
-                doc = RawDoc(self.source, block.start, block.end, block.longest + 1, block.body_start, block.body_end,
-                             _doc_symbol(text, block.body_start, block.body_end))
+                doc = _new(RawDoc, (self.source, block.start, block.end, block.longest + 1, block.body_start,
+                                    block.body_end, _doc_symbol(text, block.body_start, block.body_end)))
                 self._reject_pending(pending_doc)
                 self.out.items.append(doc)
                 pending_doc = doc
@@ -257,7 +257,7 @@ class _Parser:
             if pending_doc is not None and ("include" in node.members or "pragma" in node.members):
                 self._reject_pending(pending_doc, next_token_start(self.source.text, node.end))
                 pending_doc = None
-            self.out.items.append(TopExpr(node, pending_doc))
+            self.out.items.append(_new(TopExpr, (node, pending_doc)))
             pending_doc = None
         self._reject_pending(pending_doc)
 
