@@ -261,14 +261,18 @@ class DocBuilder:
         its sections.  Without it, the sections keep no lines and there are
         no examples (a doc checked and let go)."""
         keep_lines = find_examples is not None
-        frozen = {id(s): s.freeze(keep_lines) for s in self.all_sections}
-        assert self.body is not None
-        body = frozen[id(self.body)]
-        sections = tuple([frozen[id(s)] for s in self.sections])
-        all_sections = tuple([frozen[id(s)] for s in self.all_sections])
+        # The body comes first, then every other section as it was started:
+        # the descriptions (by kind) and the rest, each in that order.
+        assert self.all_sections[0] is self.body
+        all_sections = tuple([s.freeze(keep_lines) for s in self.all_sections])
+        rest = all_sections[1:]
         examples = find_examples(all_sections) if find_examples is not None else ()
-        return DocComment(
-            self.raw, self.symbol, body,
-            tuple([frozen[id(s)] for s in self.args.values()]),
-            tuple([frozen[id(s)] for s in self.features.values()]),
-            sections, all_sections, examples, self.broken, self.symbol_span)
+        return _new(DocComment, (
+            self.raw, self.symbol, all_sections[0],
+            tuple([s for s in rest if s.kind == "member"]),
+            tuple([s for s in rest if s.kind == "feature"]),
+            tuple([s for s in rest if s.kind not in _DESCRIPTION_KINDS]),
+            all_sections, examples, self.broken, self.symbol_span))
+
+
+_DESCRIPTION_KINDS = frozenset(("member", "feature"))

@@ -24,15 +24,18 @@ from __future__ import annotations
 
 import itertools
 import re
+from typing import TYPE_CHECKING
 
 from .. import rules
 from ..diagnostics import Diagnostic, StageError
 from .dialect import Dialect, DialectEvidence
 from .doc_model import DocBuilder, DocComment, DocExample, DocHeading, DocSection
-from .docs_classic import ClassicParser
 from .docs_paragraph import ParagraphParser
 from .lexer import DocLines
 from .parser import DocLine, RawDoc
+
+if TYPE_CHECKING:
+    from .docs_classic import ClassicParser
 
 __all__ = [
     "DocComment", "DocExample", "DocHeading", "DocSection", "gather_doc_evidence", "gather_indentation_evidence",
@@ -57,6 +60,8 @@ def parse_doc(raw: RawDoc, dialect: Dialect, line_style: list[Diagnostic] | None
     if dialect.has("doc-paragraphs"):
         parser = ParagraphParser(doc)
     else:
+        from .docs_classic import ClassicParser  # (imported for schemas before 9.0 only)
+
         parser = ClassicParser(doc)
     lines = raw.lines
     try:
