@@ -145,7 +145,26 @@ def _may_break_line_style(raw: RawDoc) -> bool:
     """Whether a line of ``raw`` may break 10.2's line style (most blocks
     are clean: :func:`line_style_findings` looks closer only where a line
     may not be).  ('#', a space and 68 characters make 70 columns.)"""
-    return raw.longest > 70 or _ONE_SPACE.search(raw.file.text, raw.start, raw.end) is not None
+    return raw.longest > 70 or _may_have_one_space(raw)
+
+
+# Cheap tests before _ONE_SPACE: a search for a literal prefix runs fast.
+_DOT_SPACE = re.compile(r"\. [A-Z0-9(]")
+
+
+def _may_have_one_space(raw: RawDoc) -> bool:
+    """Whether ``_ONE_SPACE`` matches in the block, found by cheaper
+    searches ('!' and '?' are rare)."""
+    text, start, end = raw.file.text, raw.start, raw.end
+    if _DOT_SPACE.search(text, start, end):
+        return True
+    for mark in "!?":
+        at = text.find(mark, start, end)
+        while at >= 0:
+            if _ONE_SPACE.match(text, at, end):
+                return True
+            at = text.find(mark, at + 1, end)
+    return False
 
 
 def line_style_findings(raw: RawDoc, lines: tuple[DocLine, ...] | None = None) -> list[Diagnostic]:

