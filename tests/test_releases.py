@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.agreement import disagreement
 from support.bundle import RELEASES, release_roots, release_tree, release_version
+from support.mutants import DrawPicks, mutate_docs
 from support.qemu_frontend import FrontendUnavailable, QemuFrontend
 
 from qapidoc import LoadOptions, load_schema
@@ -97,35 +98,10 @@ def test_detection_alone_keeps_every_root_clean(history_repo: pathlib.Path, tag:
 
 # --- mutants of the QGA schema of each release ----------------------------------------------
 
-_TAGS = ("Since: 1.0", "Returns: x", "Note: y", "Example:", "Features:", "@foo: bar", "= Head", "TODO: z",
-         "Errors: e", ".. qmp-example::", "Notes:", "@:", "#")
-
-
 @st.composite
 def doc_mutants(draw: st.DrawFn, text: str) -> str:
     """``text`` with one to three of its doc comment lines changed."""
-    lines = text.split("\n")
-    doc_lines = [i for i, line in enumerate(lines) if line.startswith("#")]
-    for _ in range(draw(st.integers(1, 3))):
-        i = draw(st.sampled_from(doc_lines))
-        line = lines[i]
-        op = draw(st.sampled_from(["delete", "duplicate", "indent", "dedent", "blank", "join", "tag"]))
-        if op == "delete":
-            lines[i] = ""
-        elif op == "duplicate":
-            lines[i] = f"{line}\n{line}"
-        elif op == "indent" and line.startswith("# "):
-            lines[i] = "# " + " " * draw(st.integers(1, 6)) + line[2:]
-        elif op == "dedent" and line.startswith("# "):
-            lines[i] = "# " + line[2:].lstrip()
-        elif op == "blank":
-            lines[i] = f"#\n{line}"
-        elif op == "join" and i + 1 < len(lines) and lines[i + 1].startswith("# ") and line.startswith("# "):
-            lines[i], lines[i + 1] = f"{line} {lines[i + 1][2:]}", ""
-        elif op == "tag":
-            tag = draw(st.sampled_from(_TAGS))
-            lines[i] = f"# {tag}\n{line}" if draw(st.booleans()) else f"# {tag}"
-    return "\n".join(lines)
+    return mutate_docs(DrawPicks(draw), text)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
