@@ -498,7 +498,8 @@ SINCE_TOO_EARLY = _rule(
     "first appears on the wire later (with 'qapidoc lint --history').",
     "A client that trusts it sends a command or member an older QEMU rejects.  Only releases that "
     "were read can disprove a claim: nothing is said of a claim older than the oldest; and a member "
-    "of a type is not reported while a type of that name had it in the claimed release.",
+    "of a type is not reported while a type of that name had it in the claimed release; a stable "
+    "release ('since 2.12.1') agrees with the first release read after 2.12.",
     "# Since: 9.0       but the command is in no release before v9.1.0",
 )
 SINCE_UNRELEASED = _rule(

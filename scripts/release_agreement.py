@@ -37,67 +37,12 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from support.agreement import disagreement  # noqa: E402
 from support.bundle import RELEASES, release_roots, release_tree, release_version  # noqa: E402
+from support.mutants import RandomPicks, mutate, mutate_docs  # noqa: E402
 from support.qemu_frontend import QemuFrontend, parse_error_text  # noqa: E402
 
 from qapidoc import LoadOptions, load_schema  # noqa: E402
 from qapidoc.cli.common import exit_code  # noqa: E402
 from qapidoc.frontend.dump import dump_docs, dump_entities  # noqa: E402
-
-_INSERTS = [*"{}[]:,'\"#@\\ \n\tx*-_A", "##", "true", "null", "@a:", "# ", "Since:", "Returns:", "Example:",
-            "Features:", "\n#\n", "    ", "'if'", "'data'", "'base'", "'type'", "Kind", "List"]
-_TAGS = ["Since: 1.0", "Returns: x", "Note: y", "Example:", "Features:", "@foo: bar", "= Head", "TODO: z",
-         "Errors: e", ".. qmp-example::", "Notes:", "@:", "#"]
-
-
-def mutate(rng: random.Random, text: str) -> str:
-    """Lines deleted, duplicated, swapped, indented; characters deleted or
-    inserted (as tests/test_qemu_suites.py does with hypothesis)."""
-    for _ in range(rng.randint(1, 3)):
-        lines = text.split("\n")
-        if len(lines) > 1 and rng.random() < 0.5:
-            i, j = rng.randrange(len(lines)), rng.randrange(len(lines))
-            op = rng.choice(["delete", "duplicate", "swap", "indent", "dedent"])
-            if op == "delete":
-                del lines[i]
-            elif op == "duplicate":
-                lines.insert(i, lines[j])
-            elif op == "swap":
-                lines[i], lines[j] = lines[j], lines[i]
-            elif op == "indent":
-                lines[i] = lines[i][:1] + " " * rng.randint(1, 4) + lines[i][1:]
-            else:
-                lines[i] = lines[i][:1] + lines[i][1:].lstrip(" ") if lines[i].startswith("#") else lines[i].lstrip()
-            text = "\n".join(lines)
-        elif text:
-            i = rng.randrange(len(text))
-            text = text[:i] + text[i + 1:] if rng.random() < 0.3 else text[:i] + rng.choice(_INSERTS) + text[i:]
-    return text
-
-
-def mutate_docs(rng: random.Random, text: str) -> str:
-    """One to three doc comment lines changed (as tests/test_releases.py)."""
-    lines = text.split("\n")
-    doc_lines = [i for i, line in enumerate(lines) if line.startswith("#")]
-    for _ in range(rng.randint(1, 3)):
-        i = rng.choice(doc_lines)
-        line = lines[i]
-        op = rng.choice(["delete", "duplicate", "indent", "dedent", "blank", "join", "tag"])
-        if op == "delete":
-            lines[i] = ""
-        elif op == "duplicate":
-            lines[i] = f"{line}\n{line}"
-        elif op == "indent" and line.startswith("# "):
-            lines[i] = "# " + " " * rng.randint(1, 6) + line[2:]
-        elif op == "dedent" and line.startswith("# "):
-            lines[i] = "# " + line[2:].lstrip()
-        elif op == "blank":
-            lines[i] = f"#\n{line}"
-        elif op == "join" and i + 1 < len(lines) and lines[i + 1].startswith("# ") and line.startswith("# "):
-            lines[i], lines[i + 1] = f"{line} {lines[i + 1][2:]}", ""
-        elif op == "tag":
-            tag = rng.choice(_TAGS)
-            lines[i] = f"# {tag}\n{line}" if rng.random() < 0.5 else f"# {tag}"
-    return "\n".join(lines)
 
 
 def suite_agreement(tree: pathlib.Path, tag: str) -> tuple[int, int]:
@@ -129,14 +74,14 @@ def differential(tree: pathlib.Path, tag: str, roots: dict[str, pathlib.Path], r
         inputs: list[tuple[pathlib.Path, LoadOptions]] = [(root, LoadOptions()) for root in roots.values()]
         for k in range(mutants):
             path = suite / f"zz-mutant-{k}.json"
-            path.write_text(mutate(rng, rng.choice(cases).read_text()))
+            path.write_text(mutate(RandomPicks(rng), rng.choice(cases).read_text()))
             inputs.append((path, dialect))
         verdicts = qemu.verdicts(path for path, _ in inputs)
         qga = roots["qga"]
         original = qga.read_text()
         for k in range(qga_mutants):
             path = qga.with_name(f"zz-mutant-{k}.json")
-            path.write_text(mutate_docs(rng, original))
+            path.write_text(mutate_docs(RandomPicks(rng), original))
             inputs.append((path, LoadOptions()))
         verdicts += qemu.verdicts(path for path, _ in inputs[len(verdicts):])
     for (path, options), verdict in zip(inputs, verdicts, strict=True):

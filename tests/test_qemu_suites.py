@@ -33,6 +33,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.agreement import disagreement
 from support.bundle import RELEASES, release_tree, release_version
+from support.mutants import DrawPicks, mutate
 from support.qemu_frontend import FrontendUnavailable, QemuFrontend, parse_error_text
 
 from qapidoc import LoadOptions, load_schema
@@ -85,36 +86,11 @@ def test_known_differences_are_real_cases(history_repo: pathlib.Path) -> None:
 # --- mutants, checked against each release's own front end ---------------------------------
 
 WITH_FRONTEND = tuple(tag for tag in RELEASES if release_version(tag) >= (2, 12))
-_INSERTS = [*"{}[]:,'\"#@\\ \n\tx*-_A", "##", "true", "null", "@a:", "# ", "Since:", "Returns:", "Example:",
-            "Features:", "\n#\n", "    ", "'if'", "'data'", "'base'", "'type'", "Kind", "List"]
 
 
 @st.composite
 def mutants(draw: st.DrawFn, text: str) -> str:
-    for _ in range(draw(st.integers(1, 3))):
-        lines = text.split("\n")
-        if len(lines) > 1 and draw(st.booleans()):
-            i = draw(st.integers(0, len(lines) - 1))
-            j = draw(st.integers(0, len(lines) - 1))
-            op = draw(st.sampled_from(["delete", "duplicate", "swap", "indent", "dedent"]))
-            if op == "delete":
-                del lines[i]
-            elif op == "duplicate":
-                lines.insert(i, lines[j])
-            elif op == "swap":
-                lines[i], lines[j] = lines[j], lines[i]
-            elif op == "indent":
-                lines[i] = lines[i][:1] + " " * draw(st.integers(1, 4)) + lines[i][1:]
-            else:
-                lines[i] = lines[i][:1] + lines[i][1:].lstrip(" ") if lines[i].startswith("#") else lines[i].lstrip()
-            text = "\n".join(lines)
-        elif text:
-            i = draw(st.integers(0, len(text) - 1))
-            if draw(st.booleans()):
-                text = text[:i] + text[i + 1:]
-            else:
-                text = text[:i] + draw(st.sampled_from(_INSERTS)) + text[i:]
-    return text
+    return mutate(DrawPicks(draw), text)
 
 
 @pytest.fixture(scope="module")

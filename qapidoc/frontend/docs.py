@@ -230,6 +230,20 @@ def gather_weak_doc_evidence(raws: list[RawDoc], evidence: DialectEvidence,
 _NOTHING: list[Diagnostic] = []
 
 
+#: an rST section title's underline: '=' and nothing else
+_TITLE_UNDERLINE = re.compile(r"={3,}\s*$")
+
+
+def _gather_section_titles(raw: RawDoc, evidence: DialectEvidence) -> None:
+    """A free-form doc comment with an rST section title (a line of text
+    underlined with '='): 10.1 reads it as one, where every release before
+    read the '=' line as a '= Heading' line out of place, and refused it."""
+    for line, after in itertools.pairwise(raw.lines):
+        if line.text.strip() and not line.text.startswith("=") and _TITLE_UNDERLINE.match(after.text):
+            evidence.at_least("doc-headings-are-text", "an rST section title in a free-form doc comment")
+            return
+
+
 _OLD_TAG = re.compile(r"(Example|Examples|Note|Notes):(\s|$)")
 _OLD_TAG_INITIALS = ("E", "N")
 _TEXT_AFTER_TAG = re.compile(r"(?:@[^:\s]+|Returns|Since|Notes?|Examples?|TODO): +(?=\S)")
@@ -264,6 +278,8 @@ def gather_doc_evidence(raw: RawDoc, evidence: DialectEvidence) -> None:
     find, start, end = raw.file.text.find, raw.start, raw.end     # (raw.contains, without a call each)
     if find("\n# Features:", start, end) >= 0:
         evidence.at_least("features", "a 'Features:' doc section")
+    if raw.symbol is None and find("\n# ===", start, end) >= 0:
+        _gather_section_titles(raw, evidence)
     if (find("qmp-example", start, end) < 0 and find("Errors:", start, end) < 0
             and find("Example", start, end) < 0 and find("Note", start, end) < 0):
         return
