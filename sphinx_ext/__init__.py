@@ -58,10 +58,11 @@ from .directives import (
     restore_smartquotes,
     unresolved_reference,
 )
-from .domain import KNOWN_NAMESPACES, QapiDomain, ResolveRows, make_indices, visit_row_term_html
+from .domain import KNOWN_NAMESPACES, QapiDomain, make_indices
 from .history import add_config_values as add_history_config
 from .lexer import QmpLexer
 from .pages import DirectiveUse, scan_sources, write_split_pages
+from .rows import ResolveRows, visit_row_term_html
 from .schemafiles import write_schema_files
 
 __all__ = ["__version__", "setup"]
