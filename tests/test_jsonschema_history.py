@@ -499,3 +499,36 @@ def test_codegen_qemu_10_2(tmp_path_factory: pytest.TempPathFactory) -> None:
     checked = run_ajv([codegen.document], [codegen.id, message], [(message, m) for m in (request, typo, event)],
                       options=options, keywords=keywords)
     assert (checked.errors, checked.verdicts) == ({}, [True, False, True])
+
+
+def _dates_under(node: Any) -> list[str]:
+    """Every date under ``node``, in no particular order."""
+    found: list[str] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            found.extend(f"{k}={v}" for k, v in item.items() if k in KEYS)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return sorted(found)
+
+
+def test_draft_7_dated_as_2020_12(history: History) -> None:
+    """Draft 7 keeps its definitions under 'definitions' (and a $ref with
+    siblings in allOf): every definition gets the dates 2020-12's gets."""
+    result = _load(TREES[2], (10, 0))
+    assert result.schema is not None
+    dated = {draft: annotate(generate(result.schema, GenerateOptions(draft=draft), result.doc_for),
+                             result.schema, [history])
+             for draft in ("2020-12", "7")}
+    new, old = dated["2020-12"].bundle, dated["7"].bundle
+    assert new is not None and old is not None
+    assert set(new["$defs"]) == set(old["definitions"])
+    for name, definition in new["$defs"].items():
+        assert _dates_under(old["definitions"][name]) == _dates_under(definition), name
+    assert _dates_under(old["definitions"]["Colour"])      # something is dated at all
+    for kind in ("requests", "replies", "events"):
+        for name, document in getattr(dated["2020-12"], kind).items():
+            assert _dates_under(getattr(dated["7"], kind)[name]) == _dates_under(document), (kind, name)

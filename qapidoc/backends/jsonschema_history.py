@@ -185,7 +185,7 @@ def annotate(generated: GeneratedSchemas, schema: Schema, histories: Sequence[Hi
     bundle = copy.deepcopy(generated.bundle)
     if bundle is not None:
         positions = wire_index(schema).positions
-        for name, definition in bundle.get("$defs", {}).items():
+        for name, definition in (bundle.get("$defs") or bundle.get("definitions") or {}).items():
             paths = positions.get(name, [])
             if isinstance(definition, dict) and paths:
                 walker.mark(definition, paths)
