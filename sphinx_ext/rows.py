@@ -370,26 +370,43 @@ def _link_targets(spec: RowSpecTuple) -> list[str]:
     return []
 
 
-def _resolve_links(env: BuildEnvironment, builder: Builder, domain: Domain,
-                   spec: RowSpecTuple) -> list[dict[str, Any] | None] | None:
+#: where one link of a row term goes (see :func:`_resolve_link`)
+_Link = dict[str, Any] | None
+#: a link that does not resolve
+_UNRESOLVED: dict[str, Any] = {}
+
+
+def _resolve_links(env: BuildEnvironment, builder: Builder, domain: Domain, spec: RowSpecTuple,
+                   known: dict[tuple[str, str | None, bool], _Link]) -> list[_Link] | None:
     """Where each link of the term made from ``spec`` goes: the attributes
     of its reference, or None where the link is shown as text; None if one
     of them does not resolve (it is left to Sphinx, and to the
-    ``missing-reference`` handlers)."""
-    out: list[dict[str, Any] | None] = []
-    context = SimpleNamespace(ref_context={"qapi:namespace": spec[4], "qapi:quiet": spec[5]})
+    ``missing-reference`` handlers).  ``known`` keeps each target's answer
+    for the page (the same types are linked from row after row)."""
+    out: list[_Link] = []
+    ns, quiet = spec[4], spec[5]
     for target in _link_targets(spec):
-        ref = type_xref(context, target)
-        content = ref[0]
-        new = domain.resolve_xref(env, env.docname, builder, ref["reftype"], ref["reftarget"], ref,
-                                  cast("Element", content))
-        if new is content:
-            out.append(None)
-        elif isinstance(new, nodes.reference) and len(new.children) == 1 and new[0] is content:
-            out.append({k: v for k, v in new.attributes.items() if v != []})
-        else:
+        key = (target, ns, quiet)
+        link = known.get(key, _UNRESOLVED)
+        if link is _UNRESOLVED and key not in known:
+            link = known[key] = _resolve_link(env, builder, domain, target, ns, quiet)
+        if link is _UNRESOLVED:
             return None
+        out.append(link)
     return out
+
+
+def _resolve_link(env: BuildEnvironment, builder: Builder, domain: Domain, target: str, ns: str | None,
+                  quiet: bool) -> _Link:
+    ref = type_xref(SimpleNamespace(ref_context={"qapi:namespace": ns, "qapi:quiet": quiet}), target)
+    content = ref[0]
+    new = domain.resolve_xref(env, env.docname, builder, ref["reftype"], ref["reftarget"], ref,
+                              cast("Element", content))
+    if new is content:
+        return None
+    if isinstance(new, nodes.reference) and len(new.children) == 1 and new[0] is content:
+        return {k: v for k, v in new.attributes.items() if v != []}
+    return _UNRESOLVED
 
 
 class ResolveRows(SphinxPostTransform):
@@ -404,12 +421,13 @@ class ResolveRows(SphinxPostTransform):
     def run(self, **kwargs: Any) -> None:
         html = self.app.builder.format == "html"
         domain = self.env.get_domain("qapi")
+        known: dict[tuple[str, str | None, bool], _Link] = {}
         for term in list(self.document.findall(qnodes.row_term)):
             spec = term.get("qapi:row")
             if spec is None:
                 continue
             if html:
-                links = _resolve_links(self.env, self.app.builder, domain, spec)
+                links = _resolve_links(self.env, self.app.builder, domain, spec, known)
                 if links is not None:
                     term["qapi:links"] = links
                     continue
