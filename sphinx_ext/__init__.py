@@ -49,6 +49,7 @@ from ._core import core, rst_policy
 from .cache import clear as clear_schemas
 from .cache import get_schema
 from .changelog import QapiChangelogDirective
+from .charrefs import latin1_html
 from .directives import (
     QapiDefinitionDirective,
     QapiDocDirective,
@@ -293,6 +294,8 @@ def _check_urls(app: Sphinx, doctree: docutils_nodes.document, docname: str) -> 
         return source is not None and source in files
 
     safety.neutralise_urls(doctree, docname in domain.docinfo, from_doc_comment, from_doc_comment)
+    if app.builder.format == "html" and docname in domain.docinfo:
+        latin1_html(doctree)
 
 
 def _register_directive(app: Sphinx, name: str, cls: type[Any]) -> None:

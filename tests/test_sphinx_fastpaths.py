@@ -7,7 +7,9 @@
   (``qapidoc_sphinx.deferred``) come back whole: the HTML is the same with
   and without, also when another process writes the pages (the text
   builder reusing the doctrees); a body that a reading transform must see
-  stays in the doctree.
+  stays in the doctree;
+* the HTML of a schema's page is kept to Latin-1 (``qapidoc_sphinx.charrefs``):
+  wider characters of text are character references, the same text.
 """
 
 from __future__ import annotations
@@ -139,7 +141,7 @@ SCHEMA = """\
 #
 # Another, plain.
 #
-# @x: X.
+# @x: X – Zorblat’s own, not ``a–b``.
 ##
 { 'struct': 'Other', 'data': { 'x': ['Thing'] } }
 
@@ -177,6 +179,17 @@ def test_deferred_bodies_come_back_whole(project: pathlib.Path) -> None:
     off = (project / "off-html" / "ref.html").read_text()
     assert 'id="qmp-type-Thing.a"' in on and "of two items" in on and 'id="qmp-command-do-it.thing"' in on
     assert on == off
+
+
+@pytest.mark.slow
+def test_html_text_beyond_latin1_is_character_references(project: pathlib.Path) -> None:
+    html = (project / "on-html" / "ref.html").read_text(encoding="utf-8")
+    body = html[html.index('id="qmp-type-Other"'):]
+    assert "X &#8211; Zorblat&#8217;s own" in body                  # the text: references
+    assert ">a\u2013b</span>" in body                           # a literal: as it is
+    assert "X \u2013 Zorblat\u2019s own" in (project / "on-text" / "ref.txt").read_text(encoding="utf-8")
+    index = (project / "on-html" / "searchindex.js").read_text(encoding="utf-8")
+    assert '"zorblat"' in index                                  # the word before the quote
 
 
 @pytest.mark.slow
