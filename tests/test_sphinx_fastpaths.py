@@ -8,6 +8,8 @@
   and without, also when another process writes the pages (the text
   builder reusing the doctrees); a body that a reading transform must see
   stays in the doctree;
+* what a build leaves is not collected when the process ends (frozen
+  at exit), and only then;
 * the HTML of a schema's page is kept to Latin-1 (``qapidoc_sphinx.charrefs``):
   wider characters of text are character references, the same text.
 """
@@ -16,6 +18,8 @@ from __future__ import annotations
 
 import pathlib
 import pickle
+import subprocess
+import sys
 import textwrap
 from typing import Any, ClassVar
 
@@ -212,3 +216,27 @@ def test_a_body_with_a_footnote_stays_in_the_doctree(project: pathlib.Path) -> N
     assert "qmp-command-do-it" in names
     assert "qmp-type-Thing" not in names            # its footnote needs the reading transforms
     assert any(isinstance(n, nodes.footnote) for n in doctree.findall(nodes.footnote))
+
+
+_AT_EXIT_CHECK = """\
+import atexit, gc, sys
+from sphinx.cmd.build import build_main
+# registered before the build: runs after the extension's handler
+atexit.register(lambda: print("frozen at exit:", gc.get_freeze_count() > 0))
+status = build_main(["-q", "-b", "html", "-d", sys.argv[3], sys.argv[1], sys.argv[2]])
+print("frozen after the build:", gc.get_freeze_count() > 0, "status", status)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("tuning", [True, False])
+def test_what_the_build_leaves_is_frozen_only_at_exit(tmp_path: pathlib.Path, tuning: bool) -> None:
+    (tmp_path / "qapi-schema.json").write_text(SCHEMA)
+    page = "Reference\n=========\n\n.. qapi-doc:: qapi-schema.json\n"
+    small_project(tmp_path / "src", {"ref": page}, "" if tuning else "qapidoc_gc_tuning = False\n")
+    (tmp_path / "src" / "qapi-schema.json").write_text(SCHEMA)
+    proc = subprocess.run([sys.executable, "-c", _AT_EXIT_CHECK, str(tmp_path / "src"), str(tmp_path / "html"),
+                           str(tmp_path / "doctrees")], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "frozen after the build: False status 0" in proc.stdout
+    assert f"frozen at exit: {tuning}" in proc.stdout
