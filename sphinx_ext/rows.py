@@ -12,7 +12,7 @@ links go, :func:`visit_row_term_html` writes it).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from types import SimpleNamespace
 from typing import Any, NamedTuple, Protocol, cast
 
@@ -184,14 +184,14 @@ RowSpecTuple = tuple[str, str, dict[str, str], str, "str | None", bool]
 
 
 class Rows:
-    """Builds the term of each row, and records its target: the one place
-    where a row's term is made.
+    """Builds the term of each row, and records its target.
 
-    A term is kept compact: its content (name, type links, marks) is made
-    once to register the row and to give the search index its words, then
-    dropped, and made again only when the page is written (see
-    :func:`visit_row_term_html` and :class:`ResolveRows`).  A schema's rows
-    are half the nodes of its pages."""
+    A term is kept compact: its id, classes and words (for the search
+    index), and what it is made from; its content (name, type links, marks:
+    see :func:`term_pieces`, the one place a term's content is described)
+    is made only when the page is written (see :func:`visit_row_term_html`
+    and :class:`ResolveRows`).  A schema's rows are half the nodes of its
+    pages."""
 
     def __init__(self, env: BuildEnvironment | None, field_role: str) -> None:
         self.field_role = field_role
@@ -204,23 +204,9 @@ class Rows:
         self.domain: _MemberNotes | None = cast("_MemberNotes", env.get_domain("qapi"))
         self.env: RefContext = SimpleNamespace(ref_context={"qapi:namespace": self.ns, "qapi:quiet": self.quiet})
 
-    @classmethod
-    def replaying(cls, spec: RowSpecTuple) -> Rows:
-        """A maker of terms like the one that made ``spec`` (which records nothing)."""
-        rows = cls(None, "")
-        _kind, _head, _options, rows.base, rows.ns, rows.quiet = spec
-        rows.owner = None
-        rows.domain = None
-        rows.env = SimpleNamespace(ref_context={"qapi:namespace": rows.ns, "qapi:quiet": rows.quiet})
-        return rows
-
     def register(self, path: str, node_id: str, role: str) -> None:
         if self.owner and self.domain is not None:
             self.domain.note_member(self.ns, f"{self.owner}.{path}", node_id, role)
-
-    def full_term(self, kind: str, head: str, options: dict[str, str]) -> qnodes.row_term:
-        make: Callable[[str, dict[str, str]], qnodes.row_term] = getattr(self, f"_{kind}")
-        return make(head, options)
 
     def term(self, kind: str, head: str, options: dict[str, str]) -> qnodes.row_term:
         """A compact term: its id, classes and words; the row's target is
@@ -272,102 +258,112 @@ class Rows:
             return [node_id], ["qapi-branch"], " ".join(w for w in words if w)
         return [], ["qapi-pointer"], f"The members of {head.strip()}"
 
-    def _member(self, name: str, options: dict[str, str]) -> qnodes.row_term:
-        path = options.get("path")
-        full = f"{path}.{name}" if path else name
-        node_id = f"{self.base}.{full}"
-        term: qnodes.row_term = qnodes.row_term("", "", ids=[node_id], classes=["qapi-member-name"])
-        term += qnodes.row_name(name, name)
+
+#: a piece of a row term: ("text", TEXT), ("name", NAME), ("type", EXPR) (a
+#: type, "[T]" an array of it, "!T" a type QAPI made up), ("link", TYPE),
+#: ("badge", KIND, TEXT), ("if", CONDITION), ("feature", NAME), ("origin",
+#: TYPE), ("tag", TAG, ANCHOR), ("value", VALUE)
+Piece = tuple[str, ...]
+
+
+def term_pieces(spec: RowSpecTuple) -> list[Piece]:
+    """What the full term a compact one stands for is made of, in order:
+    the one description of each kind of row's term."""
+    kind, head, options, base = spec[0], spec[1], spec[2], spec[3]
+    pieces: list[Piece] = []
+    badges: list[Piece] = []
+    cond = options.get("if")
+    since = options.get("since")
+    if kind == "member":
+        pieces.append(("name", head))
         type_expr = options.get("type")
         if type_expr:
-            term += nodes.Text(": ")
-            term.extend(type_nodes(self.env, type_expr))
-        badges: list[nodes.Node] = []
+            pieces += [("text", ": "), ("type", type_expr)]
         if "optional" in options:
-            badges.append(make_badge("optional", "optional"))
-        badges.extend(feature_badges(words_of(options.get("features"))))
-        cond = options.get("if")
+            badges.append(("badge", "optional", "optional"))
+        badges += [("feature", name) for name in words_of(options.get("features"))]
         if cond:
-            badges.append(cond_badge(cond))
+            badges.append(("if", cond))
         origin = options.get("origin")
         if origin:
-            badges.append(make_badge("", "origin", nodes.Text("from "), type_xref(self.env, origin.strip())))
-        since = options.get("since")
+            badges.append(("origin", origin.strip()))
         if since:
-            badges.append(since_badge(since))
-        term.extend(spaced(badges))
-        return term
-
-    def _feature(self, name: str, options: dict[str, str]) -> qnodes.row_term:
-        node_id = member_anchor(self.base, (name,), feature=True)
-        term: qnodes.row_term = qnodes.row_term("", "", ids=[node_id], classes=["qapi-feature-name"])
-        term += qnodes.row_name(name, name)
-        badges: list[nodes.Node] = []
-        if name in ("deprecated", "unstable"):
-            badges.append(make_badge(name, name))
-        cond = options.get("if")
+            badges.append(("badge", "since", f"since {since.strip()}"))
+    elif kind == "feature":
+        pieces.append(("name", head))
+        if head in ("deprecated", "unstable"):
+            badges.append(("badge", head, head))
         if cond:
-            badges.append(cond_badge(cond))
-        term.extend(spaced(badges))
-        return term
-
-    def _branch(self, head: str, options: dict[str, str]) -> qnodes.row_term:
+            badges.append(("if", cond))
+    elif kind == "branch":
         tag, _, value = head.partition(" ")
-        value = value.strip()
         path = options.get("path")
-        full = f"{path}.{value}" if path else value
-        node_id = f"{self.base}.{full}"
-        tag_id = f"{self.base}.{path}.{tag}" if path else f"{self.base}.{tag}"
-        term: qnodes.row_term = qnodes.row_term("", "", ids=[node_id], classes=["qapi-branch"])
-        term += nodes.Text("When ")
-        term += nodes.reference("", "", nodes.literal(tag, tag), internal=True, refid=tag_id)
-        term += nodes.Text(" is ")
-        term += nodes.literal(value, value, classes=["qapi-branch-value"])
+        pieces += [("text", "When "), ("tag", tag, f"{base}.{path}.{tag}" if path else f"{base}.{tag}"),
+                   ("text", " is "), ("value", value.strip())]
         type_name = options.get("type")
         if type_name:
-            term += nodes.Text(": the members of " if "pointer" in options else ": members of ")
-            term += type_xref(self.env, type_name.strip())
-        badges = []
-        cond = options.get("if")
+            pieces += [("text", ": the members of " if "pointer" in options else ": members of "),
+                       ("link", type_name.strip())]
         if cond:
-            badges.append(cond_badge(cond))
-        since = options.get("since")
+            badges.append(("if", cond))
         if since:
-            badges.append(since_badge(since))
-        if badges:
-            term.extend(spaced(badges))
-        return term
-
-    def _pointer(self, head: str, options: dict[str, str]) -> qnodes.row_term:
-        term: qnodes.row_term = qnodes.row_term("", "", classes=["qapi-pointer"])
-        term += nodes.Text("The members of ")
-        term += type_xref(self.env, head.strip())
-        return term
+            badges.append(("badge", "since", f"since {since.strip()}"))
+    else:
+        pieces += [("text", "The members of "), ("link", head.strip())]
+    for badge in badges:
+        pieces += [("text", " "), badge]
+    return pieces
 
 
-def _replay(spec: RowSpecTuple) -> qnodes.row_term:
-    """The full term a compact one stands for (links unresolved)."""
-    return Rows.replaying(spec).full_term(spec[0], spec[1], spec[2])
+def piece_nodes(piece: Piece, env: RefContext) -> list[nodes.Node]:
+    """The nodes of one piece of a term (links unresolved)."""
+    what = piece[0]
+    if what == "text":
+        return [nodes.Text(piece[1])]
+    if what == "name":
+        return [qnodes.row_name(piece[1], piece[1])]
+    if what == "type":
+        return type_nodes(env, piece[1])
+    if what == "link":
+        return [type_xref(env, piece[1])]
+    if what == "badge":
+        return [make_badge(piece[2], piece[1])]
+    if what == "if":
+        return [cond_badge(piece[1])]
+    if what == "feature":
+        return feature_badges([piece[1]])
+    if what == "origin":
+        return [make_badge("", "origin", nodes.Text("from "), type_xref(env, piece[1]))]
+    if what == "tag":
+        return [nodes.reference("", "", nodes.literal(piece[1], piece[1]), internal=True, refid=piece[2])]
+    assert what == "value", piece
+    return [nodes.literal(piece[1], piece[1], classes=["qapi-branch-value"])]
+
+
+def _piece_targets(piece: Piece) -> list[str]:
+    """The types ``piece`` links to (as :func:`piece_nodes` makes it)."""
+    if piece[0] in ("link", "origin"):
+        return [piece[1]]
+    if piece[0] == "type":
+        expr = piece[1].strip()
+        name = expr[1:-1].strip() if expr.startswith("[") and expr.endswith("]") else expr
+        return [] if name.startswith("!") else [name]
+    return []
+
+
+def _context(spec: RowSpecTuple) -> RefContext:
+    return SimpleNamespace(ref_context={"qapi:namespace": spec[4], "qapi:quiet": spec[5]})
+
+
+def _replay(spec: RowSpecTuple) -> list[nodes.Node]:
+    """The content of the full term a compact one stands for (links unresolved)."""
+    env = _context(spec)
+    return [node for piece in term_pieces(spec) for node in piece_nodes(piece, env)]
 
 
 def _link_targets(spec: RowSpecTuple) -> list[str]:
-    """The types a term made from ``spec`` links to, in order (as
-    :class:`Rows` makes them)."""
-    kind, head, options = spec[0], spec[1], spec[2]
-    if kind == "member":
-        out = []
-        type_expr = (options.get("type") or "").strip()
-        name = type_expr[1:-1].strip() if type_expr.startswith("[") and type_expr.endswith("]") else type_expr
-        if name and not name.startswith("!"):
-            out.append(name)
-        if options.get("origin"):
-            out.append(options["origin"].strip())
-        return out
-    if kind == "branch":
-        return [options["type"].strip()] if options.get("type") else []
-    if kind == "pointer":
-        return [head.strip()]
-    return []
+    """The types a term made from ``spec`` links to, in order."""
+    return [target for piece in term_pieces(spec) for target in _piece_targets(piece)]
 
 
 #: where one link of a row term goes (see :func:`_resolve_link`)
@@ -431,10 +427,9 @@ class ResolveRows(SphinxPostTransform):
                 if links is not None:
                     term["qapi:links"] = links
                     continue
-            full = _replay(spec)
             del term["qapi:row"]
             term.children = []
-            term.extend(full.children)
+            term.extend(_replay(spec))
 
 
 def visit_row_term_html(translator: Any, node: qnodes.row_term) -> None:
@@ -469,10 +464,40 @@ def visit_row_term_html(translator: Any, node: qnodes.row_term) -> None:
     raise nodes.SkipNode
 
 
-def _write_full_term(translator: Any, node: qnodes.row_term, spec: RowSpecTuple,
-                     links: list[dict[str, Any] | None]) -> None:
-    full = _replay(spec)
-    for ref, attributes in zip(list(full.findall(addnodes.pending_xref)), links, strict=True):
+def _write_full_term(translator: Any, node: qnodes.row_term, spec: RowSpecTuple, links: list[_Link]) -> None:
+    """The full term, as the translator writes it: its tags, then each
+    piece, written once per page (the same types, badges and names recur
+    from row to row)."""
+    written: dict[Any, str] | None = getattr(translator, "_qapi_pieces", None)
+    if written is None:
+        written = {}
+        translator._qapi_pieces = written
+    body = translator.body
+    translator.visit_term(node)
+    at = 0
+    env: RefContext | None = None
+    for piece in term_pieces(spec):
+        count = len(_piece_targets(piece))
+        key: Any = piece
+        if count:
+            key = (piece, repr(links[at:at + count]))
+        html = written.get(key)
+        if html is None:
+            env = env or _context(spec)
+            html = written[key] = _piece_html(translator, node, piece_nodes(piece, env), links[at:at + count])
+        at += count
+        body.append(html)
+    if at != len(links):
+        raise ValueError(f"a row term links {at} types, resolved {len(links)}")
+    translator.depart_term(node)
+
+
+def _piece_html(translator: Any, term: qnodes.row_term, made: list[nodes.Node], links: list[_Link]) -> str:
+    """What the translator writes for ``made``, the nodes of one piece of
+    ``term``, with their links resolved as ``links`` says."""
+    holder = qnodes.row_term("", "", *made)     # (a reference's visitor looks at its parent)
+    holder.parent = term.parent
+    for ref, attributes in zip(list(holder.findall(addnodes.pending_xref)), links, strict=True):
         content = ref[0]
         if attributes is None:
             ref.replace_self(content)
@@ -480,18 +505,15 @@ def _write_full_term(translator: Any, node: qnodes.row_term, spec: RowSpecTuple,
             link = nodes.reference("", "", **attributes)
             link += content
             ref.replace_self(link)
-    full["ids"] = list(node["ids"])
-    full["classes"] = list(node["classes"])
-    full.source, full.line = node.source, node.line
-    parent = node.parent
-    index = parent.index(node)
-    parent.children[index] = full
-    full.parent = parent
+    body = translator.body
+    start = len(body)
     try:
-        full.walkabout(translator)
+        for child in holder.children:
+            child.walkabout(translator)
+        return "".join(body[start:])
     finally:
-        parent.children[index] = node
-        _unlink(full)
+        del body[start:]
+        _unlink(holder)
 
 
 def _unlink(tree: nodes.Node) -> None:
