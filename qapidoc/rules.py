@@ -25,7 +25,7 @@ from __future__ import annotations
 import enum
 from typing import NamedTuple
 
-__all__ = ["ALL_RULES", "Rule", "Severity", "by_code_or_name"]
+__all__ = ["ALL_RULES", "MODEL_STAGES", "Rule", "Severity", "by_code_or_name"]
 
 
 class Severity(enum.Enum):
@@ -45,13 +45,28 @@ class Rule(NamedTuple):
     summary: str
     why: str
     example: str
+    #: an error of this rule can leave the model incomplete (a definition,
+    #: or part of one, left out), so nothing made from the model alone
+    #: (JSON Schema, traffic validation, diff) can be trusted
+    leaves_model_incomplete: bool = False
 
 
 ALL_RULES: list[Rule] = []
 
+#: The stages whose errors leave something out of the model, by code
+#: prefix: syntax (a stretch of text skipped), shape (a definition left
+#: out) and semantics (an entity left out).  Doc comments (QD4xx), examples
+#: (QD5xx), their rST (QD6xx) and the engine (QD9xx) never change the model.
+MODEL_STAGES = ("QD1", "QD2", "QD3")
 
-def _rule(code: str, name: str, severity: str, summary: str, why: str, example: str) -> Rule:
-    rule = Rule(code, name, Severity(severity), summary, why, example)
+
+def _rule(code: str, name: str, severity: str, summary: str, why: str, example: str,
+          *, leaves_model_incomplete: bool | None = None) -> Rule:
+    """A catalogue entry; ``leaves_model_incomplete`` defaults to whether
+    the code belongs to one of :data:`MODEL_STAGES`."""
+    if leaves_model_incomplete is None:
+        leaves_model_incomplete = code.startswith(MODEL_STAGES)
+    rule = Rule(code, name, Severity(severity), summary, why, example, leaves_model_incomplete)
     ALL_RULES.append(rule)
     return rule
 
@@ -89,12 +104,14 @@ INCLUDE_LOOP = _rule(
     "A module includes itself, directly or through other modules.",
     "QEMU's generator refuses inclusion loops.",
     "{ 'include': 'this-file.json' }",
+    leaves_model_incomplete=False,      # the module is loaded already: nothing is lost
 )
 PRAGMA_ERROR = _rule(
     "QD120", "pragma-error", "error",
     "A 'pragma' directive is malformed, unknown in this dialect, or has a value of the wrong type.",
     "Pragmas switch checks on and off for the whole schema.",
     "{ 'pragma': { 'doc-required': 'yes' } }",
+    leaves_model_incomplete=False,      # pragmas steer checks, never the wire
 )
 READ_ERROR = _rule(
     "QD130", "read-error", "error",
@@ -424,8 +441,8 @@ RST_UNSAFE = _rule(
 
 RST_LEGACY_HEADING = _rule(
     "QD607", "rst-legacy-heading", "warning",
-    "A '= Heading' line in a free-form doc comment of QEMU 10.0 or later, where it is no longer a heading.",
-    "Since QEMU 10.0 headings are rST section titles; the old markup renders as a paragraph "
+    "A '= Heading' line in a free-form doc comment of QEMU 10.1 or later, where it is no longer a heading.",
+    "Since QEMU 10.1 headings are rST section titles; the old markup renders as a paragraph "
     "that starts with '=='.",
     "# == GHESv2 CPER Error Injection",
 )
@@ -478,7 +495,8 @@ SINCE_TOO_EARLY = _rule(
     "first appears on the wire later (with 'qapidoc lint --history').",
     "A client that trusts it sends a command or member an older QEMU rejects.  Only releases that "
     "were read can disprove a claim: nothing is said of a claim older than the oldest; and a member "
-    "of a type is not reported while a type of that name had it in the claimed release.",
+    "of a type is not reported while a type of that name had it in the claimed release; a stable "
+    "release ('since 2.12.1') agrees with the first release read after 2.12.",
     "# Since: 9.0       but the command is in no release before v9.1.0",
 )
 SINCE_UNRELEASED = _rule(

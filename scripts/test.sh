@@ -18,7 +18,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     command -v chromium >/dev/null || missing+=(chromium)
     command -v node >/dev/null || missing+=(nodejs npm)
     command -v go >/dev/null || missing+=(golang-go)
-    command -v git >/dev/null || missing+=(git)     # qapidoc history reads the bundle's tags
+    command -v git >/dev/null || missing+=(git)     # qapidoc history and the release tests read the bundle's tags
     if [ ${#missing[@]} -gt 0 ]; then
         say "apt-get install ${missing[*]}"
         apt-get update -qq

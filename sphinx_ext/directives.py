@@ -32,6 +32,7 @@ from ._core import optional_submodule, rst_policy
 from ._core import rules as rules_mod
 from .cache import SchemaEntry, get_schema
 from .history import since_lookup
+from .leftovers import Notice
 
 __all__ = [
     "LintCoverage", "QapiDefinitionDirective", "QapiDocDirective", "QmpExampleDirective", "emit_diagnostics",
@@ -204,6 +205,14 @@ def emit_diagnostics(found: Sequence[diag_mod.Diagnostic]) -> int:
     return count
 
 
+def emit_notices(notices: Sequence[Notice]) -> None:
+    """The renderer's own warnings (doc text shown other than as written
+    to be), each at its ``.json`` line."""
+    for notice in notices:
+        logger.warning(notice.message, location=f"{notice.source}:{notice.line}", type="qapi",
+                       subtype=notice.subtype)
+
+
 def _assignments(entry: SchemaEntry, split: str, found: Sequence[diag_mod.Diagnostic]) -> dict[int, str]:
     """Which page (part id, or '' for the front page) reports each finding:
     the page holding the item the finding is in or just after."""
@@ -310,6 +319,7 @@ class _SchemaDirective(SphinxDirective):
 
     def parse(self, entry: SchemaEntry, rendered: rstgen.Rendered, *, titles: bool) -> list[nodes.Node]:
         lint = LintCoverage.of(self.config, entry.result.dialect.version)
+        emit_notices(rendered.notices)
         return parse_generated(self, rendered, titles=titles, lint=lint)
 
     def diagnostics(self, entry: SchemaEntry) -> list[diag_mod.Diagnostic]:

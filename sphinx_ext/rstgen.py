@@ -46,6 +46,7 @@ from ._core import loader as loader_mod
 from ._core import model as model_mod
 from ._core import parser as parser_mod
 from ._core import source as source_mod
+from .leftovers import Notice, unmatched_descriptions, unparsed_lines, unparsed_notice
 
 __all__ = [
     "BUILTIN_DESCRIPTIONS", "DefItem", "FreeText", "Heading", "Part", "RenderOptions", "Rendered",
@@ -75,12 +76,13 @@ class RstLine(NamedTuple):
 class _Out:
     """Lines being written, with a current indentation."""
 
-    __slots__ = ("deps", "indent", "lines")
+    __slots__ = ("deps", "indent", "lines", "notices")
 
     def __init__(self) -> None:
         self.lines: list[RstLine] = []
         self.indent = ""
         self.deps: set[str] = set()
+        self.notices: list[Notice] = []
 
     def add(self, text: str, source: str, line: int) -> None:
         """A line of the extension's own."""
@@ -102,10 +104,13 @@ class _Out:
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    """Generated lines plus every schema file their content came from."""
+    """Generated lines plus every schema file their content came from, and
+    the warnings rendering has for the build (doc text shown other than as
+    the author meant, at the line where that starts)."""
 
     lines: tuple[RstLine, ...]
     dependencies: frozenset[str]
+    notices: tuple[Notice, ...] = ()
 
     @property
     def text(self) -> str:
@@ -192,6 +197,9 @@ class FreeText:
     lines: tuple[DocLine, ...]
     file: SourceFile
     doc: docs_mod.DocComment
+    #: lines the doc parser did not reach (an error stopped it): shown as
+    #: written, in a literal block
+    verbatim: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,10 +264,29 @@ def _split_headings(doc: docs_mod.DocComment, styles: dict[tuple[str, str], int]
         chunk.append(lines[i])
         i += 1
     yield from flush()
+    rest = unparsed_lines(doc)
+    if rest:
+        yield FreeText(rest, file, doc, verbatim=True)
 
 
 def _ends_block(lines: Sequence[DocLine], i: int) -> bool:
     return i >= len(lines) or not lines[i].text.strip()
+
+
+class _Unbound(NamedTuple):
+    """The comment of a definition that is not rendered (the model left it
+    out) or of no definition: rendered as free text, as written."""
+
+    doc: docs_mod.DocComment
+
+
+def _trimmed(lines: Sequence[DocLine]) -> tuple[DocLine, ...]:
+    start, end = 0, len(lines)
+    while start < end and not lines[start].text.strip():
+        start += 1
+    while end > start and not lines[end - 1].text.strip():
+        end -= 1
+    return tuple(lines[start:end])
 
 
 def schema_items(result: loader_mod.LoadResult) -> list[Item]:
@@ -267,13 +294,14 @@ def schema_items(result: loader_mod.LoadResult) -> list[Item]:
 
     That is QEMU's order: a module's content where it is first included.
     Definitions that failed a check are left out (their errors are
-    reported); so are docs that belong to nothing.
+    reported); their doc comments, and those that belong to no definition,
+    are free text where they stand, so that no doc text is lost.
     """
     schema = result.schema
     if schema is None or not result.modules:
         return []
     #: per file: (offset, order, free-form doc | definition name | included path)
-    by_file: dict[int, list[tuple[int, int, docs_mod.DocComment | str]]] = {}
+    by_file: dict[int, list[tuple[int, int, docs_mod.DocComment | _Unbound | str]]] = {}
     files: dict[str, SourceFile] = {}
     for definition in schema.definitions:
         if definition.name in schema.entities and not definition.broken:
@@ -283,6 +311,9 @@ def schema_items(result: loader_mod.LoadResult) -> list[Item]:
     for doc in result.docs:
         if doc.symbol is None:
             by_file.setdefault(id(doc.raw.file), []).append((doc.raw.start, 0, doc))
+        elif doc.symbol not in files or result.doc_for.get(doc.symbol) is not doc:
+            # the comment of a definition the model left out, or of none
+            by_file.setdefault(id(doc.raw.file), []).append((doc.raw.start, 0, _Unbound(doc)))
     modules = {os.path.abspath(m.file.path): m for m in result.modules}
     for module in result.modules:
         for path, directive, _ in module.includes:
@@ -296,6 +327,8 @@ def schema_items(result: loader_mod.LoadResult) -> list[Item]:
         for _, what, thing in sorted(by_file.get(id(module.file), ()), key=lambda t: (t[0], t[1])):
             if isinstance(thing, docs_mod.DocComment):
                 items.extend(_split_headings(thing, styles))
+            elif isinstance(thing, _Unbound):
+                items.append(FreeText(_trimmed(thing.doc.raw.lines), thing.doc.raw.file, thing.doc))
             elif what == 2:
                 included = modules.get(thing)
                 if included is not None and thing not in seen:
@@ -368,8 +401,7 @@ def plan_parts(result: loader_mod.LoadResult, split: str) -> tuple[Part, list[Pa
     parts: list[Part] = []
     used: set[str] = set()
     for name, group in groups:
-        if not any(isinstance(i, (DefItem, FreeText)) for i in group):
-            continue
+        # A group of headings only is kept too: its titles are doc text.
         ident = base = slug(name)
         n = 2
         while ident in used:
@@ -526,6 +558,9 @@ class _Context:
         self.heading_depth = 0
         self.heading_base: int | None = None
         self.module: str | None = None
+        #: ids of the member and feature descriptions shown so far in the
+        #: definition being rendered
+        self.shown: set[int] = set()
 
     def doc_of(self, name: str) -> docs_mod.DocComment | None:
         return self.result.doc_for.get(name)
@@ -568,7 +603,7 @@ def render_items(result: loader_mod.LoadResult, items: Sequence[Item], options: 
         else:
             _render_module_change(ctx, out, item)
             _render_definition(ctx, out, item.name)
-    return Rendered(tuple(out.lines), frozenset(out.deps))
+    return Rendered(tuple(out.lines), frozenset(out.deps), tuple(out.notices))
 
 
 def render_part(result: loader_mod.LoadResult, part: Part, options: RenderOptions) -> Rendered:
@@ -595,7 +630,7 @@ def render_definition(result: loader_mod.LoadResult, name: str, options: RenderO
     if origin is not None:
         out.deps.add(origin.span.file.path)
     _render_definition(ctx, out, name)
-    return Rendered(tuple(out.lines), frozenset(out.deps))
+    return Rendered(tuple(out.lines), frozenset(out.deps), tuple(out.notices))
 
 
 def render_builtins(result: loader_mod.LoadResult, options: RenderOptions, *, title: str | None = "Built-in types",
@@ -661,8 +696,58 @@ def _escape_title(title: str) -> str:
 
 
 def _render_free_text(ctx: _Context, out: _Out, item: FreeText) -> None:
+    doc = item.doc
+    if doc.symbol is not None:
+        _render_unbound(ctx, out, item)
+        return
     out.blank()
+    if item.verbatim:
+        _verbatim(out, item.file, item.lines)
+        notice = unparsed_notice(doc, item.lines, "where it stands")
+        if notice is not None:
+            out.notices.append(notice)
+        return
     _emit_text(ctx, out, item.file, list(item.lines), None)
+    out.blank()
+
+
+def _verbatim(out: _Out, file: SourceFile, lines: Sequence[DocLine]) -> None:
+    """Lines as written, in a literal block: text that could not be parsed
+    has no known structure, and read as rST it could make any."""
+    indent = min((_indent_of(line.text) for line in lines if line.text.strip()), default=0)
+    out.add("::", file.path, file.line_of(lines[0].hash_offset))
+    out.blank()
+    for text, line in _dedent(lines, indent):
+        out.add(("   " + text.rstrip()) if text.strip() else "", file.path, file.line_of(line.hash_offset))
+    out.blank()
+
+
+def _render_unbound(ctx: _Context, out: _Out, item: FreeText) -> None:
+    """The comment of a definition the model left out, or of none: its
+    parts in order, under its name, without rows (there is no model to make
+    them from)."""
+    doc = item.doc
+    file = item.file
+    line = file.line_of(doc.raw.start)
+    bound = ctx.result.doc_for.get(doc.symbol or "") is doc
+    what = (f"the definition of '{doc.symbol}' has errors that leave it out of the model" if bound
+            else f"it is not followed by the definition of '{doc.symbol}'")
+    out.notices.append(Notice(file.path, line, f"doc comment shown without its definition: {what}", "unbound"))
+    out.blank()
+    out.add(f"``{doc.symbol}``", file.path, line)
+    out.blank()
+    old = out.push()
+    ctx.shown = set()
+    _emit_text(ctx, out, file, doc.body.lines, None)
+    out.blank()
+    since = doc.section("since")
+    if since is not None and since.lines:
+        # elsewhere an option of the definition's directive
+        out.add(f"Since: {' '.join(since.text.split())}", file.path, file.line_of(since.lines[0].hash_offset))
+        out.blank()
+    _render_sections(ctx, out, None, doc, _Rows(""), file.path, line)
+    _render_leftovers(ctx, out, doc, doc.symbol or "", _Rows(""))
+    out.indent = old
     out.blank()
 
 
@@ -935,6 +1020,7 @@ def _render_definition(ctx: _Context, out: _Out, name: str) -> None:
         out.deps.add(source)
     definition_anchor = anchor(ctx.ns, kind, name)
     rows = _Rows(definition_anchor)
+    ctx.shown = set()
 
     out.blank()
     out.add(f".. qapi:{kind}:: {name}", source, line)
@@ -975,6 +1061,8 @@ def _render_definition(ctx: _Context, out: _Out, name: str) -> None:
         out.blank()
         _render_features(ctx, out, entity, doc, rows, definition_anchor, source, line)
         _render_sections(ctx, out, entity, doc, rows, source, line)
+        if doc is not None:
+            _render_leftovers(ctx, out, doc, name, rows)
     finally:
         out.indent = old
     out.blank()
@@ -1128,6 +1216,7 @@ def _member_row(ctx: _Context, out: _Out, name: str, type_name: str | None, opti
     out.blank()
     rows.note(path)
     if section is not None and doc is not None:
+        ctx.shown.add(id(section))
         old = out.push()
         _emit_text(ctx, out, doc.raw.file, _section_texts(ctx, section, tagged=True), rows)
         out.indent = old
@@ -1159,6 +1248,7 @@ def _render_features(ctx: _Context, out: _Out, entity: model_mod.Entity, doc: do
             out.add(f"   :if: {cond_text(feature.cond)}", row_source, row_line)
         out.blank()
         if section is not None and doc is not None:
+            ctx.shown.add(id(section))
             inner = out.push()
             _emit_text(ctx, out, doc.raw.file, _section_texts(ctx, section, tagged=True), rows)
             out.indent = inner
@@ -1167,7 +1257,7 @@ def _render_features(ctx: _Context, out: _Out, entity: model_mod.Entity, doc: do
     out.blank()
 
 
-def _render_sections(ctx: _Context, out: _Out, entity: model_mod.Entity, doc: docs_mod.DocComment | None,
+def _render_sections(ctx: _Context, out: _Out, entity: model_mod.Entity | None, doc: docs_mod.DocComment | None,
                      rows: _Rows, source: str, line: int) -> None:
     schema = ctx.schema
     ret_type = entity.ret_type if isinstance(entity, model_mod.CommandEntity) else None
@@ -1213,6 +1303,30 @@ def _render_sections(ctx: _Context, out: _Out, entity: model_mod.Entity, doc: do
             out.blank()
         elif kind == "example":
             _legacy_example(ctx, out, file, section, sline)
+        else:
+            # a kind of section this renderer does not know: its text as is
+            _emit_text(ctx, out, file, section.lines, rows)
+            out.blank()
+
+
+def _render_leftovers(ctx: _Context, out: _Out, doc: docs_mod.DocComment, name: str, rows: _Rows) -> None:
+    """What of ``doc`` has no place above, as plain text at the end of the
+    definition: descriptions of members and features the definition does
+    not have, and the lines after an error stopped the parse."""
+    file = doc.raw.file
+    for section in unmatched_descriptions(doc, ctx.shown):
+        what = f"``{section.name}``" + (" (feature)" if section.kind == "feature" else "")
+        out.add(what, file.path, file.line_of(section.span.start))
+        old = out.push()
+        _emit_text(ctx, out, file, _section_texts(ctx, section, tagged=True), rows)
+        out.indent = old
+        out.blank()
+    rest = unparsed_lines(doc)
+    if rest:
+        _verbatim(out, file, rest)
+        notice = unparsed_notice(doc, rest, f"at the end of '{name}'")
+        if notice is not None:
+            out.notices.append(notice)
 
 
 def _just_the_type(texts: Sequence[tuple[str, DocLine]], rtype: str) -> bool:

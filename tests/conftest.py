@@ -44,6 +44,15 @@ def shared_dir() -> pathlib.Path:
 
 
 @pytest.fixture(scope="session")
+def history_repo(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
+    """A clone of QEMU's QAPI history (one commit per release, tags
+    ``vX.Y.0``), made once per session; skips when the bundle or git is
+    missing.  See ``tests/support/bundle.py``."""
+    from support.bundle import bundle_clone
+    return bundle_clone(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
 def repo_root() -> pathlib.Path:
     return ROOT
 

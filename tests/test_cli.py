@@ -107,7 +107,7 @@ def test_internal_errors_say_so(schemas: dict[str, str], monkeypatch: pytest.Mon
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(qapidoc.cli.check, "load_all", explode)
+    monkeypatch.setattr(qapidoc.cli.check, "check_schemas", explode)
     assert main(["check", schemas["good"]]) == 3
     err = capsys.readouterr().err
     assert "internal error: RuntimeError: boom" in err and "please report it" in err

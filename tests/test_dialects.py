@@ -3,10 +3,23 @@ refuses, checked on small schemas of our own."""
 
 from __future__ import annotations
 
+import pathlib
+
 import pytest
 
 from qapidoc import LoadOptions, LoadResult, load_text
-from qapidoc.frontend.dialect import CHANGES, Dialect, DialectEvidence, detect, parse_dialect
+from qapidoc.cli.main import main
+from qapidoc.frontend.dialect import (
+    CHANGES,
+    RELEASES,
+    Dialect,
+    DialectEvidence,
+    detect,
+    parse_dialect,
+    release_after,
+    release_at_or_before,
+    release_before,
+)
 
 
 def load(text: str, dialect: str | None = None) -> LoadResult:
@@ -150,15 +163,114 @@ def test_change_table() -> None:
     assert parse_dialect("1.0") is None and parse_dialect("seven") is None
 
 
-def test_long_doc_lines_are_weak_evidence() -> None:
-    """A doc line over 70 columns says the schema predates 10.2, but it may
-    be a slip in a modern schema: it selects 10.1, not the oldest rules."""
+def test_line_style_breaches_are_weak_evidence() -> None:
+    """A doc line over 70 columns, or one space between sentences, says the
+    schema predates 10.2 (whose rules refuse them) but may be a slip in a
+    modern schema: it selects 10.1, not the oldest rules."""
     long_line = "x" * 75
     text = f"##\n# @Shape:\n#\n# {long_line}\n##\n{{ 'struct': 'Shape', 'data': {{}} }}\n"
     assert str(load(text).dialect) == "10.1"
+    spaced = "##\n# @Shape:\n#\n# One. Two.\n##\n{ 'struct': 'Shape', 'data': {} }\n"
+    assert str(load(spaced).dialect) == "10.1"
+    assert errors(spaced) == []
     # ... unless something stronger says more,
     assert str(load(text + "{ 'pragma': { 'returns-whitelist': [] } }\n").dialect) == "2.10"
-    # or the schema belongs to today's era: then the line is a slip to report.
+    # and '.. qmp-example::' (9.1) does not make it 10.2: 10.1 accepts
+    # the schema, and detection never picks a release that refuses what an
+    # earlier one accepts (QEMU 9.1 to 10.1 have such lines).
     modern = text + "##\n# @c:\n#\n# .. qmp-example::\n#\n#    -> {}\n##\n{ 'command': 'c' }\n"
-    assert str(load(modern).dialect) == "10.2"
-    assert "documentation line longer than 70 characters" in errors(modern)
+    assert str(load(modern).dialect) == "10.1"
+    assert errors(modern) == []
+    assert "documentation line longer than 70 characters" in errors(modern, "10.2")
+
+
+# --- the VERSION file of a QEMU tree -----------------------------------------------------
+
+def _tree(tmp_path: pathlib.Path, version: str | None, schema: str, where: str = "qapi") -> pathlib.Path:
+    if version is not None:
+        (tmp_path / "VERSION").write_text(version)
+    root = tmp_path / where / "qapi-schema.json"
+    root.parent.mkdir(parents=True, exist_ok=True)
+    root.write_text(schema)
+    return root
+
+
+# A schema that shows nothing of its era: detection alone would pick 10.2.
+PLAIN = "{ 'struct': 'Shape', 'data': { 'a': 'int' } }\n"
+# An 'Errors:' section: 9.0 allows it, 8.2 reads it as plain text.
+ERRORS_SECTION = "##\n# @c:\n#\n# Errors:\n#     - anything\n##\n{ 'command': 'c' }\n"
+
+
+@pytest.mark.parametrize(("version", "schema", "expected"), [
+    ("8.2.0\n", PLAIN, "8.2"),             # a release: its own rules
+    ("8.2.4\n", PLAIN, "8.2"),             # a stable update of it
+    ("4.3.0\n", PLAIN, "4.2"),             # not a release: the one before
+    ("8.2.50\n", PLAIN, "8.2"),            # development after 8.2 ...
+    ("8.2.50\n", ERRORS_SECTION, "9.0"),   # ... raised by what only 9.0 allows
+    ("8.2.0\n", ERRORS_SECTION, "8.2"),    # (a release is never raised)
+    ("8.2.90\n", PLAIN, "9.0"),            # a release candidate of 9.0
+    ("10.2.50\n", PLAIN, "10.2"),          # after the newest release qapidoc knows
+    ("11.0.0\n", PLAIN, "10.2"),
+])
+def test_version_file_decides(tmp_path: pathlib.Path, version: str, schema: str, expected: str) -> None:
+    root = _tree(tmp_path, version, schema)
+    result = load_text(str(root), schema)
+    assert str(result.dialect) == expected
+    assert result.dialect.origin == "version-file"
+    assert str(tmp_path / "VERSION") in result.dialect.evidence[0]
+
+
+def test_version_file_is_found_from_nested_roots(tmp_path: pathlib.Path) -> None:
+    root = _tree(tmp_path, "5.2.0\n", PLAIN, "storage-daemon/qapi")
+    assert str(load_text(str(root), PLAIN).dialect) == "5.2"
+
+
+@pytest.mark.parametrize("content", ["", "banana\n", "1.2.3\n", "8.2\n", "v8.2.0\n", "8.2.0-rc1\n"])
+def test_other_version_files_are_ignored(tmp_path: pathlib.Path, content: str) -> None:
+    """A VERSION that does not look like QEMU's (another project's, or
+    before 2.10) does not decide; detection does."""
+    root = _tree(tmp_path, content, PLAIN)
+    result = load_text(str(root), PLAIN)
+    assert result.dialect.origin != "version-file"
+    assert str(result.dialect) == "10.2"
+
+
+def test_configured_dialect_beats_version_file(tmp_path: pathlib.Path) -> None:
+    root = _tree(tmp_path, "8.2.0\n", PLAIN)
+    result = load_text(str(root), PLAIN, LoadOptions(dialect=(6, 0)))
+    assert (str(result.dialect), result.dialect.origin) == ("6.0", "configured")
+
+
+def test_show_dialect_names_the_version_file(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = _tree(tmp_path, "7.1.50\n", PLAIN)
+    assert main(["check", "--show-dialect", str(root)]) == 0
+    said = capsys.readouterr().err
+    assert "dialect 7.1" in said and "VERSION says 7.1.50 (development after 7.1)" in said
+
+
+def test_releases_in_order() -> None:
+    assert len(RELEASES) == 26 and tuple(sorted(RELEASES)) == RELEASES
+    assert (RELEASES[0], RELEASES[-1]) == ((2, 10), (10, 2))
+    assert release_before((3, 0)) == (2, 12) and release_before((6, 0)) == (5, 2)
+    assert release_before((2, 10)) == (2, 10) and release_after((10, 2)) is None
+    assert release_at_or_before((4, 3)) == (4, 2)
+    # Every row of the table names a release that exists.
+    assert all(version in RELEASES for version, _ in CHANGES.values())
+
+
+INDENTED_AS_8_1 = ("##\n# @Box:\n#\n# @size: the size of the box,\n#     in bytes\n##\n"
+                   "{ 'struct': 'Box', 'data': { 'size': 'int' } }\n")
+
+
+def test_snapshot_with_the_next_release_s_doc_indentation(tmp_path: pathlib.Path) -> None:
+    """A snapshot of the 8.0 to 8.1 development cycle may already hold the
+    doc indentation that 8.1 allowed again (QEMU commit 08349786c8): read by
+    8.1's rules; the 8.0 release is read by its own."""
+    root = _tree(tmp_path, "8.0.50\n", INDENTED_AS_8_1)
+    result = load_text(str(root), INDENTED_AS_8_1)
+    assert str(result.dialect) == "8.1"
+    assert [d.message for d in result.diagnostics] == []
+    (tmp_path / "VERSION").write_text("8.0.0\n")
+    released = load_text(str(root), INDENTED_AS_8_1)
+    assert str(released.dialect) == "8.0"
+    assert [d.message for d in released.diagnostics] == ["unexpected de-indent (expected at least 7 spaces)"]

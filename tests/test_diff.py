@@ -611,4 +611,4 @@ def test_cli_doc_errors_do_not_block(tmp_path: pathlib.Path) -> None:
     code, out, err = run_cli(str(tmp_path / "old.json"), str(tmp_path / "new.json"), "--brief")
     assert code == 0
     assert out.startswith("compatible: command bar: command 'bar' added [command-added]")
-    assert "error(s) in doc comments ignored" in err
+    assert "the model is complete: the error above changes nothing in the comparison" in err

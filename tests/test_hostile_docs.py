@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import pytest
 from support.cdp import Browser
+from support.hostile_rst import attribute_problems, attributes
 from support.sphinx_projects import run_sphinx, small_project, warnings_of
 
 from qapidoc import rst_policy
@@ -323,38 +324,6 @@ def built(request: pytest.FixtureRequest) -> Built:
     return value
 
 
-#: attributes whose value a browser loads or follows
-URL_ATTRIBUTES = {"href", "src", "action", "formaction", "poster", "data", "background", "cite", "xlink:href",
-                  "srcset", "ping", "manifest", "longdesc", "codebase", "usemap", "lowsrc", "dynsrc"}
-_SCRIPTISH = re.compile(r"^(?:javascript|vbscript|livescript|mocha|data|file|blob):", re.IGNORECASE)
-
-
-class _Attributes(html.parser.HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.found: list[tuple[str, str, str]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        for name, value in attrs:
-            self.found.append((tag, name, value or ""))
-
-
-def attribute_problems(outdir: pathlib.Path) -> list[str]:
-    """Every attribute of every HTML file under ``outdir`` that a browser
-    would follow to script, a local file or another host without a scheme
-    (checked by a reading independent of rst_policy, then by it)."""
-    problems = []
-    for page in sorted(outdir.rglob("*.html")):
-        parser = _Attributes()
-        parser.feed(page.read_text(errors="replace"))
-        for tag, name, value in parser.found:
-            plain = re.sub(r"[\x00-\x20]", "", value)
-            scriptish = bool(_SCRIPTISH.match(plain) or re.match(r"^[/\\]{2}", plain))
-            if scriptish or (name.lower() in URL_ATTRIBUTES and rst_policy.uri_problem(value) is not None):
-                problems.append(f"{page.name}: <{tag} {name}={value!r}>")
-    return problems
-
-
 def refusals(warnings: tuple[str, ...], schema: pathlib.Path) -> list[tuple[int, str]]:
     """(line, code) of each warning about ``schema`` that has a QD6 code."""
     out = []
@@ -403,9 +372,7 @@ def test_nothing_outside_the_project_is_read_or_written(built: Built) -> None:
 def test_what_doc_comments_may_use_still_renders(built: Built) -> None:
     ref = (built.html / "ref.html").read_text()
     assert "NOTHING-WRONG-HERE" in ref and 'class="admonition note"' in ref
-    parser = _Attributes()
-    parser.feed(ref)
-    hrefs = {value for tag, name, value in parser.found if tag == "a" and name == "href"}
+    hrefs = {value for tag, name, value in attributes(ref) if tag == "a" and name == "href"}
     # (Sphinx writes the mail address as character references and %40)
     assert {"https://www.qemu.org/", "mailto:qemu-devel%40nongnu.org", "other.html"} <= hrefs
 

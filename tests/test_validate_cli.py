@@ -397,7 +397,7 @@ def test_a_schema_with_errors_checks_nothing(tmp_path: Path, capsys: pytest.Capt
     log.write_text('{"execute": "x"}\n')
     code, out, err = run_cli([str(schema), str(log)], capsys)
     assert code == 1 and out == ""
-    assert "NoSuchType" in err and "has errors; no traffic checked" in err
+    assert "NoSuchType" in err and "no traffic checked: 1 error in the definitions (QD311" in err
 
 
 def test_defines_refuse_what_the_build_lacks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

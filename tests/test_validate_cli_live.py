@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from support.qemu_live import SEND_LAST, Transcript, capture_session, qemu_unavailable_reason, start_qemu
 
+from qapidoc.backends.replies import ReplyShapes
 from qapidoc.backends.traffic import read_traffic
 from qapidoc.backends.validate import QmpValidator
 from qapidoc.cli import main
@@ -61,9 +62,18 @@ def transcript(validator: QmpValidator, tmp_path_factory: pytest.TempPathFactory
     return capture_session([(n, None) for n in no_arguments] + WITH_ARGUMENTS, tmp / "session", settle=0.2)
 
 
-def check(validator: QmpValidator, data: bytes, stats: CheckStats | None = None) -> list[Finding]:
+@pytest.fixture(scope="module")
+def reply_shapes(shared_dir: Path, validator: QmpValidator) -> ReplyShapes:
+    result = load_schema(str(shared_dir / "corpus/qemu-7.2/qapi/qapi-schema.json"))
+    assert result.schema is not None
+    return ReplyShapes(result.schema, validator.generated.replies)
+
+
+def check(validator: QmpValidator, data: bytes, stats: CheckStats | None = None,
+          replies: ReplyShapes | None = None) -> list[Finding]:
     stats = stats if stats is not None else CheckStats()
-    return list(check_traffic(read_traffic(io.BytesIO(data), "live", None, stats.traffic), validator, (), stats))
+    return list(check_traffic(read_traffic(io.BytesIO(data), "live", None, stats.traffic), validator, (), stats,
+                              replies))
 
 
 def wire(transcript: Transcript) -> bytes:
@@ -180,3 +190,65 @@ def _filtered(message: dict[str, object]) -> dict[str, object]:
     if "timestamp" in message:
         return dict(message, timestamp={"seconds": "SECS", "microseconds": "USECS"})
     return message
+
+
+# --- sessions, and replies whose request is not in the log ----------------------------------
+
+def test_concatenated_live_sessions_pair_within_each(validator: QmpValidator, reply_shapes: ReplyShapes,
+                                                      transcript: Transcript) -> None:
+    """Three captures of the session in one log, as log files pile up: the
+    ids repeat in each, and each greeting starts a new session."""
+    stats = CheckStats()
+    assert check(validator, wire(transcript) * 3, stats, reply_shapes) == []
+    sent = len(transcript.sent())
+    assert stats.kinds["greeting"] == 3 and stats.kinds["request"] == 3 * sent
+    assert stats.traffic.unpaired_replies == 0 and stats.traffic.unanswered_requests == 0
+
+
+def _server_side(transcript: Transcript) -> bytes:
+    return "".join(e.raw_line + "\r\n" for e in transcript.received()).encode()
+
+
+def test_the_server_side_alone_validates(validator: QmpValidator, reply_shapes: ReplyShapes,
+                                         transcript: Transcript) -> None:
+    """Only what QEMU said: every reply answers no request seen, and each is
+    accepted by the reply of a command it could answer."""
+    for request, reply in transcript.exchanges():
+        if reply is not None and "return" in reply:
+            assert request["execute"] in reply_shapes.candidates(reply), request["execute"]
+    stats = CheckStats()
+    assert [(f.message.line, f.violation.message) for f in check(validator, _server_side(transcript), stats,
+                                                                   reply_shapes)] == []
+    assert stats.traffic.unpaired_replies == len(transcript.replies()) > 80
+    # only qom-get's own replies may have fit no other command
+    assert sum(stats.unpaired_only_anything.values()) <= sum(
+        1 for request, _ in transcript.exchanges() if request["execute"] == "qom-get")
+
+
+def test_a_session_cut_short_lends_no_request_to_the_next(validator: QmpValidator, reply_shapes: ReplyShapes,
+                                                          transcript: Transcript) -> None:
+    """A first session that died after sending 'query-version' with every
+    id the second session's replies carry; the second was captured on the
+    server side only.  Paired across the greeting, every reply would be
+    checked as query-version's and most refused."""
+    greeting = transcript.received()[0].raw_line
+    ids = [m["id"] for m in transcript.replies()]
+    died = "".join(json.dumps({"execute": "query-version", "id": i}) + "\r\n" for i in ids)
+    log = (greeting + "\r\n" + died).encode() + _server_side(transcript)
+    stats = CheckStats()
+    assert check(validator, log, stats, reply_shapes) == []
+    assert stats.traffic.unanswered_requests == len(ids) and stats.traffic.unpaired_replies == len(ids)
+    # the same without the second greeting: one session, wrongly paired
+    one_session = (greeting + "\r\n" + died).encode() + _server_side(transcript).split(b"\r\n", 1)[1]
+    assert len({f.message.number for f in check(validator, one_session, None, reply_shapes)}) > 40
+
+
+def test_a_planted_mistake_in_a_reply_without_its_request(validator: QmpValidator, reply_shapes: ReplyShapes,
+                                                           transcript: Transcript) -> None:
+    data, _ = _mutated(transcript)
+    server = [text for text in data.decode().split("\r\n") if text and '"execute"' not in text]
+    findings = check(validator, "".join(t + "\r\n" for t in server).encode(), None, reply_shapes)
+    reply = [f for f in findings if "runing" in json.dumps(f.message.value)]
+    assert [(f.violation.keyword, f.violation.definition) for f in reply] == [
+        ("candidates", None), ("enum", "RunState")]
+    assert "it could answer 'query-status'" in reply[0].violation.message

@@ -27,15 +27,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 from .compat import (
-    LEVELS,
     PROMISES,
     Direction,
     Kind,
     Promise,
     Verdict,
-    classify,
     promise_of,
     weakest,
+    weigh_paths,
 )
 from .history import SEP, History, Node, Release, element_kind, json_of
 
@@ -610,24 +609,9 @@ class _Seen:
     def entry(self) -> Entry:
         rel = self.first
         facts = rel.facts
-        verdicts = {path: classify(rel.kind, sorted(ways), optional=facts.optional, relation=facts.relation,
-                                   strings=facts.strings, name=facts.name)
-                    for path, ways in self.paths.items()}
-        subject = max(verdicts, key=lambda p: LEVELS.index(verdicts[p][0].level))
-        client, server = verdicts[subject]
-        for _, other in verdicts.values():
-            if LEVELS.index(other.level) > LEVELS.index(server.level):
-                server = other
-        directions = set().union(*self.paths.values())
-        direction: Direction
-        if {"input", "output"} <= directions:
-            direction = "both"
-        elif "input" in directions:
-            direction = "input"
-        elif "output" in directions:
-            direction = "output"
-        else:
-            direction = "none"
+        subject, client, server, direction = weigh_paths(
+            rel.kind, self.paths, optional=facts.optional, relation=facts.relation, strings=facts.strings,
+            name=facts.name)
         return Entry(rel.kind, subject, rel.message, client, server, direction, self.promise,
                      tuple(p for p in self.paths if p != subject), rel.old, rel.new)
 

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
@@ -414,6 +414,37 @@ def classify(kind: Kind, directions: Iterable[str], *, optional: bool = False, r
     ``relation`` (``wider``, ``narrower``, ``different``) and ``strings``:
     of a type change; ``name``: of the feature, flag or JSON type."""
     return _verdicts(kind, _Facts(optional, relation, strings, name), directions)
+
+
+def weigh_paths(kind: Kind, paths: Mapping[str, set[str]], *, optional: bool = False, relation: str = "",
+                strings: bool = False, name: str = "") -> tuple[str, Verdict, Verdict, Direction]:
+    """One edit of ``kind`` reached along several ``paths`` (path -> the
+    directions it was reached in), as :func:`compare` reports it: the path
+    that names it, the verdicts for clients and for the server, and the
+    direction over all paths.  The other arguments as :func:`classify`."""
+    return _weigh(kind, _Facts(optional, relation, strings, name), paths)
+
+
+def _weigh(kind: Kind, facts: _Facts, paths: Mapping[str, set[str]]) -> tuple[str, Verdict, Verdict, Direction]:
+    # The change is named by the first path where it is worst for clients,
+    # with that path's reasons; the server verdict is the worst over all.
+    verdicts = {path: _verdicts(kind, facts, sorted(ways)) for path, ways in paths.items()}
+    subject = max(verdicts, key=lambda p: LEVELS.index(verdicts[p][0].level))
+    client, server = verdicts[subject]
+    for _, other in verdicts.values():
+        if LEVELS.index(other.level) > LEVELS.index(server.level):
+            server = other
+    directions = set().union(*paths.values())
+    direction: Direction
+    if {"input", "output"} <= directions:
+        direction = "both"
+    elif "input" in directions:
+        direction = "input"
+    elif "output" in directions:
+        direction = "output"
+    else:
+        direction = "none"
+    return subject, client, server, direction
 
 
 def promise_of(name: str, features: Iterable[str]) -> Promise:
@@ -1013,25 +1044,7 @@ class _Seen:
 
     def change(self) -> Change:
         rel = self.first
-        # Each path is reached in one direction.  Name the change by the
-        # first path where it is worst for clients, and give that path's
-        # reasons; the server verdict is the worst over all paths.
-        verdicts = {path: _verdicts(rel.kind, rel.facts, sorted(ways)) for path, ways in self.paths.items()}
-        subject = max(verdicts, key=lambda p: LEVELS.index(verdicts[p][0].level))
-        client, server = verdicts[subject]
-        for _, other in verdicts.values():
-            if LEVELS.index(other.level) > LEVELS.index(server.level):
-                server = other
-        directions = set().union(*self.paths.values())
-        direction: Direction
-        if {"input", "output"} <= directions:
-            direction = "both"
-        elif "input" in directions:
-            direction = "input"
-        elif "output" in directions:
-            direction = "output"
-        else:
-            direction = "none"
+        subject, client, server, direction = _weigh(rel.kind, rel.facts, self.paths)
         return Change(rel.kind, subject, rel.message, rel.at_old, rel.at_new,
                       client, server, direction, self.promise, tuple(p for p in self.paths if p != subject))
 

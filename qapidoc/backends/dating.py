@@ -106,6 +106,10 @@ class Dating:
         self._types: dict[str, Version] | None = None
         self._first: dict[str, Seen | None] = {}
 
+    def next_after(self, version: Version) -> Version | None:
+        """The first release read that is later than ``version``."""
+        return min((r.version for h in self.histories for r in h.releases if r.version > version), default=None)
+
     def first(self, path: str) -> Seen | None:
         """The earliest release with ``path`` on the wire."""
         if path in self._first:

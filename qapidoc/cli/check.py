@@ -1,5 +1,11 @@
 """``qapidoc check`` (syntax, semantics, doc comments) and ``qapidoc dump``
-(the model in the format of QEMU's QAPI test suite)."""
+(the model in the format of QEMU's QAPI test suite).
+
+Both take the schema roots from the command line, else from ``schema`` in
+``[tool.qapidoc]``, and report the front end's findings as configured there
+and by ``--select``/``--ignore``/``--severity``; suppressions written in the
+schema apply.  ``dump`` prints the model whenever there is one, even an
+incomplete one, and its findings on stderr."""
 
 from __future__ import annotations
 
@@ -9,14 +15,25 @@ import sys
 from typing import TextIO
 
 from ..report import format_diagnostics
-from .common import add_output_options, add_schema_options, exit_code, load_all, load_options
+from .common import (
+    EXIT_USAGE,
+    add_output_options,
+    add_rule_options,
+    add_schema_options,
+    check_schemas,
+    config_diagnostics,
+    exit_code,
+    read_settings,
+)
 
 __all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("schemas", nargs="+", metavar="SCHEMA", help="schema root file(s)")
+    parser.add_argument("schemas", nargs="*", metavar="SCHEMA",
+                        help="schema root file(s) (default: 'schema' in [tool.qapidoc])")
     add_schema_options(parser)
+    add_rule_options(parser)
     if parser.prog.endswith("check"):
         add_output_options(parser)
         parser.add_argument("--show-dialect", action="store_true",
@@ -27,24 +44,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    # 'check' needs the findings only: the doc comments are let go as soon
-    # as they are checked (a fraction of the memory).
-    options = dataclasses.replace(load_options(args), keep_docs=args.command != "check")
-    results = load_all(args.schemas, options)
+    settings = read_settings(args, args.schemas)
+    fmt = getattr(args, "format", "text")
+    if settings.errors:
+        (out if args.command == "check" else sys.stderr).write(
+            format_diagnostics(config_diagnostics(settings.errors), fmt))
+        return EXIT_USAGE
+    roots = list(args.schemas) or list(settings.config.schema)
+    if not roots:
+        sys.stderr.write(f"qapidoc {args.command}: no schema: give SCHEMA files, or set 'schema' in "
+                         "[tool.qapidoc] of pyproject.toml\n")
+        return EXIT_USAGE
+    if args.command == "check":
+        # 'check' needs the findings only: the doc comments are let go as
+        # soon as they are checked (a fraction of the memory), but for
+        # files with a suppression comment, whose scopes need them.
+        settings = dataclasses.replace(settings, load=dataclasses.replace(settings.load, keep_docs=False))
+    checked = check_schemas(roots, settings)
+    diagnostics = checked.diagnostics
     if args.command == "dump":
         from ..frontend.dump import dump_docs, dump_entities
-        diagnostics = [d for r in results for d in r.diagnostics]
-        for result in results:
+        for result in checked.loaded:
             if result.schema is not None:
                 out.write(dump_entities(result))
                 if args.docs:
                     out.write(dump_docs(result))
         sys.stderr.write(format_diagnostics(diagnostics, "text"))
-        return exit_code(diagnostics)
-    diagnostics = [d for r in results for d in r.diagnostics]
-    if getattr(args, "show_dialect", False):
-        for path, result in zip(args.schemas, results, strict=True):
+        return exit_code(diagnostics, settings.fail_on)
+    if args.show_dialect:
+        for path, result in zip(roots, checked.loaded, strict=True):
             why = "; ".join(result.dialect.evidence) or "nothing older seen"
             sys.stderr.write(f"{path}: dialect {result.dialect} ({result.dialect.origin}: {why})\n")
-    out.write(format_diagnostics(diagnostics, args.format))
-    return exit_code(diagnostics, args.fail_on)
+    out.write(format_diagnostics(diagnostics, fmt))
+    return exit_code(diagnostics, settings.fail_on)

@@ -6,7 +6,9 @@ Markdown report for release notes, or GitHub annotations.  The formatters
 are pure functions of the changes.
 
 Exit codes: 0 nothing at the ``--fail-on`` level, 1 something at it, 2 a
-usage error or a schema that cannot be read or has errors.
+usage error or a schema that cannot be read or whose model is incomplete
+(an error in its definitions, which would show as a removal).  Findings in
+doc comments are printed on stderr and change nothing.
 """
 
 from __future__ import annotations
@@ -21,13 +23,22 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from ..backends.compat import LEVELS, Change, Kind, Verdict, compare, counts_by_kind
-from ..diagnostics import Diagnostic
 from ..frontend.dialect import parse_dialect
-from ..frontend.loader import LoadResult, load_schema
+from ..frontend.loader import LoadResult
 from ..report import format_diagnostics
-from ..rules import Severity
 from ..source import Span
-from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_schema_options, load_options
+from .common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    Settings,
+    add_rule_options,
+    add_schema_options,
+    check_schemas,
+    config_diagnostics,
+    read_settings,
+    usable_model,
+)
 
 __all__ = ["FORMATS", "Change", "Kind", "Verdict", "add_arguments", "compare", "format_changes",
            "gate", "run"]
@@ -299,6 +310,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("old", metavar="OLD", help="root file of the older schema")
     parser.add_argument("new", metavar="NEW", help="root file of the newer schema")
     add_schema_options(parser)
+    add_rule_options(parser)
     parser.add_argument("--old-dialect", metavar="X.Y", type=_dialect_arg,
                         help="dialect of OLD (default: --dialect, else detected)")
     parser.add_argument("--new-dialect", metavar="X.Y", type=_dialect_arg,
@@ -315,36 +327,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--brief", action="store_true", help="text format: one line per change")
 
 
-def _blocks(diagnostic: Diagnostic) -> bool:
-    """An error that can leave a definition out of the model (syntax, shape,
-    semantics: QD1xx to QD3xx), which would show as a removal.  Errors in
-    doc comments and examples do not change the wire."""
-    return diagnostic.level is Severity.ERROR and diagnostic.code < "QD400"
-
-
-def _load(path: str, args: argparse.Namespace, dialect: tuple[int, int] | None, err: TextIO) -> LoadResult | None:
-    options = load_options(args)
+def _load(path: str, settings: Settings, dialect: tuple[int, int] | None,
+          err: TextIO) -> LoadResult | None:
+    """One side, loaded and checked; None (said on ``err``) when its model
+    is incomplete, which would show as removals.  Findings that leave the
+    model complete (doc comments, pragmas) are printed and change nothing."""
     if dialect is not None:
-        options = dataclasses.replace(options, dialect=dialect)
-    result = load_schema(path, options)
-    blocking = [d for d in result.diagnostics if _blocks(d)]
-    if result.schema is None or blocking:
-        err.write(format_diagnostics(blocking or result.diagnostics, "text"))
-        err.write(f"qapidoc diff: {path}: cannot compare a schema with errors in its definitions "
-                  f"(dialect {result.dialect}; --old-dialect/--new-dialect choose another)\n")
+        settings = dataclasses.replace(settings, load=dataclasses.replace(settings.load, dialect=dialect))
+    checked = check_schemas([path], settings)
+    result = checked.loaded[0]
+    stopped = (f"cannot compare a schema whose model is incomplete (dialect {result.dialect}; "
+               "--old-dialect/--new-dialect choose another)")
+    if usable_model("diff", path, result, checked.diagnostics, err, "the comparison", stopped) is not None:
         return None
-    ignored = sum(d.level is Severity.ERROR for d in result.diagnostics)
-    if ignored:
-        err.write(f"qapidoc diff: {path}: {ignored} error(s) in doc comments ignored: they do not change "
-                  f"the wire ('qapidoc check' lists them)\n")
     return result
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
-    old = _load(args.old, args, args.old_dialect, err)
-    new = _load(args.new, args, args.new_dialect, err)
+    settings = read_settings(args, [args.old])
+    if settings.errors:
+        err.write(format_diagnostics(config_diagnostics(settings.errors), "text"))
+        return EXIT_USAGE
+    old = _load(args.old, settings, args.old_dialect, err)
+    new = _load(args.new, settings, args.new_dialect, err)
     if old is None or new is None:
         return EXIT_USAGE
     assert old.schema is not None and new.schema is not None

@@ -1,8 +1,11 @@
 """``qapidoc jsonschema SCHEMA -o DIR``: write the JSON Schema files.
 
-Loads and checks the schema, refuses to write when it has errors (they are
-reported, exit 1), generates with :func:`qapidoc.backends.jsonschema.generate`
-and writes every file under ``DIR``.
+Loads and checks the schema and prints its findings on stderr (selected and
+ignored as by every subcommand).  Findings that leave the model complete
+(doc comments, pragmas) do not stop it: it generates with
+:func:`qapidoc.backends.jsonschema.generate`, writes every file under
+``DIR`` and exits 0.  Only errors that leave something out of the model
+(syntax, shape, semantics) stop it: nothing is written, exit 1.
 
 ``DIR`` is written as a whole by :func:`qapidoc.outtree.write_tree`: readers
 see the old tree or the new one; a manifest (``.qapidoc-jsonschema``) holds
@@ -25,10 +28,19 @@ from ..backends.jsonschema import DEFAULT_BASE_URI, DRAFTS, PROFILES, GenerateOp
 from ..backends.jsonschema_codegen import generate_codegen
 from ..backends.jsonschema_history import annotate, annotate_codegen
 from ..backends.releases import namespace_of
-from ..frontend.loader import LoadResult, find_qemu_release, load_schema
+from ..frontend.loader import LoadResult, find_qemu_release
 from ..outtree import MANIFEST, OutputError, write_tree
 from ..report import format_diagnostics
-from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_schema_options, exit_code, load_options
+from .common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    add_rule_options,
+    add_schema_options,
+    check_schemas,
+    config_diagnostics,
+    read_settings,
+    usable_model,
+)
 from .history import add_history_options, histories_from_args
 
 __all__ = ["MARKER", "OutputError", "add_arguments", "run", "write_tree"]
@@ -41,6 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", metavar="DIR", required=True,
                         help="directory to write into (created if needed)")
     add_schema_options(parser)
+    add_rule_options(parser)
     parser.add_argument("--profile", choices=PROFILES, default="validation",
                         help="validation: the file tree for validators (default); codegen: one "
                              "self-contained qmp.json that code generators turn into types")
@@ -78,13 +91,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out if out is not None else sys.stdout
-    result = load_schema(args.schema, load_options(args))
-    if result.diagnostics:
-        sys.stderr.write(format_diagnostics(result.diagnostics, "text"))
-    code = exit_code(result.diagnostics)
-    if code != EXIT_OK or result.schema is None:
-        sys.stderr.write(f"qapidoc jsonschema: {args.schema} has errors; nothing written\n")
-        return code if code != EXIT_OK else EXIT_FINDINGS
+    settings = read_settings(args, [args.schema])
+    if settings.errors:
+        sys.stderr.write(format_diagnostics(config_diagnostics(settings.errors), "text"))
+        return EXIT_USAGE
+    checked = check_schemas([args.schema], settings)
+    result = checked.loaded[0]
+    stop = usable_model("jsonschema", args.schema, result, checked.diagnostics, sys.stderr, "the JSON Schema",
+                        "nothing written")
+    if stop is not None:
+        return stop
+    assert result.schema is not None
     defines = None
     if args.define is not None:
         bad = [d for d in args.define if not d or any(c.isspace() for c in d)]

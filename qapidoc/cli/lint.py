@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import dataclasses
 import json
 import os
 import re
@@ -21,29 +22,31 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from .. import rules as rules_mod
 from ..diagnostics import Diagnostic
-from ..frontend.loader import LoadOptions
-from ..lint.config import Config, ConfigError, find_pyproject, load_config, resolve_rules
-from ..lint.runner import LintSettings, lint
+from ..lint.runner import FAMILIES
 from ..report import format_diagnostics
 from ..rules import ALL_RULES, Rule, Severity
-from .common import EXIT_USAGE, add_output_options, add_schema_options, exit_code
+from .common import (
+    EXIT_USAGE,
+    add_output_options,
+    add_rule_options,
+    add_schema_options,
+    check_schemas,
+    config_diagnostics,
+    exit_code,
+    read_settings,
+)
 from .history import add_history_options, histories_from_args
 
 __all__ = ["add_arguments", "format_rules", "run"]
 
 
-def _csv(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", metavar="PYPROJECT",
-                        help="read [tool.qapidoc] from this file (default: the nearest pyproject.toml "
-                             "with a [tool.qapidoc] table)")
-    parser.add_argument("--no-config", action="store_true", help="ignore any pyproject.toml")
     if parser.prog.endswith("rules"):
+        parser.add_argument("--config", metavar="PYPROJECT",
+                            help="read [tool.qapidoc] from this file (default: the nearest pyproject.toml "
+                                 "with a [tool.qapidoc] table)")
+        parser.add_argument("--no-config", action="store_true", help="ignore any pyproject.toml")
         parser.add_argument("--format", choices=["text", "json", "rst"], default="text",
                             help="text (default), json, or the rST catalogue of docs/lint.rst")
         parser.add_argument("--all", action="store_true",
@@ -55,14 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="schema root file (repeatable; default: 'schema' in the configuration)")
     add_schema_options(parser)
     add_output_options(parser)
-    parser.set_defaults(fail_on=None)
-    parser.add_argument("--select", type=_csv, action="extend", metavar="RULES",
-                        help="comma-separated codes, code prefixes (QD5) or names; replaces the "
-                             "configured selection")
-    parser.add_argument("--ignore", type=_csv, action="extend", default=[], metavar="RULES",
-                        help="comma-separated rules to leave out (adds to the configured ones)")
-    parser.add_argument("--severity", action="append", default=[], metavar="RULE=LEVEL",
-                        help="set a rule's severity: error, warning or info (repeatable)")
+    add_rule_options(parser)
     parser.add_argument("--rst-docutils", action="store_true",
                         help="also run docutils over every doc comment (QD601; slow)")
     parser.add_argument("--statistics", action="store_true",
@@ -75,51 +71,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_history_options(parser, tags_flag="--history-tags")
 
 
-def _config(args: argparse.Namespace) -> Config:
-    if args.no_config:
-        return Config()
-    if args.config:
-        return load_config(args.config)
-    path = find_pyproject(os.getcwd())
-    files = getattr(args, "files", None)
-    if path is None and files:
-        path = find_pyproject(files[0])
-    return load_config(path)
-
-
-def _settings(args: argparse.Namespace, config: Config) -> tuple[dict[str, Severity], list[ConfigError]]:
-    select = args.select if getattr(args, "select", None) else list(config.select)
-    ignore = list(config.ignore) + list(getattr(args, "ignore", []) or [])
-    severity = dict(config.severity)
-    errors: list[ConfigError] = list(config.errors)
-    for item in getattr(args, "severity", []) or []:
-        key, sep, level = item.partition("=")
-        if not sep:
-            errors.append(ConfigError(f"--severity takes RULE=LEVEL, not '{item}'"))
-            continue
-        severity[key.strip()] = level.strip()
-    selected, more = resolve_rules(select, ignore, severity, config.path)
-    return selected, errors + more
-
-
-def _config_diagnostics(errors: Sequence[ConfigError]) -> list[Diagnostic]:
-    return [Diagnostic(rules_mod.CONFIG_ERROR, e.message, None, path=e.path or "<command line>") for e in errors]
-
-
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    config = _config(args)
-    selected, errors = _settings(args, config)
+    settings = read_settings(args, getattr(args, "files", None) or ())
+    config = settings.config
     if args.command == "rules":
-        if errors:
-            sys.stderr.write(format_diagnostics(_config_diagnostics(errors), "text"))
+        if settings.errors:
+            sys.stderr.write(format_diagnostics(config_diagnostics(settings.errors), "text"))
             return EXIT_USAGE
-        chosen = list(ALL_RULES) if args.all else [r for r in ALL_RULES if r.code in selected]
-        out.write(format_rules(chosen, args.format, selected))
+        chosen = list(ALL_RULES) if args.all else [r for r in ALL_RULES if r.code in settings.selected]
+        out.write(format_rules(chosen, args.format, settings.selected))
         return 0
-    if errors:
-        diags = _config_diagnostics(errors)
-        out.write(format_diagnostics(diags, args.format))
+    if settings.errors:
+        out.write(format_diagnostics(config_diagnostics(settings.errors), args.format))
         return EXIT_USAGE
     roots = list(args.schema) or list(config.schema)
     files = [os.path.abspath(f) for f in args.files]
@@ -133,17 +97,15 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         sys.stderr.write("qapidoc lint: no schema: give SCHEMA files, --schema ROOT, or set 'schema' "
                          "in [tool.qapidoc] of pyproject.toml\n")
         return EXIT_USAGE
-    load = LoadOptions(dialect=args.dialect or config.dialect, module_alone=args.module or config.module,
-                       max_schema_size=args.max_schema_size)
     history = None
     repository = args.history or config.history
-    if (repository is not None or args.history_tree) and any(code.startswith("QD7") for code in selected):
+    if (repository is not None or args.history_tree) and any(code.startswith("QD7") for code in settings.selected):
         history = histories_from_args(repository, args.history_tree, args, sys.stderr, config.history_tags)
         if history is None:
             return EXIT_USAGE
-    settings = LintSettings(selected, load, args.rst_docutils or config.rst_docutils, only,
-                            allowed_directives=frozenset(config.allowed_directives), history=history)
-    result = lint(roots, settings)
+    every = frozenset(f.name for f in FAMILIES)
+    docutils = args.rst_docutils or config.rst_docutils
+    result = check_schemas(roots, settings, families=every, rst_docutils=docutils, only=only, history=history)
     if only is not None:
         covered = {os.path.abspath(f.path) for r in result.loaded for f in r.files()}
         alone = [f for f in args.files if os.path.abspath(f) not in covered]
@@ -151,9 +113,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             for path in alone:
                 sys.stderr.write(f"qapidoc lint: {path} is not part of the configured schema; "
                                  "checking it on its own, as a module\n")
-            alone_load = LoadOptions(load.dialect, True, max_schema_size=load.max_schema_size)
-            extra = lint(alone, LintSettings(selected, alone_load, settings.rst_docutils, None,
-                                             allowed_directives=settings.allowed_directives))
+            as_modules = dataclasses.replace(settings, load=dataclasses.replace(settings.load, module_alone=True))
+            extra = check_schemas(alone, as_modules, families=every, rst_docutils=docutils)
             result.diagnostics.extend(extra.diagnostics)
     diagnostics = result.diagnostics
     fmt = args.format
@@ -163,7 +124,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     if args.statistics:
         stream = out if fmt == "text" else sys.stderr
         stream.write(format_statistics(diagnostics))
-    return exit_code(diagnostics, args.fail_on or config.fail_on)
+    return exit_code(diagnostics, settings.fail_on)
 
 
 def format_statistics(diagnostics: Sequence[Diagnostic]) -> str:
@@ -184,7 +145,8 @@ def format_rules(chosen: Sequence[Rule], fmt: str, selected: dict[str, Severity]
     if fmt == "json":
         return json.dumps([{"code": r.code, "name": r.name,
                             "severity": selected.get(r.code, r.severity).value,
-                            "default_severity": r.severity.value, "summary": r.summary,
+                            "default_severity": r.severity.value,
+                            "leaves_model_incomplete": r.leaves_model_incomplete, "summary": r.summary,
                             "why": r.why, "example": r.example} for r in chosen], indent=2) + "\n"
     if fmt == "rst":
         return _rules_rst(chosen)
@@ -219,7 +181,10 @@ def _rules_rst(chosen: Sequence[Rule]) -> str:
         out += [title, "-" * len(title), ""]
         for r in group:
             head = f"{r.code} ``{r.name}``"
-            out += [head, "~" * len(head), "", f":Severity: {r.severity.value}", "",
+            out += [head, "~" * len(head), "", f":Severity: {r.severity.value}"]
+            if r.leaves_model_incomplete:
+                out.append(":Model: an error leaves it incomplete: ``jsonschema``, ``validate`` and ``diff`` stop")
+            out += ["",
                     f"**What.** {_rst_text(r.summary)}", "", f"**Why.** {_rst_text(r.why)}", ""]
             if r.example:
                 out += ["**Example.**", "", ".. code-block:: text", ""]

@@ -7,7 +7,10 @@ arguments, a reply against the command it answers, an error reply against
 the error shape, an event against its event, the greeting), and reports
 each violation with its position in the log, the definition it was checked
 against, the JSON path inside the message and a plain reason.  Exit 1 when
-anything was reported.
+anything was reported.  A success reply whose request is not in the log
+is valid when some command it could answer (:mod:`qapidoc.backends.replies`)
+accepts it.  Findings about the schema that leave its model complete (doc
+comments) are printed on stderr and check the traffic anyway.
 
 :func:`check_traffic` is the checking loop, usable without the command
 line: it yields a :class:`Finding` per violation and adds up what it saw
@@ -36,6 +39,7 @@ from typing import IO, Any, NamedTuple, TextIO
 
 from ..backends.examples import value_at
 from ..backends.jsonvalues import FloatsInside
+from ..backends.replies import ReplyShapes
 from ..backends.traffic import (
     DEFAULT_MAX_MESSAGE_BYTES,
     DEFAULT_MAX_PENDING,
@@ -48,16 +52,18 @@ from ..backends.traffic import (
     read_traffic,
 )
 from ..backends.validate import MessageKind, QmpValidator, Violation
-from ..frontend.loader import load_schema
 from ..report import format_diagnostics
 from .common import (
     EXIT_FINDINGS,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
+    add_rule_options,
     add_schema_options,
-    exit_code,
-    load_options,
+    check_schemas,
+    config_diagnostics,
+    read_settings,
+    usable_model,
 )
 
 __all__ = [
@@ -204,6 +210,8 @@ class CheckStats:
     traffic: TrafficStats = field(default_factory=TrafficStats)
     #: the run was stopped (Ctrl-C) before the end of its input
     interrupted: bool = False
+    #: unpaired replies that only a command returning 'any' accepts, by command
+    unpaired_only_anything: dict[str, int] = field(default_factory=dict)
 
     @property
     def messages(self) -> int:
@@ -222,15 +230,95 @@ def _never(value: object) -> bool:
     return False
 
 
+class _UnpairedReplies:
+    """Success replies whose request was not seen.  One is valid when the
+    reply of some command it could answer accepts it: the commands whose
+    reply has its shape (:meth:`ReplyShapes.candidates`, likeliest first).
+    A command whose reply may be anything ('qom-get') counts only for a
+    reply that no other command's reply fits by shape: else every reply
+    would pass."""
+
+    def __init__(self, validator: QmpValidator, shapes: ReplyShapes, stats: CheckStats) -> None:
+        self.validator = validator
+        self.shapes = shapes
+        self.stats = stats
+        self.verdicts: dict[str, _Verdict] = {}
+
+    def _accepts(self, name: str, value: Any) -> bool:
+        verdict = self.verdicts.get(name)
+        if verdict is None:
+            verdict = self.verdicts[name] = self.validator.verdict("reply", name)
+        return verdict(value)
+
+    def _candidates(self, value: dict[str, Any]) -> tuple[list[str], bool]:
+        """The commands to try, and whether they are those that may return
+        anything (no other fits)."""
+        candidates = self.shapes.candidates(value)
+        anything = self.shapes.return_anything
+        specific = [name for name in candidates if name not in anything]
+        return (specific, False) if specific else (candidates, True)
+
+    def __call__(self, value: Any) -> bool:
+        """The verdict; it may raise ValueError as jsonschema-rs does."""
+        if not isinstance(value, dict):
+            return False
+        candidates, fallback = self._candidates(value)
+        for name in candidates:
+            if self._accepts(name, value):
+                if fallback:
+                    only = self.stats.unpaired_only_anything
+                    only[name] = only.get(name, 0) + 1
+                return True
+        return False
+
+    def explain(self, value: Any) -> list[Violation]:
+        validator = self.validator
+        shape = validator.any_message(value, "<-")
+        if shape:
+            return shape        # not even a reply
+        try:
+            if self(value):
+                return []
+        except (ValueError, TypeError, OverflowError, RecursionError):
+            pass
+        candidates, fallback = self._candidates(value)
+        if not candidates or fallback:
+            return [Violation(("return",), "candidates",
+                              f"no command returns {_shape_words(value.get('return'))}", None)]
+        closest = candidates[0]
+        head = Violation((), "candidates", "no command's reply accepts it; by its shape it could answer "
+                         f"{_names(candidates)} (checked against '{closest}' below)", None)
+        return [head, *validator.reply(closest, value)]
+
+
+def _names(names: Sequence[str], limit: int = 4) -> str:
+    shown = [f"'{n}'" for n in names[:limit]]
+    if len(names) > limit:
+        return ", ".join(shown) + f" or {len(names) - limit} more"
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
+
+
+def _shape_words(value: object) -> str:
+    if isinstance(value, dict):
+        members = ", ".join(f"'{k}'" for k in list(value)[:4]) + (", ..." if len(value) > 4 else "")
+        return f"an object with member{'s' if len(value) != 1 else ''} {members}" if value else "an empty object"
+    if isinstance(value, list):
+        return "an array like this one"
+    return f"a value like {_show(value)}"
+
+
 class _Checker:
     """Yes/no verdicts per (kind, name), and explanations of a no."""
 
-    def __init__(self, validator: QmpValidator) -> None:
+    def __init__(self, validator: QmpValidator, unpaired: _UnpairedReplies | None = None) -> None:
         self.validator = validator
+        self.unpaired = unpaired
         self.verdicts: dict[str, dict[str | None, _Verdict]] = {kind: {} for kind in KINDS}
         #: for messages that hold integral floats (FloatsInside)
         self.strict_verdicts: dict[str, dict[str | None, _Verdict]] = {kind: {} for kind in KINDS}
         self.explained: dict[tuple[str, str | None, str | None, bytes], list[Violation]] = {}
+        if unpaired is not None and validator.fast:
+            self.verdicts["reply"][None] = unpaired
 
     def verdict(self, kind: str, name: str | None, *, strict: bool = False) -> _Verdict:
         table = self.strict_verdicts if strict else self.verdicts
@@ -293,6 +381,8 @@ class _Checker:
         if kind == "request":
             return validator.request(value)
         if kind == "reply":
+            if name is None and self.unpaired is not None:
+                return self.unpaired.explain(value)
             if name is None or not validator.has_command(name):
                 return validator.any_message(value, "<-")
             return validator.reply(name, value)
@@ -321,16 +411,21 @@ def _show(value: object) -> str:
 
 def check_traffic(messages: Iterable[Message], validator: QmpValidator,
                   placeholders: Sequence[Placeholder] = (),
-                  stats: CheckStats | None = None) -> Iterator[Finding]:
+                  stats: CheckStats | None = None, replies: ReplyShapes | None = None) -> Iterator[Finding]:
     """Check each message; yield a :class:`Finding` per violation, in input
     order.  Violations a placeholder tolerates are counted in
     ``stats.placeholders``, not yielded; when it is already filled (one
-    :class:`CheckStats` for several logs), the counts go on there."""
+    :class:`CheckStats` for several logs), the counts go on there.
+
+    A success reply whose request was not seen is valid when the reply of
+    some command accepts it; ``replies`` (made from the same schema) says
+    which commands could have sent it.  Without it, such a reply is checked
+    against the reply shape only."""
     stats = stats if stats is not None else CheckStats()
     if not stats.placeholders:
         stats.placeholders = [PlaceholderUse(p) for p in placeholders]
     uses = stats.placeholders
-    checker = _Checker(validator)
+    checker = _Checker(validator, None if replies is None else _UnpairedReplies(validator, replies, stats))
     verdicts = checker.verdicts
     for message in messages:
         kind = message[0]
@@ -464,6 +559,7 @@ def summary_dict(stats: CheckStats) -> dict[str, Any]:
         "violations": stats.violations,
         "messages_with_violations": stats.bad_messages,
         "unpaired_replies": traffic.unpaired_replies,
+        "unpaired_replies_only_anything": dict(stats.unpaired_only_anything),
         "unanswered_requests": traffic.unanswered_requests,
         "dropped_requests": traffic.dropped_requests,
         "truncations": traffic.truncations,
@@ -503,8 +599,12 @@ def format_summary_text(stats: CheckStats) -> str:
             lines.append(f"note: placeholder '{use.placeholder.spec}' tolerated {_plural(use.count, 'value')} "
                          f"(first at {use.first.file}:{use.first.line}, message {use.first.number})")
     if traffic.unpaired_replies:
-        lines.append(f"note: {_plural(traffic.unpaired_replies, 'reply', 'replies')} answer no request seen; "
-                     "checked as replies to an unknown command")
+        verb = "answers" if traffic.unpaired_replies == 1 else "answer"
+        lines.append(f"note: {_plural(traffic.unpaired_replies, 'reply', 'replies')} {verb} no request seen; "
+                     "each was checked against every command whose reply it could be")
+    for command, count in stats.unpaired_only_anything.items():
+        lines.append(f"note: {_plural(count, 'of them', 'of them')} fit only '{command}', whose reply may be "
+                     "anything")
     if traffic.unanswered_requests:
         examples = ", ".join(f"'{p.command}' at {f}:{p.line}" for f, p in traffic.unanswered_examples)
         lines.append(f"note: {_plural(traffic.unanswered_requests, 'request')} got no reply ({examples})")
@@ -562,6 +662,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="QMP traffic: JSON Lines, concatenated JSON, or a '->'/'<-' transcript "
                              "(default, and for '-': standard input)")
     add_schema_options(parser)
+    add_rule_options(parser)
     parser.add_argument("--format", choices=["text", "json", "jsonl"], default="text",
                         help="output format (default: text)")
     parser.add_argument("--placeholder", metavar="PATH[=GLOB]", action="append", default=[],
@@ -627,27 +728,34 @@ def run(args: argparse.Namespace, out: TextIO | None = None, stdin: IO[bytes] | 
         _error("--define needs a symbol name")
         return EXIT_USAGE
 
-    result = load_schema(args.schema, load_options(args))
-    if result.diagnostics:
-        sys.stderr.write(format_diagnostics(result.diagnostics, "text"))
-    code = exit_code(result.diagnostics)
-    if code != EXIT_OK or result.schema is None:
-        _error(f"{args.schema} has errors; no traffic checked")
-        return code if code != EXIT_OK else EXIT_FINDINGS
+    settings = read_settings(args, [args.schema])
+    if settings.errors:
+        sys.stderr.write(format_diagnostics(config_diagnostics(settings.errors), "text"))
+        return EXIT_USAGE
+    checked = check_schemas([args.schema], settings)
+    result = checked.loaded[0]
+    stop = usable_model("validate", args.schema, result, checked.diagnostics, sys.stderr,
+                        "the checks of traffic", "no traffic checked")
+    if stop is not None:
+        return stop
+    assert result.schema is not None
+    del checked
     validator = QmpValidator(result.schema, defines=frozenset(args.define) if args.define else None)
+    replies = ReplyShapes(result.schema, validator.generated.replies)
     # The schema, its model and its JSON Schemas live as long as the check:
     # keep the cyclic collector from scanning them again and again while
     # millions of short-lived messages go by (30-40 % of the time).
     del result
     gc.freeze()
     try:
-        return _check_logs(args, logs, validator, placeholders, out, stdin)
+        return _check_logs(args, logs, validator, placeholders, out, stdin, replies)
     finally:
         gc.unfreeze()
 
 
 def _check_logs(args: argparse.Namespace, logs: list[str], validator: QmpValidator,
-                placeholders: list[Placeholder], out: TextIO, stdin: IO[bytes] | None) -> int:
+                placeholders: list[Placeholder], out: TextIO, stdin: IO[bytes] | None,
+                replies: ReplyShapes | None = None) -> int:
     options = ReadOptions(max_pending=args.max_pending, max_message_bytes=args.max_message_bytes,
                           follow=args.follow, idle_timeout=args.idle_timeout)
     stats = CheckStats(placeholders=[PlaceholderUse(p) for p in placeholders])
@@ -655,7 +763,7 @@ def _check_logs(args: argparse.Namespace, logs: list[str], validator: QmpValidat
     unreadable = False
     try:
         for log in logs:
-            if not _check_log(log, validator, placeholders, options, stats, output, stdin):
+            if not _check_log(log, validator, placeholders, options, stats, output, stdin, replies):
                 unreadable = True
     except KeyboardInterrupt:
         # Ctrl-C (also the end of --follow): what was read is reported,
@@ -670,15 +778,17 @@ def _check_logs(args: argparse.Namespace, logs: list[str], validator: QmpValidat
 
 
 def _check_log(log: str, validator: QmpValidator, placeholders: Sequence[Placeholder], options: ReadOptions,
-               stats: CheckStats, output: _Output, stdin: IO[bytes] | None) -> bool:
+               stats: CheckStats, output: _Output, stdin: IO[bytes] | None,
+               replies: ReplyShapes | None = None) -> bool:
     """Check one LOG; False if it cannot be read (said on stderr)."""
     if log == "-":
         _check_stream(stdin if stdin is not None else sys.stdin.buffer, "<stdin>", validator, placeholders,
-                      options, stats, output)
+                      options, stats, output, replies)
         return True
     try:
         with (FollowedFile(log) if options.follow else open(log, "rb")) as stream:
-            _check_stream(stream, log, validator, placeholders, options, stats, output)  # type: ignore[arg-type]
+            _check_stream(stream, log, validator, placeholders, options, stats, output,  # type: ignore[arg-type]
+                          replies)
     except BrokenPipeError:
         raise       # the output was closed (| head): not a LOG that cannot be read
     except OSError as err:
@@ -688,10 +798,11 @@ def _check_log(log: str, validator: QmpValidator, placeholders: Sequence[Placeho
 
 
 def _check_stream(stream: IO[bytes], name: str, validator: QmpValidator, placeholders: Sequence[Placeholder],
-                  options: ReadOptions, stats: CheckStats, output: _Output) -> None:
+                  options: ReadOptions, stats: CheckStats, output: _Output,
+                  replies: ReplyShapes | None = None) -> None:
     messages = read_traffic(stream, name, options, stats.traffic)
     try:
-        for finding in check_traffic(messages, validator, placeholders, stats):
+        for finding in check_traffic(messages, validator, placeholders, stats, replies):
             output.finding(finding)
     finally:
         messages.close()        # the counts are complete, even after Ctrl-C

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from .. import rules
 from ..diagnostics import Diagnostic
 from ..source import Span
+from .dialect import Dialect
 from .docs import DocComment, DocSection
 from .expressions import (
     Alternate,
@@ -73,11 +74,26 @@ def documented_items(definition: Definition) -> tuple[list[DocItem], list[DocIte
     return members, features
 
 
-def _old_extra_names(definition: Definition) -> set[str]:
-    """Names 2.10 accepted as documented although they are not members."""
-    if isinstance(definition, Alternate) or (isinstance(definition, Union_) and definition.is_simple):
-        return {"type"} | ({b.name for b in definition.branches} if isinstance(definition, Union_) else set())
-    return set()
+def _describable(definition: Definition, members: list[DocItem], dialect: Dialect) -> set[str] | None:
+    """The names a doc comment of ``definition`` may describe with
+    ``@name:``, or None when QEMU of ``dialect`` does not check them.
+
+    A simple union (before 6.2) has an implicit member ``type``, its tag,
+    which its doc comment may describe.  Before 4.2, QEMU checked the
+    descriptions only where it checked an object type or alternate with the
+    doc attached: structs, unions, alternates, and commands and events with
+    inline arguments; not enums, nor commands and events whose arguments
+    are a named type or absent."""
+    names = {m.name for m in members}
+    if isinstance(definition, Union_) and definition.is_simple:
+        names.add("type")
+    if dialect.has("doc-descriptions-checked-everywhere"):
+        return names
+    if isinstance(definition, Enum):
+        return None
+    if isinstance(definition, (Command, Event)) and (definition.boxed or not inline_members(definition.data)):
+        return None
+    return names
 
 
 def bind_docs(schema: Schema, definitions: list[Definition], docs: list[DocComment], *,
@@ -95,18 +111,15 @@ def bind_docs(schema: Schema, definitions: list[Definition], docs: list[DocComme
         doc = by_raw.get(id(definition.doc))
         if doc is None:
             continue
-        if doc.symbol is None:
-            diagnostics.append(Diagnostic(rules.DOC_BINDING, "definition documentation required",
-                                          doc.raw.file.span(doc.raw.start, doc.raw.start + 2)))
-            continue
-        if doc.symbol != definition.name or doc.broken:
+        if doc.symbol is None or doc.symbol != definition.name or doc.broken:
+            # A free-form block before a definition is the loader's finding.
             continue
         diagnostics.extend(_check_sections(definition, doc, schema))
         if definition.broken or definition.name in schema.broken:
             continue
         bound.append((definition, doc))
 
-    connected: dict[int, set[str]] = {}
+    connected: dict[int, set[str]] = {}     # absent: not checked
     connected_features: dict[int, set[str]] = {}
     for definition, doc in bound:
         members, features = documented_items(definition)
@@ -123,14 +136,15 @@ def bind_docs(schema: Schema, definitions: list[Definition], docs: list[DocComme
                 diagnostics.append(Diagnostic(
                     rules.UNDOCUMENTED, f"feature '{item.name}' lacks documentation", item.span,
                     definition.context))
-        connected[id(doc)] = {m.name for m in members}
+        describable = _describable(definition, members, dialect)
+        if describable is not None:
+            connected[id(doc)] = describable
         connected_features[id(doc)] = {f.name for f in features}
-        if not dialect.has("features"):
-            connected[id(doc)] |= _old_extra_names(definition)
 
     for _, doc in bound:
-        diagnostics.extend(_bogus(doc.args, connected[id(doc)], "member"))
-        if dialect.has("features"):
+        if id(doc) in connected:
+            diagnostics.extend(_bogus(doc.args, connected[id(doc)], "member"))
+        if dialect.has("doc-descriptions-checked-everywhere"):
             what = "feature" if dialect.has("doc-paragraphs") else "member"
             diagnostics.extend(_bogus(doc.features, connected_features[id(doc)], what))
     return diagnostics

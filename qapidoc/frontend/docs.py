@@ -1,19 +1,20 @@
 """Doc comments: raw ``##`` blocks -> the doc model.
 
 A definition doc starts with ``@NAME:`` on its first line; every other
-block is free-form.  The grammar of the text after that changed twice, and
-each era has its own parser here, all producing one model
-(:class:`DocComment`):
+block is free-form.  The grammar of the text after that changed with the
+releases; two parsers read it as QEMU's parser of each release did, into
+one model (:mod:`qapidoc.frontend.doc_model`):
 
-* 2.10 to 4.0 (``_ClassicParser`` with ``strip=True``): section tags
-  (``Returns:``, ``Since:``, ``Note:``, ``Example:`` ...) are recognised at
-  the start of any line; text is stripped except in examples.
-* 4.1 to 8.x (``_ClassicParser``): the same state machine with a
-  ``Features:`` section; from 5.2, continuation lines must be indented at
-  least as far as the text after ``@arg:`` or ``Tag:``.
-* 9.0 and later (``_ParagraphParser``): sections start only at a paragraph
-  start; ``Example:`` and ``Note:`` gave way to rST directives in 9.1;
-  10.2 added the 70-column and two-spaces line style.
+* 2.10 to 8.2 (:mod:`qapidoc.frontend.docs_classic`): a line at a time;
+  section tags at line starts, descriptions ending at unindented lines
+  after blank ones; states from 4.1, indentation rules from 5.2, changed
+  in 8.1.
+* 9.0 and later (:mod:`qapidoc.frontend.docs_paragraph`): sections start
+  at paragraphs; ``Example:`` and ``Note:`` gave way to rST directives in
+  9.1; 10.2 added the 70-column and two-spaces line style (here).
+
+This module also finds the QMP examples of a doc comment, checks the line
+style, and gathers what doc comments say about their era.
 
 Every line of every section keeps the file offset of its first character,
 so an error on line 7 of an example points at that line of the ``.json``.
@@ -21,552 +22,44 @@ so an error on line 7 of an example points at that line of the ``.json``.
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import re
-from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from .. import rules
 from ..diagnostics import Diagnostic, StageError
-from ..rules import Rule
-from ..source import Span
 from .dialect import Dialect, DialectEvidence
+from .doc_model import DocBuilder, DocComment, DocExample, DocHeading, DocSection
+from .docs_classic import ClassicParser
+from .docs_paragraph import ParagraphParser
 from .lexer import DocLines
-from .parser import DocLine, RawDoc
+from .parser import RawDoc
 
 __all__ = [
-    "DocComment", "DocExample", "DocHeading", "DocSection", "gather_doc_evidence", "gather_weak_doc_evidence",
+    "DocComment", "DocExample", "DocHeading", "DocSection", "gather_doc_evidence", "gather_indentation_evidence",
+    "gather_weak_doc_evidence",
     "parse_doc",
 ]
 
 
-class DocSection(NamedTuple):
-    """One section of a doc comment.
-
-    ``kind`` is one of ``plain`` (the body and untagged paragraphs),
-    ``member``, ``feature``, ``returns``, ``errors``, ``since``, ``note``,
-    ``example``, ``todo``.  ``name`` is the member or feature described;
-    ``tag`` the tag as written (``Notes``, ``Examples``).  ``lines`` hold
-    the text with each line's offset; ``span`` covers the line that
-    started the section (for the body: the symbol line).
-    """
-
-    kind: str
-    lines: DocLines
-    span: Span
-    name: str | None = None
-    tag: str | None = None
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines.texts()).strip("\n")
-
-
-
-class DocExample(NamedTuple):
-    """A QMP example: an ``Example:`` section or a ``.. qmp-example::`` block.
-
-    ``lines`` are the body lines only (no directive, no options), each with
-    its exact offset; ``span`` is the directive or tag line.
-    """
-
-    kind: str                 # "section" or "directive"
-    lines: DocLines
-    span: Span
-    title: str | None = None
-    annotated: bool = False
-    section: DocSection | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class DocComment:
-    raw: RawDoc
-    symbol: str | None
-    body: DocSection
-    args: tuple[DocSection, ...] = ()
-    features: tuple[DocSection, ...] = ()
-    #: tagged and untagged sections after the body, in source order
-    sections: tuple[DocSection, ...] = ()
-    #: body, args, features and sections, in source order
-    all_sections: tuple[DocSection, ...] = ()
-    examples: tuple[DocExample, ...] = ()
-    #: a structural error stopped the parse: coverage is not checked
-    broken: bool = False
-    symbol_span: Span | None = None
-
-    @property
-    def span(self) -> Span:
-        return self.raw.span
-
-    @property
-    def is_freeform(self) -> bool:
-        return self.symbol is None
-
-    def arg(self, name: str) -> DocSection | None:
-        return next((s for s in self.args if s.name == name), None)
-
-    def feature(self, name: str) -> DocSection | None:
-        return next((s for s in self.features if s.name == name), None)
-
-    def section(self, kind: str) -> DocSection | None:
-        return next((s for s in self.sections if s.kind == kind), None)
-
-    @property
-    def since(self) -> str | None:
-        section = self.section("since")
-        return section.text.strip() if section is not None else None
-
-    @property
-    def headings(self) -> tuple[DocHeading, ...]:
-        """The ``= Title`` headings of a free-form block (the markup of
-        QEMU 2.10 to 9.x; today's schemas use rST section titles instead,
-        which stay in the text)."""
-        if self.symbol is not None:
-            return ()
-        out = []
-        for line in self.body.lines:
-            m = _HEADING.match(line.text)
-            if m:
-                out.append(DocHeading(len(m.group(1)), m.group(2).strip(), line))
-        return tuple(out)
-
-
-class DocHeading(NamedTuple):
-    """A legacy ``= Title`` line: its level (1 for ``=``) and title."""
-
-    level: int
-    title: str
-    line: DocLine
-
-
-_HEADING = re.compile(r"(=+) +(\S.*)$")
-
-
-_TAG_KINDS = {
-    "Returns": "returns", "Errors": "errors", "Since": "since", "Note": "note", "Notes": "note",
-    "Example": "example", "Examples": "example", "TODO": "todo",
-}
-
-
-@dataclass(slots=True)
-class _Building:
-    """A section being built; frozen into a DocSection at the end."""
-
-    kind: str
-    span: Span
-    name: str | None = None
-    tag: str | None = None
-    lines: list[DocLine] = field(default_factory=list)
-    indent: int = 0
-
-    def freeze(self) -> DocSection:
-        lines = self.lines
-        # Leading and trailing blank lines are not part of the text.
-        start, end = 0, len(lines)
-        while start < end and not lines[start].text.strip():
-            start += 1
-        while end > start and not lines[end - 1].text.strip():
-            end -= 1
-        return DocSection(self.kind, DocLines(lines[start:end]), self.span, self.name, self.tag)
-
-
-@dataclass(slots=True)
-class _Doc:
-    raw: RawDoc
-    dialect: Dialect
-    symbol: str | None = None
-    symbol_span: Span | None = None
-    body: _Building | None = None
-    args: dict[str, _Building] = field(default_factory=dict)
-    features: dict[str, _Building] = field(default_factory=dict)
-    sections: list[_Building] = field(default_factory=list)
-    all_sections: list[_Building] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    broken: bool = False
-
-    def line_span(self, line: DocLine) -> Span:
-        return self.raw.file.span(line.hash_offset, line.offset + len(line.text))
-
-    def error(self, rule: Rule, message: str, line: DocLine) -> StageError:
-        return StageError(rule, message, self.line_span(line))
-
-    @property
-    def current(self) -> _Building:
-        return self.all_sections[-1]
-
-    def start_body(self, span: Span) -> None:
-        self.body = _Building("plain", span)
-        self.all_sections.append(self.body)
-
-    def new_description(self, kind: str, name: str, line: DocLine, indent: int = 0) -> None:
-        table = self.args if kind == "member" else self.features
-        if not name:
-            raise self.error(rules.DOC_STRUCTURE, "invalid parameter name", line)
-        if name in table:
-            raise self.error(rules.DOC_STRUCTURE, f"'{name}' parameter name duplicated", line)
-        section = _Building(kind, self.line_span(line), name=name, indent=indent)
-        table[name] = section
-        self.all_sections.append(section)
-
-    def new_tagged(self, kind: str, tag: str, line: DocLine, indent: int = 0) -> None:
-        if kind in ("returns", "errors", "since") and any(s.kind == kind for s in self.sections):
-            raise self.error(rules.DOC_STRUCTURE, f"duplicated '{tag}' section", line)
-        section = _Building(kind, self.line_span(line), tag=tag, indent=indent)
-        self.sections.append(section)
-        self.all_sections.append(section)
-
-    def new_plain(self, line: DocLine) -> None:
-        section = _Building("plain", self.line_span(line))
-        self.sections.append(section)
-        self.all_sections.append(section)
-
-    def ensure_plain(self, line: DocLine) -> None:
-        """Extend the current untagged section, or start one."""
-        if self.all_sections and self.all_sections[-1].kind == "plain":
-            section = self.all_sections[-1]
-            if section.lines:
-                section.lines.append(DocLine("", line.hash_offset, line.hash_offset))
-            return
-        self.new_plain(line)
-
-    def append(self, line: DocLine) -> None:
-        self.current.lines.append(line)
-
-    def freeze(self) -> DocComment:
-        frozen = {id(s): s.freeze() for s in self.all_sections}
-        assert self.body is not None
-        body = frozen[id(self.body)]
-        sections = tuple(frozen[id(s)] for s in self.sections)
-        all_sections = tuple(frozen[id(s)] for s in self.all_sections)
-        examples = tuple(_examples(self, all_sections))
-        return DocComment(
-            self.raw, self.symbol, body,
-            tuple(frozen[id(s)] for s in self.args.values()),
-            tuple(frozen[id(s)] for s in self.features.values()),
-            sections, all_sections, examples, self.broken, self.symbol_span)
-
-
-def parse_doc(raw: RawDoc, dialect: Dialect) -> tuple[DocComment, list[Diagnostic]]:
-    """Parse one doc block by the rules of ``dialect``."""
-    doc = _Doc(raw, dialect)
-    lines = raw.lines
+def parse_doc(raw: RawDoc, dialect: Dialect,
+              line_style: list[Diagnostic] | None = None) -> tuple[DocComment, list[Diagnostic]]:
+    """Parse one doc block by the rules of ``dialect`` (``line_style``: what
+    :func:`line_style_findings` found in it, if already asked)."""
+    doc = DocBuilder(raw, dialect)
     doc.start_body(raw.file.span(raw.start, raw.start + 2))
-    parser: _ParagraphParser | _ClassicParser
+    parser: ParagraphParser | ClassicParser
     if dialect.has("doc-paragraphs"):
-        parser = _ParagraphParser(doc)
+        parser = ParagraphParser(doc)
     else:
-        parser = _ClassicParser(doc)
+        parser = ClassicParser(doc)
     try:
-        parser.run(lines)
-        _check_empty_sections(doc)
+        parser.run(raw.lines)
     except StageError as err:
         doc.diagnostics.append(err.diagnostic())
         doc.broken = True
     if dialect.has("doc-line-style"):
-        _check_line_style(doc, lines)
-    return doc.freeze(), doc.diagnostics
-
-
-def _check_empty_sections(doc: _Doc) -> None:
-    for section in doc.sections:
-        if section.kind != "plain" and not any(line.text.strip() for line in section.lines):
-            tag = section.tag or section.kind
-            if doc.dialect.has("doc-paragraphs"):
-                message = f"text required after '{tag}:'"
-            else:
-                message = f"empty doc section '{tag}'"
-            raise StageError(rules.DOC_STRUCTURE, message, section.span)
-
-
-def _symbol_line(doc: _Doc, line: DocLine) -> None:
-    text = line.text
-    if not text.endswith(":"):
-        raise doc.error(rules.DOC_SYNTAX, "line should end with ':'", line)
-    symbol = text[1:-1]
-    if not symbol:
-        message = "name required after '@'" if doc.dialect.has("doc-paragraphs") else "invalid name"
-        raise doc.error(rules.DOC_SYNTAX, message, line)
-    doc.symbol = symbol
-    doc.symbol_span = doc.raw.file.span(line.offset + 1, line.offset + 1 + len(symbol))
-    assert doc.body is not None
-    doc.body.span = doc.line_span(line)
-
-
-_AT_NAME = re.compile(r"@([^:]*): *")
-_TAG_NEW = re.compile(r"(Returns|Errors|Since|Notes?|Examples?|TODO)(?!::): *")
-
-
-class _ParagraphParser:
-    """The doc grammar of QEMU 9.0 and later: sections start at paragraphs.
-
-    Written as index loops over the lines, one call per section rather than
-    per line: this is the hottest code of ``qapidoc check``.
-    """
-
-    def __init__(self, doc: _Doc) -> None:
-        self.doc = doc
-
-    def run(self, lines: tuple[DocLine, ...]) -> None:
-        doc = self.doc
-        if lines and lines[0].text.startswith("@"):
-            _symbol_line(doc, lines[0])
-            self.definition(lines)
-            return
-        body = doc.current.lines
-        match = _AT_NAME.match
-        for line in lines:
-            m = match(line.text)
-            if m:
-                raise doc.error(rules.DOC_STRUCTURE,
-                                f"'@{m.group(1)}:' not allowed in free-form documentation", line)
-            body.append(line)
-
-    def definition(self, lines: tuple[DocLine, ...]) -> None:
-        doc = self.doc
-        n = len(lines)
-        at_name = _AT_NAME.match
-        i = 1
-        no_more_args = False
-        while i < n:
-            line = lines[i]
-            text = line.text
-            if not text:
-                i += 1
-                continue
-            if text == "Features:":
-                if doc.features:
-                    raise doc.error(rules.DOC_STRUCTURE, "duplicated 'Features:' line", line)
-                i += 1
-                while i < n and not lines[i].text:
-                    i += 1
-                while i < n and (m := at_name(lines[i].text)):
-                    i = self.description("feature", m, lines, i)
-                if not doc.features:
-                    raise doc.error(rules.DOC_STRUCTURE, "feature descriptions expected",
-                                    lines[i] if i < n else lines[-1])
-                no_more_args = True
-            elif m := at_name(text):
-                if no_more_args:
-                    raise doc.error(rules.DOC_STRUCTURE,
-                                    f"description of '@{m.group(1)}:' follows a section", line)
-                while i < n and (m := at_name(lines[i].text)):
-                    i = self.description("member", m, lines, i)
-                no_more_args = True
-            elif (m := _TAG_NEW.match(text)) and (
-                    m.group(1) != "Errors" or doc.dialect.has("doc-errors-section")):
-                self.check_obsolete(m.group(1), line)
-                tag = m.group(1)
-                doc.new_tagged(_TAG_KINDS[tag], tag, line)
-                out = doc.current.lines
-                if m.end() < len(text):
-                    out.append(DocLine(text[m.end():], line.offset + m.end(), line.hash_offset))
-                i = self.indented(out, lines, i + 1)
-                no_more_args = True
-            else:
-                doc.ensure_plain(line)
-                out = doc.current.lines
-                out.append(line)
-                i += 1
-                while i < n and lines[i].text:
-                    out.append(lines[i])
-                    i += 1
-
-    def check_obsolete(self, tag: str, line: DocLine) -> None:
-        doc = self.doc
-        if not doc.dialect.has("qmp-example"):
-            return
-        if tag.startswith("Note"):
-            raise doc.error(rules.OBSOLETE_SECTION,
-                            f"The '{tag}' section is no longer supported. Please use rST's "
-                            "'.. note::' or '.. admonition:: notes' directives, or another "
-                            "suitable admonition instead.", line)
-        if tag.startswith("Example"):
-            raise doc.error(rules.OBSOLETE_SECTION,
-                            f"The '{tag}' section is no longer supported. Please use the "
-                            "'.. qmp-example::' directive, or other suitable markup instead.", line)
-
-    def description(self, kind: str, m: re.Match[str], lines: tuple[DocLine, ...], i: int) -> int:
-        """A ``@name:`` description starting at ``lines[i]``; return the
-        index of the line after it."""
-        line = lines[i]
-        self.doc.new_description(kind, m.group(1), line)
-        out = self.doc.current.lines
-        if m.end() < len(line.text):
-            out.append(DocLine(line.text[m.end():], line.offset + m.end(), line.hash_offset))
-        return self.indented(out, lines, i + 1)
-
-    def indented(self, out: list[DocLine], lines: tuple[DocLine, ...], i: int) -> int:
-        """The lines of a description or tagged section after its first
-        line, from ``lines[i]``; return the index of the line after them."""
-        n = len(lines)
-        while i < n and not lines[i].text:
-            out.append(lines[i])
-            i += 1
-        if i >= n:
-            return i
-        text = lines[i].text
-        indent = len(text) - len(text.lstrip(" "))
-        if not indent:
-            return i
-        out.append(lines[i])
-        i += 1
-        prev_blank = False
-        at_name = _AT_NAME.match
-        while i < n:
-            line = lines[i]
-            text = line.text
-            if at_name(text):
-                return i
-            if text and len(text) - len(text.lstrip(" ")) < indent:
-                if prev_blank:
-                    return i
-                raise self.doc.error(rules.DOC_STRUCTURE,
-                                     f"unexpected de-indent (expected at least {indent} spaces)", line)
-            out.append(line)
-            # QEMU sets this after every line, not only blank ones.
-            prev_blank = True
-            i += 1
-        return i
-
-
-_CLASSIC_TAGS = ("Returns:", "Since:", "Note:", "Notes:", "Example:", "Examples:", "TODO:")
-
-
-class _ClassicParser:
-    """The doc grammar of QEMU 2.10 to 8.x: tags at any line start."""
-
-    def __init__(self, doc: _Doc) -> None:
-        self.doc = doc
-        dialect = doc.dialect
-        self.features_allowed = dialect.has("features")
-        self.enforce_indent = dialect.has("doc-indentation")
-        self.strip = not self.enforce_indent
-        self.mode = "body"
-        self.section: _Building | None = None
-
-    def run(self, lines: tuple[DocLine, ...]) -> None:
-        doc = self.doc
-        self.section = doc.body
-        # Only the very first line can name the symbol; even a blank '#'
-        # before it makes the block free-form.
-        if lines and lines[0].text.startswith("@"):
-            _symbol_line(doc, lines[0])
-            lines = lines[1:]
-        for line in lines:
-            self.feed(line)
-        self.end_section()
-
-    def tag_of(self, text: str) -> str | None:
-        word = text.split(" ", 1)[0]
-        return word if word in _CLASSIC_TAGS else None
-
-    def feed(self, line: DocLine) -> None:
-        doc = self.doc
-        text = line.text
-        word = text.split(" ", 1)[0]
-        if doc.symbol is None:
-            self.freeform(line)
-            return
-        if self.mode in ("body", "args", "features") and word.startswith("@") and word.endswith(":"):
-            if doc.sections:
-                first = doc.sections[0]
-                raise doc.error(rules.DOC_STRUCTURE,
-                                f"'{word}' can't follow '{first.tag or 'plain'}' section", line)
-            kind = "feature" if self.mode == "features" else "member"
-            if self.mode == "body":
-                self.mode = "args"
-            self.start_description(kind, word[1:-1], line)
-            return
-        if self.mode == "various" and word.startswith("@") and word.endswith(":"):
-            first = doc.sections[0]
-            raise doc.error(rules.DOC_STRUCTURE,
-                            f"'{word}' can't follow '{first.tag or 'plain'}' section", line)
-        if (text == "Features:" and self.features_allowed and self.mode in ("body", "args")
-                and (self.mode == "body" or self.after_blank())):
-            self.mode = "features"
-            return
-        tag = self.tag_of(text)
-        if tag is not None:
-            self.start_tagged(tag, line)
-            return
-        if self.mode in ("args", "features") and self.after_blank() and text and not text[0].isspace():
-            self.end_section()
-            doc.new_plain(line)
-            self.section = doc.current
-            self.mode = "various"
-        self.freeform(line)
-
-    def after_blank(self) -> bool:
-        """Whether the section ends in a blank line after some text.  (2.10
-        counts a lone blank line, as after a bare ``@arg:`` line; 4.1 and
-        later need a line before it.)"""
-        section = self.section
-        if section is None or not section.lines or section.lines[-1].text != "":
-            return False
-        return len(section.lines) >= (2 if self.features_allowed else 1)
-
-    def start_description(self, kind: str, name: str, line: DocLine) -> None:
-        doc = self.doc
-        word = line.text.split(" ", 1)[0]
-        rest = line.text[len(word):].lstrip()
-        end = len(line.text) - len(rest)
-        indent = end if rest else 0
-        self.end_section()
-        doc.new_description(kind, name, line, indent)
-        self.section = doc.current
-        if rest:
-            self.append(line._replace(text=rest, offset=line.offset + end), dedented=True)
-        else:
-            self.append(line._replace(text="", offset=line.offset + len(line.text)), dedented=True)
-
-    def start_tagged(self, tag: str, line: DocLine) -> None:
-        doc = self.doc
-        m = re.match(r"\S*:\s*", line.text)
-        assert m
-        rest = line.text[m.end():]
-        indent = m.end() if rest else 0
-        self.end_section()
-        doc.new_tagged(_TAG_KINDS[tag[:-1]], tag[:-1], line, indent)
-        self.section = doc.current
-        self.mode = "various"
-        if rest:
-            self.append(line._replace(text=rest, offset=line.offset + m.end()), dedented=True)
-
-    def end_section(self) -> None:
-        self.section = None
-
-    def freeform(self, line: DocLine) -> None:
-        doc = self.doc
-        section = self.section or doc.current
-        stripped = line.text.strip()
-        check = stripped if self.strip else line.text
-        m = re.match(r"(@\S+:)", check)
-        if m:
-            raise doc.error(rules.DOC_STRUCTURE,
-                            f"'{m.group(1)}' not allowed in free-form documentation", line)
-        if self.strip and section.kind == "member" and "#optional" in line.text:
-            raise doc.error(rules.DOC_STRUCTURE, "Please drop the #optional tag", line)
-        self.append(line, dedented=False)
-
-    def append(self, line: DocLine, *, dedented: bool) -> None:
-        doc = self.doc
-        section = self.section or doc.current
-        text = line.text
-        if not dedented and text:
-            if self.strip:
-                if section.kind != "example":
-                    lead = len(text) - len(text.lstrip())
-                    line = line._replace(text=text.strip(), offset=line.offset + lead)
-            else:
-                indent = len(text) - len(text.lstrip(" "))
-                if indent < section.indent and self.enforce_indent:
-                    raise doc.error(
-                        rules.DOC_STRUCTURE,
-                        f"unexpected de-indent (expected at least {section.indent} spaces)", line)
-                cut = min(indent, section.indent)
-                line = line._replace(text=text[cut:].rstrip(), offset=line.offset + cut)
-        section.lines.append(line)
+        doc.diagnostics.extend(line_style_findings(raw) if line_style is None else line_style)
+    return doc.freeze(lambda sections: tuple(_examples(doc, sections))), doc.diagnostics
 
 
 # --- examples -------------------------------------------------------------------------
@@ -575,7 +68,7 @@ _QMP_EXAMPLE = re.compile(r"^(\s*)\.\.\s+qmp-example::\s*$")
 _OPTION = re.compile(r"^\s+:([\w-]+):\s*(.*)$")
 
 
-def _examples(doc: _Doc, sections: tuple[DocSection, ...]) -> list[DocExample]:
+def _examples(doc: DocBuilder, sections: tuple[DocSection, ...]) -> list[DocExample]:
     out: list[DocExample] = []
     directives = doc.raw.contains("qmp-example::")
     for section in sections:
@@ -586,7 +79,7 @@ def _examples(doc: _Doc, sections: tuple[DocSection, ...]) -> list[DocExample]:
     return out
 
 
-def _directive_examples(doc: _Doc, section: DocSection) -> list[DocExample]:
+def _directive_examples(doc: DocBuilder, section: DocSection) -> list[DocExample]:
     out: list[DocExample] = []
     if "qmp-example::" not in section.text:
         return out
@@ -625,91 +118,98 @@ def _indent(text: str) -> int:
 
 # --- line style (10.2) ----------------------------------------------------------------
 
-_URL_ONLY = re.compile(r"\s*(https?|ftp)://\S+\s*$")
+_URL_ONLY = re.compile(r" *(https?|ftp)://[^ ]*$")
 _ONE_SPACE = re.compile(r"[.!?] [A-Z0-9(]")
 
 
-_LITERAL_OPENER = re.compile(r"^ *(?:::|\.\.\s+qmp-example::\s*)$", re.MULTILINE)
+_LITERAL_OPENER = re.compile(r"(\.\. +qmp-example)? *::$")
+_SINGLE_SPACE = re.compile(r"(\be\.g\.|^ *\d\.|([.!?])) [A-Z0-9(]")
+_SPACING_MESSAGE = "Use two spaces between sentences\nIf this not the end of a sentence, please report a bug."
 
 
-def _literal_lines(texts: list[str], joined: str, starts: list[int]) -> set[int]:
-    """Indexes of the lines inside literal blocks, which the style rules
-    skip: a block opens after a line that is exactly '::' or a
-    '.. qmp-example::' directive, and ends at the first non-blank line
-    indented less than the block's first line."""
-    inside: set[int] = set()
-    for m in _LITERAL_OPENER.finditer(joined):
-        i = bisect.bisect_right(starts, m.start())   # the line after the opener
-        opener_indent = _indent(texts[i - 1])
-        block_indent = None
-        while i < len(texts):
-            text = texts[i]
-            if text.strip():
-                indent = _indent(text)
-                if block_indent is None:
-                    if indent <= opener_indent:
-                        break
-                    block_indent = indent
-                elif indent < block_indent:
-                    break
-            inside.add(i)
-            i += 1
-    return inside
-
-
-def _check_line_style(doc: _Doc, lines: tuple[DocLine, ...]) -> None:
-    raw = doc.raw
+def line_style_findings(raw: RawDoc) -> list[Diagnostic]:
+    """What 10.2's line style rules find in ``raw``: lines longer than 70
+    columns (unless a lone URL), one space after a sentence; lines of
+    literal blocks (after a '::' or '.. qmp-example::' line, while
+    indented as their first line) aside, as QEMU reads them."""
     # Most blocks are clean: look closer only where a line may not be.
-    # ('#' and 69 characters make 70 columns with the space.)
-    if raw.longest <= 69 and not _ONE_SPACE.search(raw.file.text, raw.start, raw.end):
-        return
-    texts = [line.text for line in lines]
-    joined = "\n".join(texts)
-    spaced = [m.start() for m in _ONE_SPACE.finditer(joined)]
-    starts = list(itertools.accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
-    candidates = {bisect.bisect_right(starts, c) - 1 for c in spaced}
-    candidates.update(i for i, text in enumerate(texts) if len(text) > 68)
-    literal = _literal_lines(texts, joined, starts)
-    for index in sorted(candidates - literal):
-        line = lines[index]
-        text = line.text
-        width = line.offset - line.hash_offset + len(text)
-        if width > 70 and not _URL_ONLY.match(text):
-            doc.diagnostics.append(Diagnostic(
-                rules.DOC_LINE_LENGTH, "documentation line longer than 70 characters",
-                doc.raw.file.span(line.hash_offset, line.offset + len(text))))
-        for m in _ONE_SPACE.finditer(text):
-            before = text[:m.start() + 1]
-            if before.endswith("e.g.") or re.fullmatch(r"\s*\d+\.", before):
-                continue
-            at = line.offset + m.start() + 1
-            doc.diagnostics.append(Diagnostic(
-                rules.SENTENCE_SPACING,
-                "Use two spaces between sentences\nIf this not the end of a sentence, please report a bug.",
-                doc.raw.file.span(at, at + 1)))
+    # ('#', a space and 68 characters make 70 columns.)
+    if raw.longest <= 70 and not _ONE_SPACE.search(raw.file.text, raw.start, raw.end):
+        return []
+    out: list[Diagnostic] = []
+    literal = False
+    literal_indent = 0
+    file = raw.file
+    for line in raw.lines:
+        text = line.text.rstrip()
+        if _LITERAL_OPENER.match(text):
+            literal, literal_indent = True, 0
+        elif literal and text:
+            indent = _indent(text)
+            if literal_indent == 0:
+                literal_indent = indent
+            elif indent < literal_indent:
+                literal = False
+        if literal:
+            continue
+        if line.offset - line.hash_offset + len(text) > 70 and not _URL_ONLY.match(text):
+            out.append(Diagnostic(rules.DOC_LINE_LENGTH, "documentation line longer than 70 characters",
+                                  file.span(line.hash_offset, line.offset + len(text))))
+        if "." in text or "!" in text or "?" in text:
+            for m in _SINGLE_SPACE.finditer(text):
+                if m.group(2):
+                    at = line.offset + m.start(2) + 1
+                    out.append(Diagnostic(rules.SENTENCE_SPACING, _SPACING_MESSAGE, file.span(at, at + 1)))
+    return out
 
 
 # --- dialect evidence -----------------------------------------------------------------
 
-def gather_weak_doc_evidence(raws: list[RawDoc], evidence: DialectEvidence) -> None:
-    """Doc lines longer than 70 columns outside literal blocks: a weak sign
-    that the schema predates 10.2 (or a slip in a newer one).  It decides
-    nothing when other evidence speaks, so callers ask only then."""
-    if any(raw.longest > 69 and _has_long_prose_line(raw) for raw in raws):
-        evidence.before("doc-line-style", "doc lines longer than 70 columns", weak=True)
-
-
-def _has_long_prose_line(raw: RawDoc) -> bool:
-    """Whether a line outside literal blocks is longer than 70 columns."""
-    texts = [line.text for line in raw.lines]
-    joined = "\n".join(texts)
-    starts = list(itertools.accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
-    literal = _literal_lines(texts, joined, starts)
-    return any(len(text) > 68 and i not in literal and not _URL_ONLY.match(text)
-               for i, text in enumerate(texts))
+def gather_weak_doc_evidence(raws: list[RawDoc], evidence: DialectEvidence,
+                             findings: dict[int, list[Diagnostic]]) -> None:
+    """Doc lines that 10.2's line style refuses (longer than 70 columns, or
+    one space between sentences) outside literal blocks: a weak sign that
+    the schema predates 10.2 (or a slip in a newer one).  It decides
+    nothing when other evidence speaks, so callers ask only then.  What the
+    line style finds is kept in ``findings`` by ``id(raw)``, for
+    :func:`parse_doc`; blocks where it finds nothing are not noted (an
+    empty list per block of a large schema would cost more memory than
+    :func:`line_style_findings` costs time to say so again: a block with
+    short lines is passed over at once)."""
+    for raw in raws:
+        found = line_style_findings(raw)
+        if found:
+            findings[id(raw)] = found
+            evidence.before("doc-line-style", "doc lines that 10.2's line style refuses", weak=True)
+            return
 
 
 _OLD_TAG = re.compile(r"(Example|Examples|Note|Notes):(\s|$)")
+_TEXT_AFTER_TAG = re.compile(r"(?:@[^:\s]+|Returns|Since|Notes?|Examples?|TODO): +(?=\S)")
+_BARE_DESCRIPTION = re.compile(r"@[^:\s]+:$")
+_STARTS_SECTION = re.compile(r"@[^:\s]*:|(?:Returns|Since|Notes?|Examples?|TODO|Features):")
+
+
+def gather_indentation_evidence(raws: list[RawDoc], evidence: DialectEvidence) -> None:
+    """What the indentation of doc sections says about their era: a line
+    right after ``@arg: text`` indented less than that text was refused by
+    5.2 to 8.0 only; one right after a bare ``@arg:`` line, unindented,
+    continues the description from 2.12 (2.10 and 2.11 ended it)."""
+    for raw in raws:
+        lines = raw.lines
+        if not lines or not lines[0].text.startswith("@"):
+            continue
+        for line, after in itertools.pairwise(lines[1:]):
+            text, next_text = line.text, after.text
+            if not next_text.strip() or _STARTS_SECTION.match(next_text):
+                continue
+            m = _TEXT_AFTER_TAG.match(text)
+            if m and _indent(next_text) < m.end():
+                evidence.not_between("doc-indentation", "doc-indent-first-continuation",
+                                     "doc lines indented less than the text after '@arg:' above them")
+            elif _BARE_DESCRIPTION.match(text) and not next_text[0].isspace():
+                evidence.at_least("doc-bare-description-continues",
+                                  "a description on the line after a bare '@arg:' line")
 
 
 def gather_doc_evidence(raw: RawDoc, evidence: DialectEvidence) -> None:

@@ -48,6 +48,7 @@ __all__ = [
     "c_name",
     "check_definition",
     "gather_evidence",
+    "gather_schema_evidence",
     "inline_members",
 ]
 
@@ -379,7 +380,7 @@ class _Checker:
                         span, self.context, severity=rules.Severity.WARNING))
                     return
                 raise StageError(rules.NAME_CASE, message, span)
-        elif self.dialect.has("lowercase-messages") and not permit_upper and stem != stem.lower():
+        elif self.dialect.has("name-case-by-definition") and not permit_upper and name != name.lower():
             raise StageError(rules.NAME_CASE, f"{source} uses uppercase in name", span)
 
     def check_name_camel(self, name: str, span: Span, source: str) -> None:
@@ -535,7 +536,9 @@ class _Checker:
         for key, (key_node, value) in node.members.items():
             source = f"'data' member '{key}'"
             span = self.span(key_node)
-            if alternate:
+            # From 6.0 a union's branch names are its discriminator's values,
+            # checked there.
+            if alternate or simple or not self.new_names:
                 self.check_name_lower(key, span, source)
             cond = None
             if isinstance(value, SynObject):
@@ -593,7 +596,48 @@ def check_definition(
         checker.report(err)
     if definition is None:
         definition = _broken(meta, name, name_span, span, doc)
+    elif not dialect.has("name-case-by-definition"):
+        checker.diagnostics.extend(_old_case_findings(definition, pragmas, checker.context, module_alone))
     return definition, checker.diagnostics
+
+
+def _owned_names(definition: Definition) -> tuple[str, str, tuple[tuple[str, Span], ...]]:
+    """Before 4.2: the type that owns the members, values or branches of
+    ``definition``, how QEMU described them, and their names."""
+    name = definition.name
+    if isinstance(definition, Enum):
+        return name, f"(member of {name})", tuple((v.name, v.span) for v in definition.values)
+    if isinstance(definition, Struct):
+        return name, f"(member of {name})", tuple((m.name, m.span) for m in definition.members)
+    if isinstance(definition, Alternate):
+        return name, f"(branch of {name})", tuple((b.name, b.span) for b in definition.branches)
+    if isinstance(definition, Union_):
+        if definition.is_simple:
+            return f"{name}Kind", f"(branch of {name})", tuple((b.name, b.span) for b in definition.branches)
+        return f"q_obj_{name}-base", f"(base of {name})", tuple(
+            (m.name, m.span) for m in inline_members(definition.base) or ())
+    return f"q_obj_{name}-arg", f"(parameter of {name})", tuple(
+        (m.name, m.span) for m in inline_members(definition.data) or ())
+
+
+def _old_case_findings(definition: Definition, pragmas: Pragmas, context: Context | None,
+                       module_alone: bool) -> list[Diagnostic]:
+    """Before 4.2, QEMU refused upper case in the names of members, enum
+    values and branches when it checked them for clashes, unless pragma
+    'name-case-whitelist' names the type that owns them.  (With
+    ``module_alone``, that pragma may be in another module: a warning.)"""
+    owner, described, names = _owned_names(definition)
+    if owner in pragmas.member_name_exceptions:
+        return []
+    for member, span in names:
+        if member != member.lower():
+            message = f"'{member}' {described} should not use uppercase"
+            if module_alone:
+                return [Diagnostic(rules.NAME_CASE,
+                                   f"{message} (unless pragma 'name-case-whitelist' of another module lists it)",
+                                   span, context, severity=rules.Severity.WARNING)]
+            return [Diagnostic(rules.NAME_CASE, message, span, context)]
+    return []
 
 
 def _check_defn_name(checker: _Checker, meta: Meta, name: str, span: Span) -> None:
@@ -606,10 +650,12 @@ def _check_defn_name(checker: _Checker, meta: Meta, name: str, span: Span) -> No
             lifted_by="command-name-exceptions")
     else:
         checker.check_name_camel(name, span, meta)
-        if name.endswith("List"):
-            raise StageError(rules.RESERVED_NAME, f"{meta} name should not end in 'List'", span)
-        if name.endswith("Kind") and not checker.dialect.has("no-simple-unions"):
-            raise StageError(rules.RESERVED_NAME, f"{meta} name should not end in 'Kind'", span)
+    if meta in ("command", "event") and checker.dialect.has("reserved-suffixes-types-only"):
+        return
+    if name.endswith("List"):
+        raise StageError(rules.RESERVED_NAME, f"{meta} name should not end in 'List'", span)
+    if name.endswith("Kind") and not checker.dialect.has("no-simple-unions"):
+        raise StageError(rules.RESERVED_NAME, f"{meta} name should not end in 'Kind'", span)
 
 
 def _check_doc_binding(checker: _Checker, doc: RawDoc | None, name: str, head: Span) -> None:
@@ -832,6 +878,23 @@ def gather_pragma_evidence(pragma: SynObject, evidence: DialectEvidence) -> None
             evidence.at_least("pragma-exceptions", f"pragma '{key}'")
         elif key == "documentation-exceptions":
             evidence.at_least("documentation-exceptions", f"pragma '{key}'")
+
+
+def gather_schema_evidence(nodes: list[SynObject], evidence: DialectEvidence) -> None:
+    """Note what the definitions say about their era together: a union
+    branch that is itself a union (8.1)."""
+    unions = [node for node in nodes if isinstance(node.get("union"), SynString)]
+    names = {name.value for node in unions if isinstance(name := node.get("union"), SynString)}
+    for node in unions:
+        data = node.get("data")
+        if not isinstance(data, SynObject):
+            continue
+        for _, branch in data.members.values():
+            if isinstance(branch, SynObject):
+                branch = branch.get("type") or branch
+            if isinstance(branch, SynString) and branch.value in names:
+                evidence.at_least("union-branch-unions", "a union branch that is a union")
+                return
 
 
 def gather_evidence(node: SynObject, evidence: DialectEvidence) -> None:

@@ -22,6 +22,7 @@ from typing import NamedTuple, overload
 from .. import rules
 from ..diagnostics import Diagnostic
 from ..source import SourceFile
+from .dialect import Dialect
 
 __all__ = ["Deferred", "DocBlock", "DocLine", "DocLines", "LexResult", "Lexing", "Token", "doc_lines", "tokenize"]
 
@@ -199,10 +200,19 @@ _OLD_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "/": "/",
 
 @dataclass(frozen=True, slots=True)
 class Deferred:
-    """A complaint that holds only from dialect ``change`` on."""
+    """A complaint that holds only from dialect ``change`` on (always, when
+    None), and with ``until``, only before that change."""
 
-    change: str
+    change: str | None
     diagnostic: Diagnostic
+    until: str | None = None
+    #: where QEMU finds it, when later than where it is (after reading
+    #: the whole value it is about, and the token after it)
+    found_at: int | None = None
+
+    def holds(self, dialect: Dialect) -> bool:
+        return (self.change is None or dialect.has(self.change)) and (
+            self.until is None or not dialect.has(self.until))
 
 
 @dataclass(slots=True)
@@ -297,11 +307,6 @@ def _lex_doc(source: SourceFile, start: int, end: int, result: LexResult) -> int
     if end - start != 2 and text[start:end].rstrip("\r") != "##":
         diags.append(Diagnostic(rules.DOC_SYNTAX, "junk after '##' at start of documentation comment",
                                 source.span(start, end)))
-    elif text[text.rfind("\n", 0, start) + 1:start].strip():
-        # '##' after code on the same line still opens a doc comment in
-        # QEMU's grammar; it can only be junk there.
-        diags.append(Diagnostic(rules.DOC_SYNTAX, "junk after '##' at start of documentation comment",
-                                source.span(start, end)))
     body_end = _match_end(_DOC_BODY, text, end)
     strip_cr = result.has_cr
     longest = 0
@@ -322,6 +327,9 @@ def _lex_doc(source: SourceFile, start: int, end: int, result: LexResult) -> int
             diags.append(Diagnostic(rules.DOC_SYNTAX, "junk after '##' at end of documentation comment",
                                     source.span(close, line_end)))
         result.tokens.append((DOC, start, close + 2, DocBlock(start, close + 2, longest, end, body_end)))
+        after = _match_end(_WS, text, line_end)
+        if text.startswith("#", after) and not text.startswith("##", after):
+            _comment_after_doc(source, start, end, body_end, after, result)
         return line_end
     # Something other than a comment before the closing '##'.
     eof = close >= len(text)
@@ -330,6 +338,23 @@ def _lex_doc(source: SourceFile, start: int, end: int, result: LexResult) -> int
                             source.span(max(at, 0), max(at, 0) + (0 if eof else 1))))
     result.tokens.append((DOC, start, body_end, DocBlock(start, body_end, longest, end, body_end)))
     return close
+
+
+def _comment_after_doc(source: SourceFile, start: int, body_start: int, body_end: int, at: int,
+                       result: LexResult) -> None:
+    """QEMU 9.0 read a comment right after a doc comment as the start of
+    another doc comment."""
+    first = doc_lines(source.text, body_start, body_end, first_only=True)
+    symbol = first[0].text if first and first[0].text.startswith("@") else None
+    if symbol is not None:
+        name = symbol[1:].split(":", 1)[0]
+        diagnostic = Diagnostic(rules.DOC_BINDING, f"documentation for '{name}' is not followed by the definition",
+                                source.span(start, start + 2))
+    else:
+        end = source.text.find("\n", at)
+        diagnostic = Diagnostic(rules.DOC_SYNTAX, "junk after '##' at start of documentation comment",
+                                source.span(at, len(source.text) if end < 0 else end))
+    result.deferred.append(Deferred("comment-after-doc-is-doc", diagnostic, "comment-after-doc-is-comment"))
 
 
 def _lex_other(source: SourceFile, start: int, result: LexResult) -> int:

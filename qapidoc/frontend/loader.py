@@ -43,11 +43,32 @@ from ..source import (
     read_regular_file,
 )
 from .binding import bind_docs
-from .dialect import CHANGES, Dialect, DialectEvidence, Version, detect
-from .docs import DocComment, gather_doc_evidence, gather_weak_doc_evidence, parse_doc
-from .expressions import Definition, Pragmas, check_definition, gather_evidence, gather_pragma_evidence
+from .dialect import (
+    Dialect,
+    DialectEvidence,
+    TreeVersion,
+    Version,
+    detect,
+    from_tree_version,
+    parse_tree_version,
+)
+from .docs import (
+    DocComment,
+    gather_doc_evidence,
+    gather_indentation_evidence,
+    gather_weak_doc_evidence,
+    parse_doc,
+)
+from .expressions import (
+    Definition,
+    Pragmas,
+    check_definition,
+    gather_evidence,
+    gather_pragma_evidence,
+    gather_schema_evidence,
+)
 from .model import Schema, build_model
-from .parser import Node, ParsedFile, RawDoc, SynBool, SynList, SynObject, SynString, TopExpr, parse
+from .parser import Node, ParsedFile, RawDoc, SynBool, SynList, SynObject, SynString, TopExpr, next_token_start, parse
 
 __all__ = ["DEFAULT_MAX_SCHEMA_SIZE", "LoadOptions", "LoadResult", "Module", "find_qemu_release", "load_schema",
            "load_text"]
@@ -67,6 +88,9 @@ class LoadOptions:
     #: the most bytes the schema's files may hold together; past that, a
     #: file is refused (and reported) rather than read
     max_schema_size: int = DEFAULT_MAX_SCHEMA_SIZE
+    #: let the VERSION file of the QEMU tree the root sits in decide the
+    #: dialect (when not given); False detects it from the schema alone
+    tree_version: bool = True
     #: parse doc comments and bind them to definitions; False makes the
     #: model alone (for tools that need only the wire, such as
     #: ``qapidoc history``): doc comments are not looked at
@@ -104,6 +128,20 @@ class LoadResult:
     def ok(self) -> bool:
         return not any(d.severity is rules.Severity.ERROR for d in self.diagnostics)
 
+    @property
+    def model_gaps(self) -> list[Diagnostic]:
+        """The errors that left something out of the model (their rule says
+        so: syntax, shape, semantics); doc-comment findings never do."""
+        return [d for d in self.diagnostics
+                if d.rule.leaves_model_incomplete and d.severity is rules.Severity.ERROR]
+
+    @property
+    def model_complete(self) -> bool:
+        """Whether the model holds every definition the schema has, so that
+        what is made from the model alone (JSON Schema, traffic checks, a
+        diff) can be trusted, whatever the doc comments say."""
+        return self.schema is not None and not self.model_gaps
+
     def files(self) -> list[SourceFile]:
         return [m.file for m in self.modules]
 
@@ -118,10 +156,21 @@ class _Loading:
     docs: list[tuple[SourceFile, RawDoc, TopExpr | None]] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
-    file_order: dict[int, int] = field(default_factory=dict)
     #: bytes the schema's files may still hold, and the limit they share
     budget: int = DEFAULT_MAX_SCHEMA_SIZE
     limit: int = DEFAULT_MAX_SCHEMA_SIZE
+    #: free-form doc blocks right before a definition, with the definition's end
+    misplaced_docs: list[tuple[RawDoc, int]] = field(default_factory=list)
+    #: diagnostics QEMU finds only after reading a whole expression: the
+    #: offset to sort them at
+    found_at: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+    def after_reading(self, diag: Diagnostic, file: SourceFile, node: SynObject) -> Diagnostic:
+        """Note that QEMU finds ``diag`` about a directive once it has read
+        it and the token after it (after any complaint about the doc
+        comment before it)."""
+        self.found_at[id(diag)] = (next_token_start(file.text, node.end), 1)
+        return diag
 
 
 def _read_source(state: _Loading, path: str) -> bytes:
@@ -175,6 +224,8 @@ _RELEASE_LINE = re.compile(r"\s*([0-9]+\.[0-9]+\.[0-9]+)\s*")
 #: how many folders above the root schema's own a QEMU tree's VERSION may be
 #: (qapi/qapi-schema.json, qga/..., storage-daemon/qapi/...)
 _VERSION_DEPTH = 3
+#: the most bytes a VERSION file is read for (it holds one line)
+_VERSION_SIZE = 4096
 
 
 def find_qemu_release(root: str) -> str | None:
@@ -184,7 +235,7 @@ def find_qemu_release(root: str) -> str | None:
     folder = os.path.dirname(os.path.abspath(root))
     for _ in range(_VERSION_DEPTH):
         try:
-            first: str | None = read_regular_file(os.path.join(folder, "VERSION"), 4096).decode(
+            first: str | None = read_regular_file(os.path.join(folder, "VERSION"), _VERSION_SIZE).decode(
                 "utf-8").split("\n", 1)[0]
         except (OSError, UnicodeDecodeError):
             first = None
@@ -263,14 +314,17 @@ def _load(state: _Loading, path: str, data: bytes, options: LoadOptions) -> Load
     del data
     _load_file(state, root, ())
 
-    if options.dialect is not None:
-        dialect = Dialect(options.dialect, "configured")
-    else:
-        dialect = _detect(state)
-
+    line_style: dict[int, list[Diagnostic]] = {}
+    dialect = _choose_dialect(state, path, options, line_style)
     parse_stage = list(state.diagnostics)
-    parse_stage.extend(d.diagnostic for parsed in state.parsed for d in parsed.deferred if dialect.has(d.change))
+    _add_deferred(state, dialect, parse_stage)
     pragmas = _apply_pragmas(state, dialect, parse_stage)
+    what = "definition" if dialect.has("lowercase-messages") else "Expression"
+    for raw, expr_end in state.misplaced_docs if options.docs else ():
+        misplaced = Diagnostic(rules.DOC_BINDING, f"{what} documentation required",
+                               raw.file.span(raw.start, raw.start + 2))
+        state.found_at[id(misplaced)] = (expr_end, 0)
+        parse_stage.append(misplaced)
 
     # Which definition each doc comment stands before, and the order of the
     # expressions: all that is needed of the syntax trees from here on.
@@ -285,12 +339,13 @@ def _load(state: _Loading, path: str, data: bytes, options: LoadOptions) -> Load
     state.exprs.clear()
     state.parsed.clear()
     state.docs.clear()
+    state.misplaced_docs.clear()
     definition_stage: list[Diagnostic] = []
     definitions = _check_definitions(exprs, dialect, pragmas, options, definition_stage)
     del exprs
     schema, model_stage = build_model(definitions, pragmas, dialect, module_alone=options.module_alone)
 
-    docs = _read_docs(raws, names_by_raw, schema, definitions, dialect, options)
+    docs = _read_docs(raws, names_by_raw, schema, definitions, dialect, options, line_style)
     parse_stage.extend(docs.parse_stage)
     for file, raw in docs.broken:
         # Its own error says more than that it is not followed by a definition.
@@ -298,9 +353,56 @@ def _load(state: _Loading, path: str, data: bytes, options: LoadOptions) -> Load
                        if not (d.rule is rules.DOC_BINDING and d.span is not None
                                and d.span.file is file and d.span.start == raw.start)]
     parse_stage.sort(key=lambda d: _position(state, d))
-    diagnostics = parse_stage + definition_stage + model_stage + docs.binding_stage()
+    checks = definition_stage + model_stage + docs.binding_stage()
+    if not dialect.has("one-pass-definition-checks"):
+        checks.sort(key=_two_pass_order)
+    diagnostics = parse_stage + checks
     return LoadResult(schema, diagnostics, tuple(state.modules), tuple(docs.kept), dialect, docs.doc_for,
                       expr_order)
+
+
+# (Helpers of _load, so that no loop variable of theirs keeps a syntax
+# tree alive in _load's frame while _load lets the trees go.)
+
+def _choose_dialect(state: _Loading, path: str, options: LoadOptions,
+                    line_style: dict[int, list[Diagnostic]]) -> Dialect:
+    """The dialect: as configured, else from the tree's VERSION file (raised
+    by evidence for a development snapshot), else detected from what the
+    schema says of its era.  What detection finds of 10.2's line style is
+    kept in ``line_style`` (by ``id`` of the doc block) for the doc pass."""
+    if options.dialect is not None:
+        return Dialect(options.dialect, "configured")
+    evidence = DialectEvidence()
+    for _, expr in state.exprs:
+        gather_evidence(expr.node, evidence)
+    gather_schema_evidence([expr.node for _, expr in state.exprs], evidence)
+    for _, pragma in state.pragmas:
+        gather_pragma_evidence(pragma, evidence)
+    for _, raw, _ in state.docs:
+        gather_doc_evidence(raw, evidence)
+    blocks = [raw for _, raw, _ in state.docs]
+    if options.tree_version and (found := _tree_version(path, state.reader)) is not None:
+        if found[1].in_development:
+            gather_indentation_evidence(blocks, evidence)
+        return from_tree_version(found[1], found[0], evidence)
+    if evidence.strong_high:
+        # (only the choice between old releases depends on it)
+        gather_indentation_evidence(blocks, evidence)
+    if evidence.high is None:
+        # Long doc lines hint at an age only where nothing else does.
+        gather_weak_doc_evidence(blocks, evidence, line_style)
+    return detect(evidence)
+
+
+def _add_deferred(state: _Loading, dialect: Dialect, parse_stage: list[Diagnostic]) -> None:
+    """The lexer's and parser's complaints that hold in ``dialect``, with
+    where QEMU finds those it finds later than where they are."""
+    for parsed in state.parsed:
+        for deferred in parsed.deferred:
+            if deferred.holds(dialect):
+                parse_stage.append(deferred.diagnostic)
+                if deferred.found_at is not None:
+                    state.found_at[id(deferred.diagnostic)] = (deferred.found_at, 0)
 
 
 @dataclass(slots=True)
@@ -322,17 +424,19 @@ class _DocPass:
 
 
 def _read_docs(raws: list[tuple[SourceFile, RawDoc]], names_by_raw: dict[int, str | None], schema: Schema,
-               definitions: list[Definition], dialect: Dialect, options: LoadOptions) -> _DocPass:
+               definitions: list[Definition], dialect: Dialect, options: LoadOptions,
+               line_style: dict[int, list[Diagnostic]]) -> _DocPass:
     """Parse each doc comment and bind it to its definition, one at a time;
     without ``options.keep_docs`` (``qapidoc check``), each is let go once
-    its findings are known, so the doc comments of a schema never take
-    memory all at once."""
+    its findings are known (unless its file holds a suppression comment), so the doc comments of a schema never take
+    memory all at once.  ``line_style``: what detection already found of
+    10.2's line style in some of them, by ``id`` of the block."""
     found = _DocPass()
     if not options.docs:
         return found
     by_raw = {id(d.doc): d for d in definitions if d.doc is not None}
     for file, raw in raws:
-        doc, diags = parse_doc(raw, dialect)
+        doc, diags = parse_doc(raw, dialect, line_style.pop(id(raw), None))
         found.parse_stage.extend(diags)
         if doc.broken:
             found.broken.append((file, raw))
@@ -345,7 +449,10 @@ def _read_docs(raws: list[tuple[SourceFile, RawDoc]], names_by_raw: dict[int, st
                     found.nonexistent.append(diag)
                 else:
                     found.sections.append(diag)
-        if options.keep_docs:
+        # A file with a suppression comment ('qapidoc: ignore[...]') keeps
+        # its doc comments: a suppression inside one covers the definition
+        # it documents, which the linter finds from the doc.
+        if options.keep_docs or "qapidoc:" in file.text:
             found.kept.append(doc)
             name = names_by_raw.get(id(raw))
             if doc.symbol is not None and doc.symbol == name:
@@ -371,19 +478,32 @@ def _check_definitions(exprs: list[tuple[SourceFile, TopExpr] | None], dialect: 
     return definitions
 
 
-def _detect(state: _Loading) -> Dialect:
-    evidence = DialectEvidence()
-    for _, expr in state.exprs:
-        gather_evidence(expr.node, evidence)
-    for _, pragma in state.pragmas:
-        gather_pragma_evidence(pragma, evidence)
-    for _, raw, _ in state.docs:
-        gather_doc_evidence(raw, evidence)
-    if evidence.high is None and evidence.low < CHANGES["qmp-example"][0]:
-        # Long doc lines hint at an age only where nothing else does: a
-        # schema with '.. qmp-example::' belongs to today's era anyway.
-        gather_weak_doc_evidence([raw for _, raw, _ in state.docs], evidence)
-    return detect(evidence)
+def _tree_version(path: str, reader: SourceReader) -> tuple[str, TreeVersion] | None:
+    """The ``VERSION`` file of the QEMU tree the schema ``path`` sits in:
+    the first one, walking up from the schema's directory, whose content
+    looks like a QEMU version; with what it says.  (On the file system the
+    walk goes up to the root; in another reader, such as a git tree, up to
+    the top of the paths it knows.)"""
+    if isinstance(reader, FileSystemReader):
+        path = os.path.abspath(path)
+    directory = os.path.dirname(path)
+    while True:
+        candidate = os.path.join(directory, "VERSION")
+        try:
+            if type(reader) is FileSystemReader:
+                # (a regular file only, and a small one: as find_qemu_release reads it)
+                text = read_regular_file(candidate, _VERSION_SIZE).decode("utf-8")[:64]
+            else:
+                text = reader.read(candidate)[:64]
+        except (OSError, UnicodeDecodeError):
+            text = ""
+        version = parse_tree_version(text)
+        if version is not None:
+            return candidate, version
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
 
 
 def _definition_name(expr: TopExpr) -> str | None:
@@ -394,16 +514,58 @@ def _definition_name(expr: TopExpr) -> str | None:
     return None
 
 
-def _position(state: _Loading, diag: Diagnostic) -> tuple[int, int]:
+def _position(state: _Loading, diag: Diagnostic) -> tuple[int, ...]:
+    """Where QEMU meets ``diag`` reading the schema: an included file's
+    text is read at its ``include`` directive."""
     if diag.span is None:
-        return (-1, 0)
-    return (state.file_order.get(id(diag.span.file), 1 << 30), diag.span.start)
+        return (-1,)
+    offset = state.found_at.get(id(diag), (diag.span.start, 0))
+    return (*_include_path(diag.span.file), *offset)
+
+
+#: what QEMU before 4.2 checked of all definitions before anything else
+_FIRST_PASS = frozenset((rules.DOC_MISSING, rules.EXPR_KEYS, rules.INVALID_FLAG, rules.REDEFINITION))
+#: what it checked last, with the whole schema built
+_LAST_PASS = frozenset((rules.MEMBER_CLASH, rules.DOCUMENTED_NONEXISTENT, rules.BASE_CYCLE))
+
+
+def _two_pass_order(diag: Diagnostic) -> tuple[int, tuple[int, ...]]:
+    """Before 4.2, QEMU checked the keys and names of every definition, then
+    each definition's types and rules, then the schema built from them:
+    the order its first error comes in."""
+    rule = diag.rule
+    context = diag.context
+    # (the keys and the name of the definition itself, not of its parts)
+    of_definition = context is None or diag.message.startswith((context.meta, "expression "))
+    if (rule in _FIRST_PASS and (rule is not rules.EXPR_KEYS or of_definition)) or (
+            rule is rules.DOC_BINDING and context is not None) or (
+            rule in (rules.INVALID_NAME, rules.RESERVED_NAME) and context is not None and of_definition):
+        phase = 0
+    elif rule in _LAST_PASS or (rule is rules.NAME_CASE and "should not use uppercase" in diag.message):
+        phase = 2
+    else:
+        phase = 1
+    anchor = context.span if context is not None else diag.span
+    if anchor is None:
+        return (phase, ())
+    return (phase, (*_include_path(anchor.file), anchor.start))
+
+
+def _include_path(file: SourceFile) -> tuple[int, ...]:
+    """The offsets of the ``include`` directives that brought ``file`` in,
+    from the root's."""
+    path: list[int] = []
+    directive = file.included_from
+    while directive is not None:
+        # (read once the directive and the token after it are)
+        path += (1, next_token_start(directive.file.text, directive.end))
+        directive = directive.file.included_from
+    return tuple(reversed(path))
 
 
 def _load_file(state: _Loading, file: SourceFile, chain: tuple[str, ...]) -> None:
     abspath = state.reader.identity(file.path)
     state.seen.add(abspath)
-    state.file_order[id(file)] = len(state.file_order)
     parsed = parse(file)
     state.parsed.append(parsed)
     state.diagnostics.extend(parsed.diagnostics)
@@ -430,6 +592,8 @@ def _load_file(state: _Loading, file: SourceFile, chain: tuple[str, ...]) -> Non
         else:
             if item.doc is not None:
                 state.docs.append((file, item.doc, item))
+                if item.doc.symbol is None and item.doc.closed:
+                    state.misplaced_docs.append((item.doc, next_token_start(file.text, item.node.end)))
             state.exprs.append((file, item))
     state.modules[module_index] = Module(file, tuple(includes))
 
@@ -438,13 +602,14 @@ def _directive_value(state: _Loading, file: SourceFile, node: SynObject, key: st
                      expected: type[SynString] | type[SynObject], what: str, rule: Rule) -> Node | None:
     """The value of an ``include`` or ``pragma`` directive, if well formed."""
     if len(node.members) != 1:
-        state.diagnostics.append(Diagnostic(rule, f"invalid '{key}' directive", file.span(node.start, node.end)))
+        state.diagnostics.append(state.after_reading(
+            Diagnostic(rule, f"invalid '{key}' directive", file.span(node.start, node.end)), file, node))
         return None
     value = node.get(key)
     assert value is not None
     if not isinstance(value, expected):
-        state.diagnostics.append(Diagnostic(rule, f"value of '{key}' must be {what}",
-                                            file.span(value.start, value.end)))
+        state.diagnostics.append(state.after_reading(
+            Diagnostic(rule, f"value of '{key}' must be {what}", file.span(value.start, value.end)), file, node))
         return None
     return value
 
@@ -460,16 +625,17 @@ def _include(state: _Loading, file: SourceFile, item: TopExpr, chain: tuple[str,
     directive = file.span(node.start, node.end)
     includes.append((path, directive, len(state.exprs)))
     if abspath in chain:
-        state.diagnostics.append(Diagnostic(
-            rules.INCLUDE_LOOP, f"inclusion loop for {value.value}", directive))
+        state.diagnostics.append(state.after_reading(Diagnostic(
+            rules.INCLUDE_LOOP, f"inclusion loop for {value.value}", directive), file, node))
         return
     if abspath in state.seen:
         return
     try:
         data = _read_source(state, path)
     except OSError as err:
-        state.diagnostics.append(Diagnostic(
-            rules.INCLUDE_ERROR, f"can't read include file '{_printable(path)}': {_reason(err)}", directive))
+        state.diagnostics.append(state.after_reading(Diagnostic(
+            rules.INCLUDE_ERROR, f"can't read include file '{_printable(path)}': {_reason(err)}", directive),
+            file, node))
         return
     state.budget -= len(data)
     file, diags = _source(path, data, directive)

@@ -291,6 +291,9 @@ class _ObjRec:
     members: tuple[ObjectMember, ...] | None = None
     checking: bool = False
     result: ObjectType | None = None
+    #: a simple union's wrapper type has the condition of the type it
+    #: wraps (when defined before the union), not the union's
+    wrapper_cond: tuple[Cond | None] | None = None
 
 
 @dataclass(slots=True)
@@ -384,10 +387,12 @@ class _Builder:
     def define(self, definition: Definition) -> None:
         if definition.broken:
             self.broken.add(definition.name)
-            if definition.name not in self.meta_of:
+            head = definition.span.file.span(definition.span.start, definition.span.start + 1)
+            if definition.name in self.meta_of:
+                self._add(definition.name, definition.meta, head, definition)   # reports it
+            else:
                 self.meta_of[definition.name] = definition.meta
-                self.defined_at[definition.name] = definition.span.file.span(
-                    definition.span.start, definition.span.start + 1)
+                self.defined_at[definition.name] = head
             return
         head = definition.span.file.span(definition.span.start, definition.span.start + 1)
         if isinstance(definition, Enum):
@@ -441,12 +446,20 @@ class _Builder:
         """A pre-6.2 simple union: wire form ``{"type": BRANCH, "data": VALUE}``."""
         kind = definition.name + "Kind"
         values = tuple(EnumMember(b.name, b.cond, (), b.span) for b in definition.branches)
-        if self._add(kind, "enum", None, None):
-            self.entities[kind] = EnumType(kind, values, None, definition.cond, (), definition, True)
-            self.owner[kind] = definition
-            self.modules[kind] = definition.span.file.path
+        seen: dict[str, Branch] = {}
+        for branch in definition.branches:
+            other = seen.setdefault(c_name(branch.name), branch)
+            if other is not branch:
+                # The branch names are the values of the implicit enum.
+                self.report(definition, rules.MEMBER_CLASH,
+                            f"branch '{branch.name}' collides with branch '{other.name}'", branch.span,
+                            (Note(f"branch '{other.name}' is here", other.span),))
+                self.broken.add(definition.name)
+                break
+        # As QEMU: the wrappers first, then the enum of the branch names.
         branches = []
         for branch in definition.branches:
+            wrapped = self.owner.get(branch.type.name) if branch.type.name in self.defined_at else None
             type_name = self._type_name(branch.type, definition)
             wrapper = f"q_obj_{type_name}-wrapper"
             if wrapper not in self.meta_of:
@@ -455,8 +468,13 @@ class _Builder:
                 self.modules[wrapper] = definition.span.file.path
                 data = Member("data", False, TypeRef(type_name, False, branch.type.span), None, (), branch.span)
                 self.objects[wrapper] = _ObjRec(wrapper, definition, None, [(data, type_name)], None,
-                                                None, None, True)
+                                                None, None, True,
+                                                wrapper_cond=(wrapped.cond if wrapped is not None else None,))
             branches.append((branch, wrapper))
+        if self._add(kind, "enum", None, None):
+            self.entities[kind] = EnumType(kind, values, None, definition.cond, (), definition, True)
+            self.owner[kind] = definition
+            self.modules[kind] = definition.span.file.path
         if self._add(definition.name, "union", head, definition):
             tag = Member("type", False, TypeRef(kind, False, definition.name_span), None, (),
                          definition.name_span)
@@ -717,8 +735,10 @@ class _Builder:
         if rec.branches is not None:
             variants = self._check_union_branches(rec, seen, context)
         rec.members = members
-        rec.result = ObjectType(name, base_name, tuple(local), members, variants,
-                                definition.cond if definition is not None else None,
+        cond = definition.cond if definition is not None else None
+        if rec.wrapper_cond is not None:
+            cond = rec.wrapper_cond[0]
+        rec.result = ObjectType(name, base_name, tuple(local), members, variants, cond,
                                 definition.features if definition is not None and definition.name == name else (),
                                 definition if definition is not None and definition.name == name else None,
                                 rec.implicit)
@@ -913,23 +933,26 @@ class _Builder:
         self._check_features(definition.features, name)
         arg_type = self._check_args(definition, "command")
         ret_type = None
+        returns_broken = False
         if definition.returns is not None:
-            ret_type = self._resolve(definition.returns.resolved_name, "command's 'returns'",
-                                     definition.returns.span)
-            exceptions = self.pragmas.command_returns_exceptions
+            ret_type = definition.returns.resolved_name
             element = self.arrays[ret_type][0] if ret_type in self.arrays else ret_type
-            if name not in exceptions and self._known(element):
-                typ = ret_type
-                if self.meta_of.get(typ) == "array":
-                    typ = self.arrays[typ][0]
-                if not (typ in self.objects and self.meta_of[typ] in ("struct", "union")):
-                    message = f"command's 'returns' cannot take {self._describe_type(ret_type)}"
-                    if not self.module_alone:
-                        raise StageError(rules.WRONG_TYPE_KIND, message, definition.returns.span)
-                    self.diagnostics.append(Diagnostic(
-                        rules.WRONG_TYPE_KIND,
-                        f"{message} (unless pragma 'command-returns-exceptions' of another module lists it)",
-                        definition.returns.span, definition.context, severity=rules.Severity.WARNING))
+            # A broken type still has its kind, which is all this needs.
+            returns_broken = element in self.broken
+            if not returns_broken:
+                self._resolve(ret_type, "command's 'returns'", definition.returns.span)
+            exceptions = self.pragmas.command_returns_exceptions
+            if name not in exceptions and self._known(element) \
+                    and self.meta_of[element] not in ("struct", "union"):
+                message = f"command's 'returns' cannot take {self._describe_type(ret_type)}"
+                if not self.module_alone:
+                    raise StageError(rules.WRONG_TYPE_KIND, message, definition.returns.span)
+                self.diagnostics.append(Diagnostic(
+                    rules.WRONG_TYPE_KIND,
+                    f"{message} (unless pragma 'command-returns-exceptions' of another module lists it)",
+                    definition.returns.span, definition.context, severity=rules.Severity.WARNING))
+        if returns_broken:
+            raise _DependencyError()
         self.entities[name] = CommandEntity(
             name, arg_type, definition.boxed, ret_type, definition.gen, definition.success_response,
             definition.allow_oob, definition.allow_preconfig, definition.coroutine, definition.cond,

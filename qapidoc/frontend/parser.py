@@ -29,7 +29,7 @@ from .lexer import BOOL, DOC, EOF, JUNK, NULL, STRING, Deferred, DocBlock, DocLi
 
 __all__ = [
     "MAX_NESTING", "DocLine", "Node", "ParsedFile", "RawDoc", "SynBool", "SynList", "SynNull",
-    "SynObject", "SynString", "TopExpr", "parse",
+    "SynObject", "SynString", "TopExpr", "next_token_start", "parse",
 ]
 
 
@@ -105,16 +105,22 @@ class RawDoc:
         return self.file.span(self.start, self.end)
 
     @property
+    def closed(self) -> bool:
+        """Whether the block ends with its closing '##' line (else the
+        lexer reported that it does not)."""
+        text = self.file.text
+        last_line = text.rfind("\n", 0, self.end) + 1
+        return last_line > self.start and text[last_line:self.end].strip() == "##"
+
+    @property
     def symbol(self) -> str | None:
         """The ``@NAME`` of a definition doc (first line), else None."""
         first = lexer.doc_lines(self.file.text, self.body_start, self.body_end, first_only=True)
         if first and first[0].text.startswith("@"):
-            m = _SYMBOL.match(first[0].text)
-            return m.group(1) if m else ""
+            text = first[0].text.rstrip()
+            # (without the ':' it must end with, the doc parser says)
+            return text[1:-1] if text.endswith(":") else text[1:]
         return None
-
-
-_SYMBOL = re.compile(r"@([^:]*):?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +156,16 @@ class _SyntaxError(Exception):
 
 #: the deepest nesting of objects and lists the parser accepts
 MAX_NESTING = 100
+
+_SKIP = re.compile(r"(?:[ \t\r\n\f]+|\#(?!\#)[^\n]*)*")
+
+
+def next_token_start(text: str, pos: int) -> int:
+    """Where the token after ``pos`` starts (past blanks and comments)."""
+    m = _SKIP.match(text, pos)
+    assert m is not None
+    return m.end()
+
 
 _RESYNC = re.compile(r"^(?:\{|##)", re.MULTILINE)
 _FIRST_VALUE = "expected '{', '[', string, or boolean"
@@ -210,6 +226,10 @@ class _Parser:
                 pending_doc = doc
                 continue
             self.depth = 0
+            if kind not in ("{", JUNK):
+                # Until 6.1, QEMU refused it at its first token.
+                self.out.deferred.append(Deferred(None, Diagnostic(
+                    rules.SYNTAX_ERROR, "expected '{'", self.source.span(tok[1], tok[2])), "top-level-value-parsed"))
             try:
                 node, self.pos = _value(self, self.pos)
             except _SyntaxError as err:
@@ -217,24 +237,26 @@ class _Parser:
                 self._recover(err)
                 continue
             if not isinstance(node, SynObject):
-                self.out.diagnostics.append(Diagnostic(
+                self.out.deferred.append(Deferred("top-level-value-parsed", Diagnostic(
                     rules.SYNTAX_ERROR, "top-level expression must be an object",
-                    self.source.span(node.start, node.end)))
+                    self.source.span(node.start, node.end)), found_at=next_token_start(self.source.text, node.end)))
                 pending_doc = None
                 continue
             if pending_doc is not None and ("include" in node.members or "pragma" in node.members):
-                self._reject_pending(pending_doc)
+                self._reject_pending(pending_doc, next_token_start(self.source.text, node.end))
                 pending_doc = None
             self.out.items.append(TopExpr(node, pending_doc))
             pending_doc = None
         self._reject_pending(pending_doc)
 
-    def _reject_pending(self, doc: RawDoc | None) -> None:
-        if doc is not None and doc.symbol:
-            self.out.diagnostics.append(Diagnostic(
+    def _reject_pending(self, doc: RawDoc | None, found_at: int | None = None) -> None:
+        """``doc`` names a definition that does not follow it (QEMU finds
+        it at ``found_at``: after the directive that follows it)."""
+        if doc is not None and doc.symbol and doc.closed:
+            self.out.deferred.append(Deferred(None, Diagnostic(
                 rules.DOC_BINDING,
                 f"documentation for '{doc.symbol}' is not followed by the definition",
-                self.source.span(doc.start, doc.start + 2)))
+                self.source.span(doc.start, doc.start + 2)), found_at=found_at))
 
     def _recover(self, err: _SyntaxError) -> None:
         """Report ``err`` and skip to the next line that starts a definition
@@ -330,10 +352,12 @@ def _object(p: _Parser, pos: int) -> tuple[SynObject, int]:
         pos += 1
         if tokens[pos][0] != ":":
             raise _error(p, "expected ':'", pos)
+        value_start = tokens[pos + 1][1]
         value, pos = _value(p, pos + 1)
         if key.value in members:
+            # (from the key to the value, where QEMU notices it)
             p.out.diagnostics.append(Diagnostic(
-                rules.DUPLICATE_KEY, f"duplicate key '{key.value}'", p.source.span(key.start, key.end)))
+                rules.DUPLICATE_KEY, f"duplicate key '{key.value}'", p.source.span(key.start, value_start)))
         else:
             members[key.value] = (key, value)
         tok = tokens[pos]

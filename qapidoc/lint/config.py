@@ -242,7 +242,8 @@ def resolve_rules(select: Sequence[str], ignore: Iterable[str], severity: dict[s
         for rule in found:
             if rule.code in chosen:
                 chosen[rule.code] = value
-    # The engine's own errors are never silenced.
-    chosen.setdefault(rules.CONFIG_ERROR.code, rules.CONFIG_ERROR.severity)
-    chosen.setdefault(rules.INTERNAL_ERROR.code, rules.INTERNAL_ERROR.severity)
+    # The engine's own errors, and a schema file that cannot be read, are
+    # never silenced.
+    for rule in (rules.CONFIG_ERROR, rules.INTERNAL_ERROR, rules.READ_ERROR):
+        chosen.setdefault(rule.code, rule.severity)
     return chosen, errors

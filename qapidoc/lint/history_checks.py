@@ -70,9 +70,12 @@ class Claim(NamedTuple):
     version: Version
     #: where the release number is
     span: Span
+    #: the claim names a stable point release (``2.12.1``): the thing came
+    #: after ``version``, in the release after it if only those are read
+    point: bool = False
 
 
-_VERSION = r"(\d+)\.(\d+)(?:\.\d+)?(?![\d.]*\d)"
+_VERSION = r"(\d+)\.(\d+)(?:\.(\d+))?(?![\d.]*\d)"
 _SINCE_SECTION = re.compile(r"\s*" + _VERSION)
 _PARENS = re.compile(r"\(([^()]*)\)")
 #: "since" opening the parentheses or one of their comma- or
@@ -104,7 +107,11 @@ def _span(section: DocSection, starts: list[int], start: int, end: int) -> Span:
     return file.span(offset, offset + end - start)
 
 
-def _note(section: DocSection) -> tuple[Version, Span] | None:
+def _is_point(m: re.Match[str]) -> bool:
+    return bool(m.group(3)) and int(m.group(3)) > 0
+
+
+def _note(section: DocSection) -> tuple[Version, bool, Span] | None:
     """The one claim of a member's description, if it makes exactly one."""
     text, starts = _joined(section)
     found = []
@@ -116,15 +123,15 @@ def _note(section: DocSection) -> tuple[Version, Span] | None:
         if _ANY_VERSION.search(rest):
             return None         # a qualified claim: "(since 2.4 (x), 3.1 (y))", "... until 10.1"
         start = group.start(1) + m.start(1)
-        found.append(((int(m.group(1)), int(m.group(2))), start, group.start(1) + m.end()))
+        found.append(((int(m.group(1)), int(m.group(2))), _is_point(m), start, group.start(1) + m.end()))
     if not found:
         m = _ONLY_SINCE.match(text)
         if m is not None:
-            found.append(((int(m.group(1)), int(m.group(2))), m.start(1), m.end(2)))
+            found.append(((int(m.group(1)), int(m.group(2))), _is_point(m), m.start(1), m.end(2)))
     if len(found) != 1:
         return None
-    version, start, end = found[0]
-    return version, _span(section, starts, start, end)
+    version, point, start, end = found[0]
+    return version, point, _span(section, starts, start, end)
 
 
 def find_claims(doc: DocComment) -> Iterator[Claim]:
@@ -137,13 +144,13 @@ def find_claims(doc: DocComment) -> Iterator[Claim]:
         if m is not None:
             line = since.lines[0]
             yield Claim(doc.symbol, None, (int(m.group(1)), int(m.group(2))),
-                        since.span.file.span(line.offset + m.start(1), line.offset + m.end(2)))
+                        since.span.file.span(line.offset + m.start(1), line.offset + m.end(2)), _is_point(m))
     for section in doc.args:
         if section.name is None:
             continue
         note = _note(section)
         if note is not None:
-            yield Claim(doc.symbol, section.name, note[0], note[1])
+            yield Claim(doc.symbol, section.name, note[0], note[2], note[1])
 
 
 def _label(version: Version) -> str:
@@ -236,6 +243,8 @@ def _check(schema: Schema, index: WireIndex, releases: Dating, claim: Claim) -> 
                               f"{what} claims {said}, but it is on the wire since {latest.release.label}{where}",
                               claim.span, context, _notes(latest))
     appeared = found.appeared
+    if claim.point and releases.next_after(claim.version) == appeared.version:
+        return None     # "since 2.12.1": a stable release between 2.12 and the next one read
     if releases.oldest <= claim.version < appeared.version:
         return Diagnostic(rules.SINCE_TOO_EARLY,
                           f"{what} claims {said}, but it first appears {appeared.how} in {appeared.release.label}",

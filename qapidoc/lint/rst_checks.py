@@ -12,7 +12,7 @@ line:
 * QD605 an example whose messages are not indented under their
   ``.. qmp-example::`` or ``::`` line, or QMP messages standing in prose:
   they render as a paragraph of JSON;
-* QD607 a 2017-style ``= Heading`` where QEMU 10.0 and later read a paragraph;
+* QD607 a 2017-style ``= Heading`` where QEMU 10.1 and later read a paragraph;
 * QD606, QD608-QD611 what doc comments may not do (read files, use the
   extension's directives, ask for unbounded resources, link to script):
   :mod:`qapidoc.rst_policy` decides, :mod:`.rst_safety` finds.
@@ -75,7 +75,7 @@ def check_rst(docs: Sequence[DocComment], dialect: Dialect,
         return []         # texinfo era: doc comments were not rST
     out: list[Diagnostic] = []
     prose_arrows = dialect.has("qmp-example")
-    rst_headings = dialect.version >= (10, 0)
+    rst_headings = dialect.has("doc-headings-are-text")
     for doc in docs:
         if rst_headings and doc.is_freeform:
             out.extend(_legacy_headings(doc))
@@ -208,7 +208,7 @@ def _legacy_headings(doc: DocComment) -> Iterator[Diagnostic]:
         if m:
             yield Diagnostic(
                 rules.RST_LEGACY_HEADING,
-                f"'{m.group(1)} ' is not a heading since QEMU 10.0: this line renders as a paragraph; "
+                f"'{m.group(1)} ' is not a heading since QEMU 10.1: this line renders as a paragraph; "
                 "write an rST section title (the text, underlined with '=' or another mark)",
                 doc.raw.file.span(line.offset, line.offset + len(line.text)))
 

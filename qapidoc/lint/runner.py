@@ -28,7 +28,7 @@ from ..rules import Severity
 from . import example_checks, history_checks, rst_checks
 from .suppressions import apply_suppressions, find_suppressions
 
-__all__ = ["FAMILIES", "Family", "LintResult", "LintSettings", "lint"]
+__all__ = ["FAMILIES", "Family", "LintResult", "LintSettings", "configure_findings", "lint"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +46,9 @@ class LintSettings:
     allowed_directives: frozenset[str] = frozenset()
     #: the releases to read 'Since' claims against (QD7xx); None: no check
     history: Histories | None = None
+    #: names of the rule families to run (None: every one); the front end's
+    #: checks, suppressions and the configuration apply either way
+    families: frozenset[str] | None = None
 
 
 @dataclass(slots=True)
@@ -137,12 +140,15 @@ def lint(roots: Sequence[str], settings: LintSettings,
 
 def _lint(roots: Sequence[str], settings: LintSettings, preloaded: Mapping[str, LoadResult]) -> LintResult:
     out = LintResult([], [])
+    skipped = {r.code for f in FAMILIES if not _runs(f, settings) for r in f.rules}
+    # A suppression naming a rule that did not run is not unused.
+    reportable = set(settings.selected) - skipped
     for root in roots:
         result = preloaded.get(root) or load_schema(root, settings.load)
         out.loaded.append(result)
         found = list(result.diagnostics)
         for family in FAMILIES:
-            if not any(r.code in settings.selected for r in family.rules):
+            if not _runs(family, settings) or not any(r.code in settings.selected for r in family.rules):
                 continue
             try:
                 found.extend(family.check(result, settings, out))
@@ -153,14 +159,22 @@ def _lint(roots: Sequence[str], settings: LintSettings, preloaded: Mapping[str, 
                     "this is a bug in qapidoc, please report it with the schema", None, path=root))
         suppressions, problems = find_suppressions(result.files(), result.docs, result.schema)
         found.extend(problems)
-        found = apply_suppressions(found, suppressions, set(settings.selected))
-        out.diagnostics.extend(_configured(found, settings, result))
+        found = apply_suppressions(found, suppressions, reportable)
+        out.diagnostics.extend(configure_findings(found, settings.selected, result, settings.only_files))
     return out
 
 
-def _configured(found: Iterable[Diagnostic], settings: LintSettings, result: LoadResult) -> list[Diagnostic]:
-    selected = settings.selected
-    only = settings.only_files
+def _runs(family: Family, settings: LintSettings) -> bool:
+    return settings.families is None or family.name in settings.families
+
+
+def configure_findings(found: Iterable[Diagnostic], selected: dict[str, Severity], result: LoadResult,
+                       only: frozenset[str] | None = None) -> list[Diagnostic]:
+    """The findings of the selected rules, only those in the files ``only``
+    names (None: all), in schema order.  A severity configured for a rule
+    replaces the one a finding came with; where nothing was configured, a
+    finding keeps the severity its stage gave it (an unknown type is a
+    warning in a module checked alone)."""
     order = {id(f): i for i, f in enumerate(result.files())}
     kept: list[Diagnostic] = []
     for diag in found:
@@ -169,7 +183,7 @@ def _configured(found: Iterable[Diagnostic], settings: LintSettings, result: Loa
             continue
         if only is not None and diag.span is not None and os.path.abspath(diag.span.file.path) not in only:
             continue
-        if diag.level is not level:
+        if level is not diag.rule.severity and diag.level is not level:
             diag = diag.with_severity(level)
         kept.append(diag)
 

@@ -1,16 +1,35 @@
 """QEMU's QAPI history as a git repository, for tests.
 
 ``../shared/corpus/qemu-qapi-history.bundle`` holds one commit per QEMU
-release from v2.10.0 to v10.2.0 (tags ``vX.Y.0``).  :func:`bundle_clone`
-clones it once per test session into a temporary directory; tests read it
-in place (git objects or ``git archive``), never the shared tree.
+release from v2.10.0 to v10.2.0 (tags ``vX.Y.0``), each with its
+``VERSION``, schema files at their real paths, QEMU's QAPI tools of that
+release (``scripts/``) and its QAPI test suite (``tests/qapi-schema/``).
+:func:`bundle_clone` clones it once per test session into a temporary
+directory; tests read it in place (git objects or ``git archive``), never
+the shared tree.
+
+Two ways to read a release:
+
+* :func:`roots_at`, :func:`show` and :func:`export`: root paths, file texts
+  and exported schema trees, from git;
+* :func:`release_tree`: every file of the release (its front end and test
+  suite too), extracted once beside the clone into a directory that looks
+  like a QEMU checkout of it, and :func:`release_roots` for the root files
+  there (the ``history_repo`` fixture of ``tests/conftest.py`` is the
+  clone)::
+
+    for tag in RELEASES:                                  # "v2.10.0" ... "v10.2.0"
+        for kind, root in release_roots(history_repo, tag).items():   # "qmp"/"qga"/"qsd"
+            ...
 """
 
 from __future__ import annotations
 
+import os
 import pathlib
 import shutil
 import subprocess
+import tempfile
 
 import pytest
 
@@ -23,6 +42,14 @@ RELEASES = [f"v{v}.0" for v in (
 
 _ROOTS = ("qapi/qapi-schema.json", "qapi-schema.json", "qga/qapi-schema.json",
           "storage-daemon/qapi/qapi-schema.json")
+
+#: where each kind of root schema may sit in a QEMU tree, in order of
+#: preference (the QMP root moved into qapi/ in 2.12)
+ROOT_PATHS: dict[str, tuple[str, ...]] = {
+    "qmp": ("qapi/qapi-schema.json", "qapi-schema.json"),
+    "qga": ("qga/qapi-schema.json",),
+    "qsd": ("storage-daemon/qapi/qapi-schema.json",),
+}
 
 _CLONES: dict[str, pathlib.Path] = {}
 _HISTORIES: dict[str, tuple[object, pathlib.Path]] = {}
@@ -92,3 +119,45 @@ def bundle_histories(tmp_path_factory: pytest.TempPathFactory) -> tuple[Historie
     histories, cache = _HISTORIES[key]
     assert isinstance(histories, Histories)
     return histories, cache
+
+
+def release_version(tag: str) -> tuple[int, int]:
+    """``"v8.2.0"`` -> ``(8, 2)``."""
+    major, minor, _ = tag.lstrip("v").split(".")
+    return int(major), int(minor)
+
+
+def release_tree(repo: pathlib.Path, tag: str) -> pathlib.Path:
+    """The files of release ``tag``, extracted (once) beside the clone into
+    ``trees/TAG``: a directory laid out like a QEMU checkout of it."""
+    if tag not in RELEASES:
+        raise ValueError(f"not a release of the bundle: {tag}")
+    trees = repo.parent / "trees"
+    tree = trees / tag
+    if tree.is_dir():
+        return tree
+    trees.mkdir(exist_ok=True)
+    staging = pathlib.Path(tempfile.mkdtemp(prefix=f".{tag}-", dir=trees))
+    try:
+        archive = subprocess.run(["git", "-C", str(repo), "archive", "--format=tar", tag],
+                                 check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(staging)], input=archive, check=True)
+        os.replace(staging, tree)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return tree
+
+
+def release_roots(repo: pathlib.Path, tag: str) -> dict[str, pathlib.Path]:
+    """The root schemas that exist at ``tag``: kind (``qmp``, ``qga``,
+    ``qsd``) -> path of the root file in :func:`release_tree`."""
+    tree = release_tree(repo, tag)
+    roots: dict[str, pathlib.Path] = {}
+    for kind, candidates in ROOT_PATHS.items():
+        for relative in candidates:
+            path = tree / relative
+            if path.is_file():
+                roots[kind] = path
+                break
+    return roots

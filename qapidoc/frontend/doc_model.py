@@ -1,0 +1,257 @@
+"""The doc model: what a ``##`` block says, whatever the era's grammar.
+
+:mod:`qapidoc.frontend.docs` parses doc blocks into these values; the
+grammars of the eras (:mod:`qapidoc.frontend.docs_classic`,
+:mod:`qapidoc.frontend.docs_paragraph`) build them through
+:class:`DocBuilder`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from .. import rules
+from ..diagnostics import Diagnostic, StageError
+from ..rules import Rule
+from ..source import Span
+from .dialect import Dialect
+from .lexer import DocLines
+from .parser import DocLine, RawDoc
+
+__all__ = [
+    "TAG_KINDS", "DocBuilder", "DocComment", "DocExample", "DocHeading", "DocSection", "SectionBuilder",
+]
+
+
+class DocSection(NamedTuple):
+    """One section of a doc comment.
+
+    ``kind`` is one of ``plain`` (the body and untagged paragraphs),
+    ``member``, ``feature``, ``returns``, ``errors``, ``since``, ``note``,
+    ``example``, ``todo``.  ``name`` is the member or feature described;
+    ``tag`` the tag as written (``Notes``, ``Examples``).  ``lines`` hold
+    the text with each line's offset; ``span`` covers the line that
+    started the section (for the body: the symbol line).
+    """
+
+    kind: str
+    lines: DocLines
+    span: Span
+    name: str | None = None
+    tag: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines.texts()).strip("\n")
+
+
+
+class DocExample(NamedTuple):
+    """A QMP example: an ``Example:`` section or a ``.. qmp-example::`` block.
+
+    ``lines`` are the body lines only (no directive, no options), each with
+    its exact offset; ``span`` is the directive or tag line.
+    """
+
+    kind: str                 # "section" or "directive"
+    lines: DocLines
+    span: Span
+    title: str | None = None
+    annotated: bool = False
+    section: DocSection | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DocComment:
+    raw: RawDoc
+    symbol: str | None
+    body: DocSection
+    args: tuple[DocSection, ...] = ()
+    features: tuple[DocSection, ...] = ()
+    #: tagged and untagged sections after the body, in source order
+    sections: tuple[DocSection, ...] = ()
+    #: body, args, features and sections, in source order
+    all_sections: tuple[DocSection, ...] = ()
+    examples: tuple[DocExample, ...] = ()
+    #: a structural error stopped the parse: coverage is not checked
+    broken: bool = False
+    symbol_span: Span | None = None
+
+    @property
+    def span(self) -> Span:
+        return self.raw.span
+
+    @property
+    def is_freeform(self) -> bool:
+        return self.symbol is None
+
+    def arg(self, name: str) -> DocSection | None:
+        return next((s for s in self.args if s.name == name), None)
+
+    def feature(self, name: str) -> DocSection | None:
+        return next((s for s in self.features if s.name == name), None)
+
+    def section(self, kind: str) -> DocSection | None:
+        return next((s for s in self.sections if s.kind == kind), None)
+
+    @property
+    def since(self) -> str | None:
+        section = self.section("since")
+        return section.text.strip() if section is not None else None
+
+    @property
+    def headings(self) -> tuple[DocHeading, ...]:
+        """The ``= Title`` headings of a free-form block (the markup of
+        QEMU 2.10 to 9.x; today's schemas use rST section titles instead,
+        which stay in the text)."""
+        if self.symbol is not None:
+            return ()
+        out = []
+        for line in self.body.lines:
+            m = _HEADING.match(line.text)
+            if m:
+                out.append(DocHeading(len(m.group(1)), m.group(2).strip(), line))
+        return tuple(out)
+
+
+class DocHeading(NamedTuple):
+    """A legacy ``= Title`` line: its level (1 for ``=``) and title."""
+
+    level: int
+    title: str
+    line: DocLine
+
+
+_HEADING = re.compile(r"(=+) +(\S.*)$")
+
+#: section tag -> section kind
+TAG_KINDS = {
+    "Returns": "returns", "Errors": "errors", "Since": "since", "Note": "note", "Notes": "note",
+    "Example": "example", "Examples": "example", "TODO": "todo",
+}
+
+
+@dataclass(slots=True)
+class SectionBuilder:
+    """A section being built; frozen into a DocSection at the end."""
+
+    kind: str
+    span: Span
+    name: str | None = None
+    tag: str | None = None
+    lines: list[DocLine] = field(default_factory=list)
+    #: the indentation stripped from its lines (QEMU 5.2 to 8.2); None
+    #: until its first continuation line sets it (8.1 and 8.2)
+    indent: int | None = 0
+
+    @property
+    def empty(self) -> bool:
+        """Whether nothing was added (QEMU: its text is '')."""
+        return not self.lines
+
+    @property
+    def ends_in_blank_line(self) -> bool:
+        """Whether its text ends in a blank line after something (QEMU:
+        its text ends with two newlines)."""
+        return len(self.lines) >= 2 and self.lines[-1].text == ""
+
+    @property
+    def has_text(self) -> bool:
+        for line in self.lines:  # noqa: SIM110 - cheaper than any() of a generator
+            if line.text.strip():
+                return True
+        return False
+
+    def freeze(self) -> DocSection:
+        lines = self.lines
+        # Leading and trailing blank lines are not part of the text.
+        start, end = 0, len(lines)
+        while start < end and not lines[start].text.strip():
+            start += 1
+        while end > start and not lines[end - 1].text.strip():
+            end -= 1
+        return DocSection(self.kind, DocLines(lines[start:end]), self.span, self.name, self.tag)
+
+
+@dataclass(slots=True)
+class DocBuilder:
+    """A doc comment being parsed: its sections so far and its findings."""
+
+    raw: RawDoc
+    dialect: Dialect
+    symbol: str | None = None
+    symbol_span: Span | None = None
+    body: SectionBuilder | None = None
+    args: dict[str, SectionBuilder] = field(default_factory=dict)
+    features: dict[str, SectionBuilder] = field(default_factory=dict)
+    sections: list[SectionBuilder] = field(default_factory=list)
+    all_sections: list[SectionBuilder] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    broken: bool = False
+
+    def line_span(self, line: DocLine) -> Span:
+        return self.raw.file.span(line.hash_offset, line.offset + len(line.text))
+
+    def error(self, rule: Rule, message: str, line: DocLine) -> StageError:
+        return StageError(rule, message, self.line_span(line))
+
+    @property
+    def current(self) -> SectionBuilder:
+        return self.all_sections[-1]
+
+    def start_body(self, span: Span) -> None:
+        self.body = SectionBuilder("plain", span)
+        self.all_sections.append(self.body)
+
+    def new_description(self, kind: str, name: str, line: DocLine, indent: int | None = 0) -> SectionBuilder:
+        """Start the description ``@name:`` of a member or feature."""
+        table = self.args if kind == "member" else self.features
+        if not name:
+            raise self.error(rules.DOC_STRUCTURE, self.sentence("invalid parameter name"), line)
+        if name in table:
+            raise self.error(rules.DOC_STRUCTURE, f"'{name}' parameter name duplicated", line)
+        section = SectionBuilder(kind, self.line_span(line), name=name, indent=indent)
+        table[name] = section
+        self.all_sections.append(section)
+        return section
+
+    def new_tagged(self, tag: str, line: DocLine, indent: int | None = 0,
+                   unique: tuple[str, ...] = ("Returns", "Since")) -> SectionBuilder:
+        """Start a section tagged ``tag`` (``Returns``, ``Note``...)."""
+        if tag in unique and any(s.tag == tag for s in self.sections):
+            raise self.error(rules.DOC_STRUCTURE, self.sentence(f"duplicated '{tag}' section"), line)
+        section = SectionBuilder(TAG_KINDS[tag], self.line_span(line), tag=tag, indent=indent)
+        self.sections.append(section)
+        self.all_sections.append(section)
+        return section
+
+    def new_plain(self, line: DocLine) -> SectionBuilder:
+        """Start an untagged section after the body."""
+        section = SectionBuilder("plain", self.line_span(line))
+        self.sections.append(section)
+        self.all_sections.append(section)
+        return section
+
+    def sentence(self, message: str) -> str:
+        """QEMU's messages started with a capital letter until 4.2."""
+        if self.dialect.has("lowercase-messages"):
+            return message
+        return message[:1].upper() + message[1:]
+
+    def freeze(self, find_examples: Callable[[tuple[DocSection, ...]], tuple[DocExample, ...]]) -> DocComment:
+        """The doc comment; ``find_examples`` picks the QMP examples out of
+        its sections."""
+        frozen = {id(s): s.freeze() for s in self.all_sections}
+        assert self.body is not None
+        body = frozen[id(self.body)]
+        sections = tuple(frozen[id(s)] for s in self.sections)
+        all_sections = tuple(frozen[id(s)] for s in self.all_sections)
+        examples = find_examples(all_sections)
+        return DocComment(
+            self.raw, self.symbol, body,
+            tuple(frozen[id(s)] for s in self.args.values()),
+            tuple(frozen[id(s)] for s in self.features.values()),
+            sections, all_sections, examples, self.broken, self.symbol_span)

@@ -1,0 +1,261 @@
+"""Rules that changed between QEMU releases, each on a small schema of our own.
+
+One test per row of issue 9's table of known failures, then one per rule
+found wrong while comparing qapidoc with each release's own front end.
+Each checks the release before the change and the release that made it.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from qapidoc import LoadOptions, LoadResult, load_text
+from qapidoc.frontend.dialect import Dialect, parse_dialect
+from qapidoc.lint.rst_checks import check_rst
+
+
+def load(text: str, dialect: str | None = None) -> LoadResult:
+    version = parse_dialect(dialect) if dialect else None
+    return load_text("t.json", textwrap.dedent(text), LoadOptions(dialect=version, tree_version=False))
+
+
+def errors(text: str, dialect: str | None = None) -> list[str]:
+    result = load(text, dialect)
+    return [f"{d.span.line if d.span else 0}: {d.message.splitlines()[0]}"
+            for d in result.diagnostics if d.level.value == "error"]
+
+
+# --- the table of issue 9 ----------------------------------------------------------------
+
+SIMPLE_UNION_DOC = """\
+    ##
+    # @Shape:
+    #
+    # @type: which shape
+    ##
+    { 'union': 'Shape', 'data': { 'square': 'int', 'circle': 'str' } }
+    """
+
+
+@pytest.mark.parametrize("dialect", ["4.0", "4.2", "5.2", "6.1"])
+def test_simple_union_tag_is_documentable(dialect: str) -> None:
+    """A simple union has an implicit member 'type' (its tag) that its doc
+    comment may describe, for as long as simple unions existed."""
+    assert errors(SIMPLE_UNION_DOC, dialect) == []
+
+
+def test_simple_union_branches_are_not_members() -> None:
+    text = SIMPLE_UNION_DOC.replace("# @type: which shape", "# @square: a square")
+    assert errors(text, "5.2") == ["4: documented member 'square' does not exist"]
+
+
+QGA_STYLE_LIST = """\
+    ##
+    # @OsInfo:
+    #
+    # @release:
+    # * POSIX: what uname says
+    # * Windows: the build
+    # @version:
+    # * POSIX: also uname
+    ##
+    { 'struct': 'OsInfo', 'data': { 'release': 'str', 'version': 'str' } }
+    """
+
+
+@pytest.mark.parametrize("dialect", ["2.12", "5.0", "5.2", "8.0", "8.2"])
+def test_line_after_bare_description_continues_it(dialect: str) -> None:
+    result = load(QGA_STYLE_LIST, dialect)
+    assert [d.message for d in result.diagnostics] == []
+    release = result.docs[0].arg("release")
+    assert release is not None
+    assert release.text.splitlines() == ["* POSIX: what uname says", "* Windows: the build"]
+
+
+def test_line_after_bare_description_ended_it_in_2_10() -> None:
+    """2.10 and 2.11 started an untagged section there: the description
+    was left empty."""
+    assert errors(QGA_STYLE_LIST, "2.11") == ["4: Empty doc section 'release'"]
+
+
+FIRST_CONTINUATION_SETS_INDENT = """\
+    ##
+    # @Box:
+    #
+    # @size: the size of the box,
+    #     in bytes
+    ##
+    { 'struct': 'Box', 'data': { 'size': 'int' } }
+    """
+
+
+def test_first_continuation_line_sets_indentation_since_8_1() -> None:
+    assert errors(FIRST_CONTINUATION_SETS_INDENT, "8.0") == [
+        "5: unexpected de-indent (expected at least 7 spaces)"]
+    assert errors(FIRST_CONTINUATION_SETS_INDENT, "8.1") == []
+    assert load(FIRST_CONTINUATION_SETS_INDENT, "8.1").docs[0].arg("size").text == (  # type: ignore[union-attr]
+        "the size of the box,\nin bytes")
+    # before 5.2, text was stripped and not checked
+    assert errors(FIRST_CONTINUATION_SETS_INDENT, "5.1") == []
+
+
+def test_8_1_rule_is_not_the_5_2_rule() -> None:
+    """From 8.1 later lines must keep the indentation the first continuation
+    line set (not that of the text after '@size:')."""
+    text = FIRST_CONTINUATION_SETS_INDENT.replace("#     in bytes", "#     in bytes,\n#   not words")
+    assert errors(text, "8.1") == ["6: unexpected de-indent (expected at least 4 spaces)"]
+    assert errors(text, "8.2") == ["6: unexpected de-indent (expected at least 4 spaces)"]
+
+
+UNION_OF_UNIONS = """\
+    { 'enum': 'Kind', 'data': [ 'a', 'b' ] }
+    { 'enum': 'Sub', 'data': [ 'x' ] }
+    { 'struct': 'Empty', 'data': {} }
+    { 'union': 'Inner', 'base': { 'sub': 'Sub' }, 'discriminator': 'sub',
+      'data': { 'x': 'Empty' } }
+    { 'union': 'Outer', 'base': { 'kind': 'Kind' }, 'discriminator': 'kind',
+      'data': { 'a': 'Inner', 'b': 'Empty' } }
+    """
+
+
+def test_union_branches_may_be_unions_since_8_1() -> None:
+    assert errors(UNION_OF_UNIONS, "8.0") == ["7: branch 'a' cannot use union type 'Inner'"]
+    assert errors(UNION_OF_UNIONS, "8.1") == []
+
+
+def test_union_of_unions_is_detected_as_8_1_or_later() -> None:
+    old_docs = UNION_OF_UNIONS + "##\n# @c:\n#\n# Example:\n#\n# -> { \"execute\": \"c\" }\n##\n{ 'command': 'c' }\n"
+    result = load(old_docs)
+    assert str(result.dialect) == "8.1"
+    assert errors(old_docs) == []
+
+
+LINE_STYLE = """\
+    ##
+    # @Shape:
+    #
+    # A shape. It has sides, and the doc line that says so is far too long to fit.
+    ##
+    { 'struct': 'Shape', 'data': {} }
+    ##
+    # @draw:
+    #
+    # .. qmp-example::
+    #
+    #    -> { "execute": "draw" }
+    ##
+    { 'command': 'draw' }
+    """
+
+
+def test_line_style_rules_arrived_in_10_2() -> None:
+    assert errors(LINE_STYLE, "10.1") == []
+    assert errors(LINE_STYLE, "10.2") == ["4: documentation line longer than 70 characters",
+                                          "4: Use two spaces between sentences"]
+    # '.. qmp-example::' (9.1) does not make detection pick 10.2
+    assert str(load(LINE_STYLE).dialect) == "10.1"
+
+
+def test_legacy_headings_are_headings_until_10_1() -> None:
+    text = "##\n# = Shapes\n##\n"
+    for dialect, expected in (("10.0", []), ("10.1", ["QD607"])):
+        result = load(text, dialect)
+        assert [d.code for d in check_rst(result.docs, Dialect(parse_dialect(dialect) or (0, 0)))] == expected
+
+
+# --- rules found by the differential tests ----------------------------------------------------
+
+def test_member_case_before_6_0() -> None:
+    """Until 4.1, upper case in a member, value or branch name was refused
+    when clashes were checked, unless 'name-case-whitelist' named the type
+    owning it; 4.2 to 5.2 refused it where the definition was read."""
+    text = "{ 'struct': 'Point', 'data': { 'X': 'int' } }\n"
+    assert errors(text, "4.1") == ["1: 'X' (member of Point) should not use uppercase"]
+    assert errors(text, "5.2") == ["1: 'data' member 'X' uses uppercase in name"]
+    allowed = "{ 'pragma': { 'name-case-whitelist': [ 'Point' ] } }\n" + text
+    assert errors(allowed, "4.1") == errors(allowed, "5.2") == []
+    # command arguments: owned by an implicit type before 4.2, never allowed after
+    command = ("{ 'pragma': { 'name-case-whitelist': [ 'q_obj_go-arg' ] } }\n"
+               "{ 'command': 'go', 'data': { 'X': 'int' } }\n")
+    assert errors(command, "4.1") == []
+    assert errors(command, "5.2") == ["2: 'data' member 'X' uses uppercase in name"]
+
+
+@pytest.mark.parametrize(("dialect", "expected"), [
+    ("4.1", "1: 'Square' (branch of Shape) should not use uppercase"),
+    ("5.2", "1: 'data' member 'Square' uses uppercase in name"),
+    ("6.1", "1: name of 'data' member 'Square' must not use uppercase or '_'"),
+])
+def test_simple_union_branch_names(dialect: str, expected: str) -> None:
+    assert errors("{ 'union': 'Shape', 'data': { 'Square': 'int' } }\n", dialect) == [expected]
+
+
+def test_simple_union_branches_must_not_clash() -> None:
+    text = "{ 'union': 'Shape', 'data': { 'a-b': 'int', 'a_b': 'str' } }\n"
+    assert errors(text, "5.2") == ["1: branch 'a_b' collides with branch 'a-b'"]
+
+
+@pytest.mark.parametrize("dialect", ["2.10", "5.2", "8.2", "9.0", "10.2"])
+def test_descriptions_need_text(dialect: str) -> None:
+    text = "##\n# @go:\n#\n# @a:\n# @b: text\n##\n{ 'command': 'go', 'data': { 'a': 'int', 'b': 'int' } }\n"
+    [error] = errors(text, dialect)
+    assert error.startswith("4: ")
+    assert "empty doc section 'a'" in error.lower() or "text required after" in error
+
+
+def test_equals_headings() -> None:
+    """'= Heading' lines: refused in a definition's doc from 5.2, and not
+    after the first line of a free-form block from 9.0, until 10.1 made them
+    plain text."""
+    in_definition = "##\n# @Box:\n#\n# = Boxes\n##\n{ 'struct': 'Box', 'data': {} }\n"
+    assert errors(in_definition, "5.1") == []
+    assert errors(in_definition, "5.2") == ["4: unexpected '=' markup in definition documentation"]
+    assert errors(in_definition, "10.0") == ["4: unexpected '=' markup in definition documentation"]
+    assert errors(in_definition, "10.1") == []
+    late = "##\n# Text first.\n#\n# = Heading\n##\n"
+    assert errors(late, "8.2") == []
+    assert errors(late, "9.0") == ["4: '=' heading must come first in a comment block"]
+    assert errors(late, "10.1") == []
+
+
+def test_members_need_descriptions_since_9_0() -> None:
+    text = "##\n# @go:\n#\n# Go.\n##\n{ 'command': 'go', 'data': { 'a': 'int' } }\n"
+    assert errors(text, "8.2") == []
+    assert errors(text, "9.0") == ["6: member 'a' lacks documentation"]
+
+
+def test_unboxed_conditional_arguments_refused_since_8_1() -> None:
+    text = "{ 'command': 'go', 'data': { 'a': { 'type': 'int', 'if': 'HAVE_A' } } }\n"
+    assert errors(text, "8.0") == []
+    assert errors(text, "8.1") == ["1: conditional command arguments require 'boxed': true"]
+
+
+def test_comment_after_doc_block_in_9_0() -> None:
+    """QEMU 9.0 read a comment right after a doc comment as another one."""
+    text = "##\n# Free text.\n##\n\n# a comment\n{ 'pragma': { 'doc-required': false } }\n"
+    assert errors(text, "8.2") == []
+    assert errors(text, "9.0") == ["5: junk after '##' at start of documentation comment"]
+    assert errors(text, "9.1") == []
+
+
+def test_top_level_value_that_is_not_an_object() -> None:
+    text = "[ 'a' ]\n"
+    assert errors(text, "6.0") == ["1: expected '{'"]
+    assert errors(text, "6.1") == ["1: top-level expression must be an object"]
+
+
+def test_doc_text_keeps_its_indentation_since_9_1() -> None:
+    text = "##\n# @Box:\n#\n# @size: the size\n#     in bytes\n##\n{ 'struct': 'Box', 'data': { 'size': 'int' } }\n"
+    assert load(text, "9.0").docs[0].arg("size").text == "the size\nin bytes"  # type: ignore[union-attr]
+    assert load(text, "9.1").docs[0].arg("size").text == "the size\n    in bytes"  # type: ignore[union-attr]
+
+
+def test_descriptions_checked_for_every_definition_since_4_2() -> None:
+    """Before 4.2 QEMU checked '@name:' descriptions only where it checked
+    an object type with the doc attached (not enums, nor commands whose
+    arguments are a named type)."""
+    text = "##\n# @Colour:\n#\n# @blue: no such value\n##\n{ 'enum': 'Colour', 'data': [ 'red' ] }\n"
+    assert errors(text, "4.1") == []
+    assert errors(text, "4.2") == ["4: documented member 'blue' does not exist"]
