@@ -197,6 +197,10 @@ def _tree(tmp_path: pathlib.Path, version: str | None, schema: str, where: str =
 
 # A schema that shows nothing of its era: detection alone would pick 10.2.
 PLAIN = "{ 'struct': 'Shape', 'data': { 'a': 'int' } }\n"
+# An rST section title in a free-form doc comment: 10.1 reads it as one,
+# 10.0 and before as a '=' heading out of place (an error).
+DOCUMENTED = "##\n# @Shape:\n#\n# A shape.\n#\n# @a: its side\n##\n" + PLAIN
+SECTION_TITLE = "##\n# Shapes\n# ======\n##\n\n" + DOCUMENTED
 # An 'Errors:' section: 9.0 allows it, 8.2 reads it as plain text.
 ERRORS_SECTION = "##\n# @c:\n#\n# Errors:\n#     - anything\n##\n{ 'command': 'c' }\n"
 
@@ -208,6 +212,7 @@ ERRORS_SECTION = "##\n# @c:\n#\n# Errors:\n#     - anything\n##\n{ 'command': 'c
     ("8.2.50\n", PLAIN, "8.2"),            # development after 8.2 ...
     ("8.2.50\n", ERRORS_SECTION, "9.0"),   # ... raised by what only 9.0 allows
     ("8.2.0\n", ERRORS_SECTION, "8.2"),    # (a release is never raised)
+    ("10.0.50\n", SECTION_TITLE, "10.1"),  # a section title: what only 10.1 allows
     ("8.2.90\n", PLAIN, "9.0"),            # a release candidate of 9.0
     ("10.2.50\n", PLAIN, "10.2"),          # after the newest release qapidoc knows
     ("11.0.0\n", PLAIN, "10.2"),
@@ -218,6 +223,17 @@ def test_version_file_decides(tmp_path: pathlib.Path, version: str, schema: str,
     assert str(result.dialect) == expected
     assert result.dialect.origin == "version-file"
     assert str(tmp_path / "VERSION") in result.dialect.evidence[0]
+
+
+def test_section_titles_are_10_1() -> None:
+    """The title is refused by 10.0's rules, accepted by 10.1's, and detected
+    as 10.1; a '= Heading' line opening a block (10.0's) says nothing."""
+    assert errors(SECTION_TITLE, "10.0") and not errors(SECTION_TITLE, "10.1")
+    assert str(load(SECTION_TITLE).dialect) == "10.2"
+    assert "an rST section title" in " ".join(load(SECTION_TITLE).dialect.evidence)
+    old_heading = "##\n# = Shapes\n##\n\n" + DOCUMENTED
+    assert not errors(old_heading, "10.0")
+    assert "section title" not in " ".join(load(old_heading).dialect.evidence)
 
 
 def test_version_file_is_found_from_nested_roots(tmp_path: pathlib.Path) -> None:

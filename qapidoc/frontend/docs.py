@@ -184,6 +184,20 @@ def gather_weak_doc_evidence(raws: list[RawDoc], evidence: DialectEvidence,
             return
 
 
+#: an rST section title's underline: '=' and nothing else
+_TITLE_UNDERLINE = re.compile(r"={3,}\s*$")
+
+
+def _gather_section_titles(raw: RawDoc, evidence: DialectEvidence) -> None:
+    """A free-form doc comment with an rST section title (a line of text
+    underlined with '='): 10.1 reads it as one, where every release before
+    read the '=' line as a '= Heading' line out of place, and refused it."""
+    for line, after in itertools.pairwise(raw.lines):
+        if line.text.strip() and not line.text.startswith("=") and _TITLE_UNDERLINE.match(after.text):
+            evidence.at_least("doc-headings-are-text", "an rST section title in a free-form doc comment")
+            return
+
+
 _OLD_TAG = re.compile(r"(Example|Examples|Note|Notes):(\s|$)")
 _TEXT_AFTER_TAG = re.compile(r"(?:@[^:\s]+|Returns|Since|Notes?|Examples?|TODO): +(?=\S)")
 _BARE_DESCRIPTION = re.compile(r"@[^:\s]+:$")
@@ -216,6 +230,8 @@ def gather_doc_evidence(raw: RawDoc, evidence: DialectEvidence) -> None:
     """Note what a doc block's markup says about its era."""
     if raw.contains("\n# Features:"):
         evidence.at_least("features", "a 'Features:' doc section")
+    if raw.symbol is None and raw.contains("\n# ==="):
+        _gather_section_titles(raw, evidence)
     if not (raw.contains("qmp-example") or raw.contains("Errors:") or raw.contains("Example")
             or raw.contains("Note")):
         return
