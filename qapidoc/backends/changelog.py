@@ -33,6 +33,7 @@ from .compat import (
     Occurrences,
     Promise,
     Verdict,
+    number_change,
     promise_of,
     weakest,
 )
@@ -347,21 +348,8 @@ class _Compare:
         return []
 
     def numbers(self, na: Node, nb: Node) -> list[_Rel]:
-        ra, rb = _range(na.wire), _range(nb.wire)
-        if ra == rb:
-            return []
-        if ra is None:
-            return [self._type_changed(na, nb, "narrower", detail=" (no longer fractional)")]
-        if rb is None:
-            return [self._type_changed(na, nb, "wider", detail=" (may be fractional)")]
-        (lo_a, hi_a), (lo_b, hi_b) = ra, rb
-        if lo_b <= lo_a and hi_a <= hi_b:
-            relation = "wider"
-        elif lo_a <= lo_b and hi_b <= hi_a:
-            relation = "narrower"
-        else:
-            relation = "different"
-        return [self._type_changed(na, nb, relation, detail=f" (range [{lo_a}, {hi_a}] -> [{lo_b}, {hi_b}])")]
+        change = number_change(_range(na.wire), _range(nb.wire))
+        return [] if change is None else [self._type_changed(na, nb, change[0], detail=change[1])]
 
     def values(self, pa: str, pb: str) -> list[_Rel]:
         va, vb = self.trees.children(pa, self.a, "value"), self.trees.children(pb, self.b, "value")

@@ -83,6 +83,7 @@ __all__ = [
     "compare",
     "cond_text",
     "counts_by_kind",
+    "number_change",
     "promise_of",
     "render_cond",
     "weakest",
@@ -440,6 +441,29 @@ def _weigh(kind: Kind, facts: Facts, paths: Mapping[str, set[str]]) -> tuple[str
     return subject, client, server, direction
 
 
+def number_change(old: tuple[int | None, int | None] | None,
+                  new: tuple[int | None, int | None] | None) -> tuple[str, str] | None:
+    """How a number type changed, from its integer range (``None``: a
+    number that may be fractional): the relation of the new set of values
+    to the old ('wider', 'narrower', 'different') and a detail for the
+    message; None when it did not."""
+    if old == new:
+        return None
+    if old is None:
+        return "narrower", " (no longer fractional)"
+    if new is None:
+        return "wider", " (may be fractional)"
+    (lo_a, hi_a), (lo_b, hi_b) = old, new
+    assert lo_a is not None and hi_a is not None and lo_b is not None and hi_b is not None
+    if lo_b <= lo_a and hi_a <= hi_b:
+        relation = "wider"
+    elif lo_a <= lo_b and hi_b <= hi_a:
+        relation = "narrower"
+    else:
+        relation = "different"
+    return relation, f" (range [{lo_a}, {hi_a}] -> [{lo_b}, {hi_b}])"
+
+
 def promise_of(name: str, features: Iterable[str]) -> Promise:
     """What an element named ``name`` with these features promises."""
     names = set(features)
@@ -733,22 +757,8 @@ class _Comparer:
         assert isinstance(a, BuiltinType) and isinstance(b, BuiltinType)
         ra = (a.minimum, a.maximum) if a.json_type == "integer" else None
         rb = (b.minimum, b.maximum) if b.json_type == "integer" else None
-        if ra == rb:
-            return []
-        if ra is None:
-            return [self._type_changed(a, b, "narrower", detail=" (no longer fractional)")]
-        if rb is None:
-            return [self._type_changed(a, b, "wider", detail=" (may be fractional)")]
-        lo_a, hi_a = ra
-        lo_b, hi_b = rb
-        assert lo_a is not None and hi_a is not None and lo_b is not None and hi_b is not None
-        if lo_b <= lo_a and hi_a <= hi_b:
-            relation = "wider"
-        elif lo_a <= lo_b and hi_b <= hi_a:
-            relation = "narrower"
-        else:
-            relation = "different"
-        return [self._type_changed(a, b, relation, detail=f" (range [{lo_a}, {hi_a}] -> [{lo_b}, {hi_b}])")]
+        change = number_change(ra, rb)
+        return [] if change is None else [self._type_changed(a, b, change[0], detail=change[1])]
 
     def _enums(self, a: EnumType, b: EnumType) -> list[_Rel]:
         rels: list[_Rel] = []
