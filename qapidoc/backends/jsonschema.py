@@ -644,7 +644,7 @@ class _Generator:
             out["examples"] = list(examples)
 
     def head(self, file: str, title: str) -> _Obj:
-        return {"$schema": DRAFTS[self.options.draft], "$id": self.options.base_uri + file, "title": title}
+        return _head(self.options, file, title)
 
     def bundle(self) -> _Obj:
         self.in_bundle = True
@@ -767,97 +767,6 @@ class _Generator:
         out["additionalProperties"] = False
         return out
 
-    def error_reply(self) -> _Obj:
-        out = self.head(ERROR_REPLY_FILE, "QMP error reply")
-        out["type"] = "object"
-        out["properties"] = {
-            "error": {
-                "type": "object",
-                "properties": {"class": {"type": "string"}, "desc": {"type": "string"}},
-                "required": ["class", "desc"],
-                "additionalProperties": False,
-            },
-            "id": True,
-        }
-        out["required"] = ["error"]
-        out["additionalProperties"] = False
-        return out
-
-    def any_reply(self) -> _Obj:
-        out = self.head(REPLY_FILE, "QMP success reply")
-        out["type"] = "object"
-        out["properties"] = {"return": True, "id": True}
-        out["required"] = ["return"]
-        out["additionalProperties"] = False
-        return out
-
-    @staticmethod
-    def _select(key: str, names: list[str], target: Callable[[str], str]) -> list[_Obj]:
-        """An ``if``/``then`` per name, selecting by ``key``'s value.
-
-        Long lists are grouped by the names' first character (an ``enum``
-        test per group, then the names of that group), so a validator that
-        tries every ``if`` in turn makes ~2*sqrt(n) tests instead of n.  A
-        new name changes only its own group."""
-        def flat(group: list[str]) -> list[_Obj]:
-            return [{"if": {"properties": {key: {"const": name}}, "required": [key]},
-                     "then": {"$ref": target(name)}} for name in group]
-
-        if len(names) <= _GROUP_THRESHOLD:
-            return flat(names)
-        groups: dict[str, list[str]] = {}
-        for name in names:
-            groups.setdefault(name[:1].lower(), []).append(name)
-        out: list[_Obj] = []
-        for _, group in sorted(groups.items()):
-            if len(group) == 1:
-                out += flat(group)
-            else:
-                out.append({"if": {"properties": {key: {"enum": group}}, "required": [key]},
-                            "then": {"allOf": flat(group)}})
-        return out
-
-    @staticmethod
-    def _has(key: str) -> _Obj:
-        return {"properties": {key: True}, "required": [key]}
-
-    def client(self, commands: list[CommandEntity]) -> _Obj:
-        out = self.head(CLIENT_FILE, "any QMP message from client to server")
-        names = sorted(c.name for c in commands)
-        oob = sorted(c.name for c in commands if c.allow_oob)
-        base = self.options.base_uri
-
-        def req(name: str) -> str:
-            return base + request_file(name)
-
-        out["type"] = "object"
-        out["properties"] = {"execute": {"enum": names} if names else False,
-                             "exec-oob": {"enum": oob} if oob else False}
-        out["anyOf"] = [self._has("execute"), self._has("exec-oob")]
-        out["allOf"] = self._select("execute", names, req) + self._select("exec-oob", oob, req)
-        return out
-
-    def server(self, events: list[EventEntity]) -> _Obj:
-        out = self.head(SERVER_FILE, "any QMP message from server to client")
-        names = sorted(e.name for e in events)
-        base = self.options.base_uri
-
-        def ev(name: str) -> str:
-            return base + event_file(name)
-
-        event_schema: _Obj = {"properties": {"event": {"enum": names} if names else False}}
-        if names:
-            event_schema["allOf"] = self._select("event", names, ev)
-        out["type"] = "object"
-        out["anyOf"] = [self._has(k) for k in ("QMP", "event", "return", "error")]
-        out["allOf"] = [
-            {"if": self._has("QMP"), "then": {"$ref": base + GREETING_FILE}},
-            {"if": self._has("event"), "then": event_schema},
-            {"if": self._has("return"), "then": {"$ref": base + REPLY_FILE}},
-            {"if": self._has("error"), "then": {"$ref": base + ERROR_REPLY_FILE}},
-        ]
-        return out
-
     # -- finishing -------------------------------------------------------------------
 
     def finish(self, doc: _Obj) -> _Obj:
@@ -868,6 +777,107 @@ class _Generator:
             _resolve_pointers(doc)
             self.pointers = False
         return doc
+
+
+# --- the protocol's own documents (the same for every schema) ---------------------------
+
+def _head(options: GenerateOptions, file: str, title: str) -> _Obj:
+    return {"$schema": DRAFTS[options.draft], "$id": options.base_uri + file, "title": title}
+
+
+def _error_reply(options: GenerateOptions) -> _Obj:
+    out = _head(options, ERROR_REPLY_FILE, "QMP error reply")
+    out["type"] = "object"
+    out["properties"] = {
+        "error": {
+            "type": "object",
+            "properties": {"class": {"type": "string"}, "desc": {"type": "string"}},
+            "required": ["class", "desc"],
+            "additionalProperties": False,
+        },
+        "id": True,
+    }
+    out["required"] = ["error"]
+    out["additionalProperties"] = False
+    return out
+
+
+def _any_reply(options: GenerateOptions) -> _Obj:
+    out = _head(options, REPLY_FILE, "QMP success reply")
+    out["type"] = "object"
+    out["properties"] = {"return": True, "id": True}
+    out["required"] = ["return"]
+    out["additionalProperties"] = False
+    return out
+
+
+def _select(key: str, names: list[str], target: Callable[[str], str]) -> list[_Obj]:
+    """An ``if``/``then`` per name, selecting by ``key``'s value.
+
+    Long lists are grouped by the names' first character (an ``enum``
+    test per group, then the names of that group), so a validator that
+    tries every ``if`` in turn makes ~2*sqrt(n) tests instead of n.  A
+    new name changes only its own group."""
+    def flat(group: list[str]) -> list[_Obj]:
+        return [{"if": {"properties": {key: {"const": name}}, "required": [key]},
+                 "then": {"$ref": target(name)}} for name in group]
+
+    if len(names) <= _GROUP_THRESHOLD:
+        return flat(names)
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(name[:1].lower(), []).append(name)
+    out: list[_Obj] = []
+    for _, group in sorted(groups.items()):
+        if len(group) == 1:
+            out += flat(group)
+        else:
+            out.append({"if": {"properties": {key: {"enum": group}}, "required": [key]},
+                        "then": {"allOf": flat(group)}})
+    return out
+
+
+def _has(key: str) -> _Obj:
+    return {"properties": {key: True}, "required": [key]}
+
+
+def _client(options: GenerateOptions, commands: list[CommandEntity]) -> _Obj:
+    out = _head(options, CLIENT_FILE, "any QMP message from client to server")
+    names = sorted(c.name for c in commands)
+    oob = sorted(c.name for c in commands if c.allow_oob)
+    base = options.base_uri
+
+    def req(name: str) -> str:
+        return base + request_file(name)
+
+    out["type"] = "object"
+    out["properties"] = {"execute": {"enum": names} if names else False,
+                         "exec-oob": {"enum": oob} if oob else False}
+    out["anyOf"] = [_has("execute"), _has("exec-oob")]
+    out["allOf"] = _select("execute", names, req) + _select("exec-oob", oob, req)
+    return out
+
+
+def _server(options: GenerateOptions, events: list[EventEntity]) -> _Obj:
+    out = _head(options, SERVER_FILE, "any QMP message from server to client")
+    names = sorted(e.name for e in events)
+    base = options.base_uri
+
+    def ev(name: str) -> str:
+        return base + event_file(name)
+
+    event_schema: _Obj = {"properties": {"event": {"enum": names} if names else False}}
+    if names:
+        event_schema["allOf"] = _select("event", names, ev)
+    out["type"] = "object"
+    out["anyOf"] = [_has(k) for k in ("QMP", "event", "return", "error")]
+    out["allOf"] = [
+        {"if": _has("QMP"), "then": {"$ref": base + GREETING_FILE}},
+        {"if": _has("event"), "then": event_schema},
+        {"if": _has("return"), "then": {"$ref": base + REPLY_FILE}},
+        {"if": _has("error"), "then": {"$ref": base + ERROR_REPLY_FILE}},
+    ]
+    return out
 
 
 # --- schema walking ------------------------------------------------------------------
@@ -961,10 +971,10 @@ def generate(schema: Schema, options: GenerateOptions | None = None,
     result = GeneratedSchemas(
         options, bundle, event_docs, requests, replies,
         greeting=greeting,
-        error_reply=gen.finish(gen.error_reply()),
-        any_reply=gen.finish(gen.any_reply()),
-        client=gen.finish(gen.client(commands)),
-        server=gen.finish(gen.server(events)),
+        error_reply=gen.finish(_error_reply(options)),
+        any_reply=gen.finish(_any_reply(options)),
+        client=gen.finish(_client(options, commands)),
+        server=gen.finish(_server(options, events)),
     )
     return dataclasses.replace(result, index=_index(result, commands))
 

@@ -287,7 +287,7 @@ class _Reader:
         dumps_key = _dumps_key
         dumps = _dumps
         mark_floats = jsonvalues.mark_floats
-        integral_float = _integral_float_syntax
+        integral_float = jsonvalues.integral_float_syntax
         line, number = self.line, self.number
         requests = replies = events = 0
         raw = readline(limit)
@@ -886,29 +886,11 @@ def _screen(data: bytes, value: Any) -> Any:
         return _MISSING     # not plain JSON data for the encoder: look
     if data.count(34) != written.count(34):                     # 34: a quote
         return _MISSING
-    if (46 in written or 43 in written) and _integral_float_syntax(written):   # '.', '+'
+    if (46 in written or 43 in written) and jsonvalues.integral_float_syntax(written):   # '.', '+'
         return jsonvalues.mark_floats(value)
     return value
 
 
-def _integral_float_syntax(written: bytes) -> bool:
-    """Whether JSON written by orjson (or ``json.dumps``, compact) may hold
-    an integral float: it writes one as ``1.0``, ``100.0`` or ``1e+16``,
-    always ending ``.0`` before a ``,``, ``}`` or ``]``, or with ``e+``.
-    (A float that is not integral needs no mark: every integer type
-    refuses it anyway.  Text in strings may say yes too: the value is
-    looked at then.)"""
-    if written.find(b"e+") >= 0:
-        return True
-    at = written.find(b".0")
-    while at >= 0:
-        if written[at + 2:at + 3] in _AFTER_NUMBER:
-            return True
-        at = written.find(b".0", at + 2)
-    return False
-
-
-_AFTER_NUMBER = frozenset((b",", b"}", b"]", b""))
 
 
 def _refused_by_qemu(text: str) -> tuple[str, int] | None:
