@@ -170,8 +170,14 @@ def save(app: Any, doctree: nodes.document) -> None:
             os.remove(path)
         return
     os.makedirs(os.path.dirname(path), exist_ok=True)
+    bodies: list[list[nodes.Node]] = state["bodies"]
+    # One pickle per body: a pickler remembers every object it wrote until
+    # it is done, and the memory of one pickle of all bodies (some 30 MB for
+    # QEMU's schema) stayed with the process as its peak.
     with open(path, "wb") as f:
-        pickle.dump((state["token"], state["bodies"]), f, pickle.HIGHEST_PROTOCOL)
+        pickle.dump((state["token"], len(bodies)), f, pickle.HIGHEST_PROTOCOL)
+        for body in bodies:
+            pickle.dump(body, f, pickle.HIGHEST_PROTOCOL)
 
 
 def _load(doctreedir: str, docname: str, token: str) -> list[list[nodes.Node]] | None:
@@ -180,13 +186,14 @@ def _load(doctreedir: str, docname: str, token: str) -> list[list[nodes.Node]] |
         return bodies
     try:
         with open(_path(doctreedir, docname), "rb") as f:
-            saved: tuple[str, list[list[nodes.Node]]] = pickle.load(f)
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+            saved_token, count = pickle.load(f)
+            if saved_token != token:
+                return None
+            bodies = [pickle.load(f) for _ in range(count)]
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
         return None
-    if saved[0] != token:
-        return None
-    _MEMORY[token] = saved[1]
-    return saved[1]
+    _MEMORY[token] = bodies
+    return bodies
 
 
 class RestoreBodies(SphinxPostTransform):

@@ -12,7 +12,7 @@ from typing import Any
 
 from docutils import nodes
 
-__all__ = ["badge", "row_name", "row_term", "schema_link"]
+__all__ = ["badge", "char_ref", "row_name", "row_term", "schema_link"]
 
 
 class badge(nodes.inline):  # type: ignore[misc]  # noqa: N801 - docutils node classes are lower case
@@ -36,6 +36,17 @@ class schema_link(nodes.inline):  # type: ignore[misc]  # noqa: N801
     """A link to a definition's JSON Schema file, relative to the output root.
 
     Only HTML builders copy the files, so only they write the link."""
+
+
+class char_ref(nodes.inline):  # type: ignore[misc]  # noqa: N801
+    """Characters beyond Latin-1, written in HTML as character references
+    (see :func:`sphinx_ext.charrefs.latin1_html`); its text is the
+    characters themselves."""
+
+
+def visit_char_ref_html(translator: Any, node: char_ref) -> None:
+    translator.body.append("".join(f"&#{ord(c)};" for c in node.astext()))
+    raise nodes.SkipNode
 
 
 def visit_badge_text(translator: Any, node: badge) -> None:
@@ -103,6 +114,7 @@ def node_handlers() -> dict[type[Any], dict[str, tuple[Any, Any]]]:
             "texinfo": plain,
             "latex": plain,
         },
+        char_ref: {"html": (visit_char_ref_html, None)},
         row_term: {name: (visit_row_term, depart_row_term) for name in ("html", "text", "man", "texinfo", "latex")},
         row_name: {"text": (visit_nothing, visit_nothing), "man": (visit_nothing, visit_nothing)},
         schema_link: {

@@ -7,13 +7,19 @@
   (``qapidoc_sphinx.deferred``) come back whole: the HTML is the same with
   and without, also when another process writes the pages (the text
   builder reusing the doctrees); a body that a reading transform must see
-  stays in the doctree.
+  stays in the doctree;
+* what a build leaves is not collected when the process ends (frozen
+  at exit), and only then; the generated text is not kept after parsing;
+* the HTML of a schema's page is kept to Latin-1 (``qapidoc_sphinx.charrefs``):
+  wider characters of text are character references, the same text.
 """
 
 from __future__ import annotations
 
 import pathlib
 import pickle
+import subprocess
+import sys
 import textwrap
 from typing import Any, ClassVar
 
@@ -139,7 +145,7 @@ SCHEMA = """\
 #
 # Another, plain.
 #
-# @x: X.
+# @x: X – Zorblat’s own, not ``a–b``.
 ##
 { 'struct': 'Other', 'data': { 'x': ['Thing'] } }
 
@@ -180,6 +186,17 @@ def test_deferred_bodies_come_back_whole(project: pathlib.Path) -> None:
 
 
 @pytest.mark.slow
+def test_html_text_beyond_latin1_is_character_references(project: pathlib.Path) -> None:
+    html = (project / "on-html" / "ref.html").read_text(encoding="utf-8")
+    body = html[html.index('id="qmp-type-Other"'):]
+    assert "X &#8211; Zorblat&#8217;s own" in body                  # the text: references
+    assert ">a\u2013b</span>" in body                           # a literal: as it is
+    assert "X \u2013 Zorblat\u2019s own" in (project / "on-text" / "ref.txt").read_text(encoding="utf-8")
+    index = (project / "on-html" / "searchindex.js").read_text(encoding="utf-8")
+    assert '"zorblat"' in index                                  # the word before the quote
+
+
+@pytest.mark.slow
 def test_another_process_writes_them_from_the_pickle(project: pathlib.Path) -> None:
     # the text build runs in a process of its own, from the doctrees the
     # HTML build left: the bodies come from the file beside the doctree
@@ -199,3 +216,32 @@ def test_a_body_with_a_footnote_stays_in_the_doctree(project: pathlib.Path) -> N
     assert "qmp-command-do-it" in names
     assert "qmp-type-Thing" not in names            # its footnote needs the reading transforms
     assert any(isinstance(n, nodes.footnote) for n in doctree.findall(nodes.footnote))
+
+
+_AT_EXIT_CHECK = """\
+import atexit, gc, sys
+from sphinx.cmd.build import build_main
+# registered before the build: runs after the extension's handler
+atexit.register(lambda: print("frozen at exit:", gc.get_freeze_count() > 0))
+status = build_main(["-q", "-b", "html", "-d", sys.argv[3], sys.argv[1], sys.argv[2]])
+print("frozen after the build:", gc.get_freeze_count() > 0, "status", status)
+from qapidoc_sphinx.safety import Generated
+gc.collect()
+print("generated lines kept:", sum(type(o) is Generated for o in gc.get_objects()))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("tuning", [True, False])
+def test_what_the_build_leaves_is_frozen_only_at_exit_and_not_the_text(tmp_path: pathlib.Path, tuning: bool) -> None:
+    (tmp_path / "qapi-schema.json").write_text(SCHEMA)
+    page = "Reference\n=========\n\n.. qapi-doc:: qapi-schema.json\n"
+    small_project(tmp_path / "src", {"ref": page}, "" if tuning else "qapidoc_gc_tuning = False\n")
+    (tmp_path / "src" / "qapi-schema.json").write_text(SCHEMA)
+    proc = subprocess.run([sys.executable, "-c", _AT_EXIT_CHECK, str(tmp_path / "src"), str(tmp_path / "html"),
+                           str(tmp_path / "doctrees")], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "frozen after the build: False status 0" in proc.stdout
+    assert f"frozen at exit: {tuning}" in proc.stdout
+    # (docutils' parsers kept for reuse held the whole generated text)
+    assert "generated lines kept: 0" in proc.stdout

@@ -27,14 +27,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 from .compat import (
-    PROMISES,
     Direction,
+    Facts,
     Kind,
+    Occurrences,
     Promise,
     Verdict,
+    number_change,
     promise_of,
     weakest,
-    weigh_paths,
 )
 from .history import SEP, History, Node, Release, element_kind, json_of
 
@@ -92,13 +93,6 @@ class ReleaseChanges(NamedTuple):
 
 # --- one comparison ------------------------------------------------------------------------
 
-class _Facts(NamedTuple):
-    optional: bool = False
-    relation: str = ""
-    strings: bool = False
-    name: str = ""
-
-
 class _Rel(NamedTuple):
     """A change relative to the pair of positions being compared (as in
     :mod:`qapidoc.backends.compat`): ``own_*`` identify the changed element
@@ -108,7 +102,7 @@ class _Rel(NamedTuple):
     kind: Kind
     path: tuple[str, ...]
     message: str
-    facts: _Facts
+    facts: Facts
     own_old: str
     own_new: str
     anchor: tuple[str, ...]
@@ -144,10 +138,10 @@ def _own(node: Node | None) -> str:
     return f"{node.owner}\0{segment}"
 
 
-_NO_FACTS = _Facts()
+_NO_FACTS = Facts()
 
 
-def _rel(kind: Kind, message: str, old: Node | None, new: Node | None, facts: _Facts = _NO_FACTS,
+def _rel(kind: Kind, message: str, old: Node | None, new: Node | None, facts: Facts = _NO_FACTS,
          promise: Promise = "stable", path: tuple[str, ...] = ()) -> _Rel:
     return _Rel(kind, path, message, facts, _own(old), _own(new), (), promise, old, new)
 
@@ -292,14 +286,14 @@ class _Compare:
         for name, path in fa.items():
             if name not in fb:
                 rels.append(_rel(Kind.FEATURE_REMOVED, f"feature '{name}' removed", self.trees.at(path, self.a), None,
-                                 _Facts(name=name), path=(f"feature {name}",)))
+                                 Facts(name=name), path=(f"feature {name}",)))
             else:
                 rels.extend(_prefix(self.condition(path, fb[name]), f"feature {name}", self.trees.at(path, self.a),
                                     self.trees.at(fb[name], self.b)))
         for name, path in fb.items():
             if name not in fa:
                 rels.append(_rel(Kind.FEATURE_ADDED, f"feature '{name}' added", None, self.trees.at(path, self.b),
-                                 _Facts(name=name), path=(f"feature {name}",)))
+                                 Facts(name=name), path=(f"feature {name}",)))
         return rels
 
     def types(self, pa: str, pb: str, na: Node | None = None, nb: Node | None = None) -> list[_Rel]:
@@ -328,7 +322,7 @@ class _Compare:
 
     def _type_changed(self, na: Node, nb: Node, relation: str, strings: bool = False, detail: str = "") -> _Rel:
         message = f"type changed from {na.type} to {nb.type}{detail}"
-        return _Rel(Kind.TYPE_CHANGED, (), message, _Facts(relation=relation, strings=strings), "", "", (),
+        return _Rel(Kind.TYPE_CHANGED, (), message, Facts(relation=relation, strings=strings), "", "", (),
                     "stable", na, nb)
 
     def plain(self, pa: str, pb: str, na: Node, nb: Node) -> list[_Rel]:
@@ -354,21 +348,8 @@ class _Compare:
         return []
 
     def numbers(self, na: Node, nb: Node) -> list[_Rel]:
-        ra, rb = _range(na.wire), _range(nb.wire)
-        if ra == rb:
-            return []
-        if ra is None:
-            return [self._type_changed(na, nb, "narrower", detail=" (no longer fractional)")]
-        if rb is None:
-            return [self._type_changed(na, nb, "wider", detail=" (may be fractional)")]
-        (lo_a, hi_a), (lo_b, hi_b) = ra, rb
-        if lo_b <= lo_a and hi_a <= hi_b:
-            relation = "wider"
-        elif lo_a <= lo_b and hi_b <= hi_a:
-            relation = "narrower"
-        else:
-            relation = "different"
-        return [self._type_changed(na, nb, relation, detail=f" (range [{lo_a}, {hi_a}] -> [{lo_b}, {hi_b}])")]
+        change = number_change(_range(na.wire), _range(nb.wire))
+        return [] if change is None else [self._type_changed(na, nb, change[0], detail=change[1])]
 
     def values(self, pa: str, pb: str) -> list[_Rel]:
         va, vb = self.trees.children(pa, self.a, "value"), self.trees.children(pb, self.b, "value")
@@ -399,7 +380,7 @@ class _Compare:
             other = cb.get(json)
             if other is None:
                 rel = _rel(Kind.ALTERNATIVE_REMOVED, f"JSON {json} alternative removed ({choice.type})",
-                           choice, None, _Facts(name=json), path=(f"as {json}",))
+                           choice, None, Facts(name=json), path=(f"as {json}",))
                 rels.append(rel if both else rel._replace(own_old=""))
                 continue
             inner = self.types(content, other[1], choice, other[0])
@@ -409,7 +390,7 @@ class _Compare:
         for json, (choice, _) in cb.items():
             if json not in ca:
                 rel = _rel(Kind.ALTERNATIVE_ADDED, f"JSON {json} alternative added ({choice.type})", None, choice,
-                           _Facts(name=json), path=(f"as {json}",))
+                           Facts(name=json), path=(f"as {json}",))
                 rels.append(rel if both else rel._replace(own_new=""))
         return rels
 
@@ -423,7 +404,7 @@ class _Compare:
             if other is None:
                 optional = "optional " if old.optional else ""
                 rels.append(_rel(Kind.MEMBER_REMOVED, f"{optional}member '{name}' removed", old, None,
-                                 _Facts(optional=old.optional), promise, (f"member {name}",)))
+                                 Facts(optional=old.optional), promise, (f"member {name}",)))
                 continue
             new = self.trees.at(other, self.b)
             assert new is not None
@@ -442,7 +423,7 @@ class _Compare:
                 assert new is not None
                 kind = "optional" if new.optional else "mandatory"
                 rels.append(_rel(Kind.MEMBER_ADDED, f"{kind} member '{name}' added ({new.type})", None, new,
-                                 _Facts(optional=new.optional), path=(f"member {name}",)))
+                                 Facts(optional=new.optional), path=(f"member {name}",)))
         return rels
 
     def objects(self, va: _View, vb: _View, skip: frozenset[str] = frozenset()) -> list[_Rel]:
@@ -546,7 +527,7 @@ class _Compare:
                 added = name in fb
                 node = self.trees.at(fb[name], self.b) if added else self.trees.at(fa[name], self.a)
                 rels.append(_rel(Kind.FLAG_ADDED if added else Kind.FLAG_REMOVED,
-                                 f"flag '{name}' {'added' if added else 'removed'}", node, node, _Facts(name=name),
+                                 f"flag '{name}' {'added' if added else 'removed'}", node, node, Facts(name=name),
                                  path=(f"flag {name}",)))
         return rels
 
@@ -592,26 +573,12 @@ def changes_between(history: History, a: int, b: int) -> list[Entry]:
     return [e for _, e in entries]
 
 
-class _Seen:
-    __slots__ = ("first", "order", "paths", "promise")
-
-    def __init__(self, rel: _Rel, order: int) -> None:
-        self.first = rel
-        self.order = order
-        self.paths: dict[str, set[str]] = {}
-        self.promise: Promise = rel.promise
-
-    def add(self, rel: _Rel, direction: str) -> None:
-        self.paths.setdefault(SEP.join(rel.path), set()).add(direction)
-        if PROMISES.index(rel.promise) > PROMISES.index(self.promise):
-            self.promise = rel.promise
+class _Seen(Occurrences[_Rel]):
+    __slots__ = ()
 
     def entry(self) -> Entry:
         rel = self.first
-        facts = rel.facts
-        subject, client, server, direction = weigh_paths(
-            rel.kind, self.paths, optional=facts.optional, relation=facts.relation, strings=facts.strings,
-            name=facts.name)
+        subject, client, server, direction = self.weigh()
         return Entry(rel.kind, subject, rel.message, client, server, direction, self.promise,
                      tuple(p for p in self.paths if p != subject), rel.old, rel.new)
 

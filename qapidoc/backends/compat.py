@@ -48,7 +48,7 @@ import enum
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import Generic, Literal, NamedTuple, Protocol, TypeVar
 
 from ..frontend.expressions import Cond, CondAll, CondAny, CondNot, CondText, CondVar, Feature
 from ..frontend.model import (
@@ -73,14 +73,17 @@ __all__ = [
     "PROMISES",
     "Change",
     "Direction",
+    "Facts",
     "Kind",
     "Level",
+    "Occurrences",
     "Promise",
     "Verdict",
     "classify",
     "compare",
     "cond_text",
     "counts_by_kind",
+    "number_change",
     "promise_of",
     "render_cond",
     "weakest",
@@ -221,7 +224,7 @@ def render_cond(cond: Cond) -> str:
 
 # --- classification -----------------------------------------------------------------
 
-class _Facts(NamedTuple):
+class Facts(NamedTuple):
     """What the verdict of a change depends on, besides its kind and direction."""
 
     optional: bool = False
@@ -237,11 +240,11 @@ class _Facts(NamedTuple):
 _C: Level = "compatible"
 _W: Level = "caution"
 _B: Level = "breaking"
-_NO_FACTS = _Facts()
+_NO_FACTS = Facts()
 _Pair = tuple[tuple[Level, str], tuple[Level, str]]
 
 
-def _v_command(kind: Kind, facts: _Facts, direction: str) -> _Pair:
+def _v_command(kind: Kind, facts: Facts, direction: str) -> _Pair:
     if kind is Kind.COMMAND_ADDED:
         return ((_C, "existing clients do not call it"),
                 (_W, "an older server answers CommandNotFound; new clients must probe for it"))
@@ -253,7 +256,7 @@ def _v_command(kind: Kind, facts: _Facts, direction: str) -> _Pair:
     return ((_B, "clients that wait for it wait forever"), (_C, "new clients ignore it"))
 
 
-def _v_flag(kind: Kind, facts: _Facts, direction: str) -> _Pair:
+def _v_flag(kind: Kind, facts: Facts, direction: str) -> _Pair:
     added = kind is Kind.FLAG_ADDED
     if facts.name == "success-response: false":
         if added:
@@ -268,7 +271,7 @@ def _v_flag(kind: Kind, facts: _Facts, direction: str) -> _Pair:
     return ((_B, f"clients that use {use} get an error"), (_C, f"new clients do not use {use}"))
 
 
-def _v_member(kind: Kind, facts: _Facts, direction: str) -> _Pair:
+def _v_member(kind: Kind, facts: Facts, direction: str) -> _Pair:
     opt = facts.optional
     if direction == "input":
         if kind is Kind.MEMBER_ADDED:
@@ -305,7 +308,7 @@ def _v_member(kind: Kind, facts: _Facts, direction: str) -> _Pair:
             (_W, "an older server may leave it out, and new clients may rely on it"))
 
 
-def _v_type(kind: Kind, facts: _Facts, direction: str) -> _Pair:
+def _v_type(kind: Kind, facts: Facts, direction: str) -> _Pair:
     rel = facts.relation
     if rel == "different":
         return ((_B, "values of the old type are not values of the new one"),
@@ -326,7 +329,7 @@ def _v_type(kind: Kind, facts: _Facts, direction: str) -> _Pair:
             (_C, "an older server sends only values new clients know"))
 
 
-def _v_value(kind: Kind, facts: _Facts, direction: str) -> _Pair:
+def _v_value(kind: Kind, facts: Facts, direction: str) -> _Pair:
     what = "branch" if kind in (Kind.BRANCH_ADDED, Kind.BRANCH_REMOVED) else "value"
     switch = "the discriminator" if what == "branch" else "the values"
     if kind in (Kind.ENUM_VALUE_ADDED, Kind.BRANCH_ADDED):
@@ -342,7 +345,7 @@ def _v_value(kind: Kind, facts: _Facts, direction: str) -> _Pair:
             (_W, f"an older server may still send the {what}; new clients do not know it"))
 
 
-def _v_alternative(kind: Kind, facts: _Facts, direction: str) -> _Pair:
+def _v_alternative(kind: Kind, facts: Facts, direction: str) -> _Pair:
     json = f"JSON {facts.name}"
     if kind is Kind.ALTERNATIVE_ADDED:
         if direction == "input":
@@ -357,12 +360,12 @@ def _v_alternative(kind: Kind, facts: _Facts, direction: str) -> _Pair:
             (_B, f"an older server may send a {json}, which new clients do not expect"))
 
 
-def _v_discriminator(kind: Kind, facts: _Facts, direction: str) -> _Pair:
+def _v_discriminator(kind: Kind, facts: Facts, direction: str) -> _Pair:
     return ((_B, "the member that selects the branch has another name on the wire"),
             (_B, "the member that selects the branch has another name on the wire"))
 
 
-def _v_feature(kind: Kind, facts: _Facts, direction: str) -> _Pair:
+def _v_feature(kind: Kind, facts: Facts, direction: str) -> _Pair:
     name = facts.name
     if kind is Kind.FEATURE_ADDED:
         if name == "deprecated":
@@ -379,7 +382,7 @@ def _v_feature(kind: Kind, facts: _Facts, direction: str) -> _Pair:
             (_C, "new clients do not expect the feature"))
 
 
-def _v_condition(kind: Kind, facts: _Facts, direction: str) -> _Pair:
+def _v_condition(kind: Kind, facts: Facts, direction: str) -> _Pair:
     if kind is Kind.CONDITION_ADDED:
         return ((_W, "missing from builds where the condition is false"),
                 (_C, "an older server has it in every build"))
@@ -413,19 +416,10 @@ def classify(kind: Kind, directions: Iterable[str], *, optional: bool = False, r
     :func:`compare` gives them.  ``optional``: of the member concerned;
     ``relation`` (``wider``, ``narrower``, ``different``) and ``strings``:
     of a type change; ``name``: of the feature, flag or JSON type."""
-    return _verdicts(kind, _Facts(optional, relation, strings, name), directions)
+    return _verdicts(kind, Facts(optional, relation, strings, name), directions)
 
 
-def weigh_paths(kind: Kind, paths: Mapping[str, set[str]], *, optional: bool = False, relation: str = "",
-                strings: bool = False, name: str = "") -> tuple[str, Verdict, Verdict, Direction]:
-    """One edit of ``kind`` reached along several ``paths`` (path -> the
-    directions it was reached in), as :func:`compare` reports it: the path
-    that names it, the verdicts for clients and for the server, and the
-    direction over all paths.  The other arguments as :func:`classify`."""
-    return _weigh(kind, _Facts(optional, relation, strings, name), paths)
-
-
-def _weigh(kind: Kind, facts: _Facts, paths: Mapping[str, set[str]]) -> tuple[str, Verdict, Verdict, Direction]:
+def _weigh(kind: Kind, facts: Facts, paths: Mapping[str, set[str]]) -> tuple[str, Verdict, Verdict, Direction]:
     # The change is named by the first path where it is worst for clients,
     # with that path's reasons; the server verdict is the worst over all.
     verdicts = {path: _verdicts(kind, facts, sorted(ways)) for path, ways in paths.items()}
@@ -447,6 +441,29 @@ def _weigh(kind: Kind, facts: _Facts, paths: Mapping[str, set[str]]) -> tuple[st
     return subject, client, server, direction
 
 
+def number_change(old: tuple[int | None, int | None] | None,
+                  new: tuple[int | None, int | None] | None) -> tuple[str, str] | None:
+    """How a number type changed, from its integer range (``None``: a
+    number that may be fractional): the relation of the new set of values
+    to the old ('wider', 'narrower', 'different') and a detail for the
+    message; None when it did not."""
+    if old == new:
+        return None
+    if old is None:
+        return "narrower", " (no longer fractional)"
+    if new is None:
+        return "wider", " (may be fractional)"
+    (lo_a, hi_a), (lo_b, hi_b) = old, new
+    assert lo_a is not None and hi_a is not None and lo_b is not None and hi_b is not None
+    if lo_b <= lo_a and hi_a <= hi_b:
+        relation = "wider"
+    elif lo_a <= lo_b and hi_b <= hi_a:
+        relation = "narrower"
+    else:
+        relation = "different"
+    return relation, f" (range [{lo_a}, {hi_a}] -> [{lo_b}, {hi_b}])"
+
+
 def promise_of(name: str, features: Iterable[str]) -> Promise:
     """What an element named ``name`` with these features promises."""
     names = set(features)
@@ -462,7 +479,7 @@ def weakest(a: Promise, b: Promise) -> Promise:
     return a if PROMISES.index(a) <= PROMISES.index(b) else b
 
 
-def _verdicts(kind: Kind, facts: _Facts, directions: Iterable[str]) -> tuple[Verdict, Verdict]:
+def _verdicts(kind: Kind, facts: Facts, directions: Iterable[str]) -> tuple[Verdict, Verdict]:
     """The verdicts for clients and server; the worst over ``directions``."""
     client: tuple[Level, str] | None = None
     server: tuple[Level, str] | None = None
@@ -493,7 +510,7 @@ class _Rel(NamedTuple):
     kind: Kind
     path: tuple[str, ...]
     message: str
-    facts: _Facts
+    facts: Facts
     own_old: Span | None
     own_new: Span | None
     anchor: tuple[str, ...]
@@ -548,7 +565,7 @@ def _prefix(rels: Iterable[_Rel], segment: str, old: Span | None, new: Span | No
 
 
 def _rel(kind: Kind, message: str, own_old: Span | None, own_new: Span | None,
-         facts: _Facts = _NO_FACTS, promise: Promise = "stable", path: tuple[str, ...] = ()) -> _Rel:
+         facts: Facts = _NO_FACTS, promise: Promise = "stable", path: tuple[str, ...] = ()) -> _Rel:
     return _Rel(kind, path, message, facts, own_old, own_new, (), own_old, own_new, promise)
 
 
@@ -560,14 +577,14 @@ def _features(old: tuple[Feature, ...], new: tuple[Feature, ...]) -> list[_Rel]:
         other = new_by.get(name)
         if other is None:
             rels.append(_rel(Kind.FEATURE_REMOVED, f"feature '{name}' removed", feature.span, None,
-                             _Facts(name=name), path=(f"feature {name}",)))
+                             Facts(name=name), path=(f"feature {name}",)))
         else:
             rels.extend(_prefix(_condition(feature.cond, other.cond, feature.span, other.span),
                                 f"feature {name}", feature.span, other.span))
     for name, feature in new_by.items():
         if name not in old_by:
             rels.append(_rel(Kind.FEATURE_ADDED, f"feature '{name}' added", None, feature.span,
-                             _Facts(name=name), path=(f"feature {name}",)))
+                             Facts(name=name), path=(f"feature {name}",)))
     return rels
 
 
@@ -725,7 +742,7 @@ class _Comparer:
     def _type_changed(self, a: TypeEntity, b: TypeEntity, relation: str, strings: bool = False,
                       detail: str = "") -> _Rel:
         message = f"type changed from {self._describe(a, self.old)} to {self._describe(b, self.new)}"
-        return _rel(Kind.TYPE_CHANGED, message + detail, None, None, _Facts(relation=relation, strings=strings))
+        return _rel(Kind.TYPE_CHANGED, message + detail, None, None, Facts(relation=relation, strings=strings))
 
     def _strings(self, a: TypeEntity, b: TypeEntity) -> list[_Rel]:
         if isinstance(a, EnumType) and isinstance(b, EnumType):
@@ -740,22 +757,8 @@ class _Comparer:
         assert isinstance(a, BuiltinType) and isinstance(b, BuiltinType)
         ra = (a.minimum, a.maximum) if a.json_type == "integer" else None
         rb = (b.minimum, b.maximum) if b.json_type == "integer" else None
-        if ra == rb:
-            return []
-        if ra is None:
-            return [self._type_changed(a, b, "narrower", detail=" (no longer fractional)")]
-        if rb is None:
-            return [self._type_changed(a, b, "wider", detail=" (may be fractional)")]
-        lo_a, hi_a = ra
-        lo_b, hi_b = rb
-        assert lo_a is not None and hi_a is not None and lo_b is not None and hi_b is not None
-        if lo_b <= lo_a and hi_a <= hi_b:
-            relation = "wider"
-        elif lo_a <= lo_b and hi_b <= hi_a:
-            relation = "narrower"
-        else:
-            relation = "different"
-        return [self._type_changed(a, b, relation, detail=f" (range [{lo_a}, {hi_a}] -> [{lo_b}, {hi_b}])")]
+        change = number_change(ra, rb)
+        return [] if change is None else [self._type_changed(a, b, change[0], detail=change[1])]
 
     def _enums(self, a: EnumType, b: EnumType) -> list[_Rel]:
         rels: list[_Rel] = []
@@ -808,7 +811,7 @@ class _Comparer:
             segment = f"as {json}"
             if other is None:
                 rel = _rel(Kind.ALTERNATIVE_REMOVED, f"JSON {json} alternative removed ({variant.type})",
-                           variant.span, None, _Facts(name=json), path=(segment,))
+                           variant.span, None, Facts(name=json), path=(segment,))
                 rels.append(rel if both else rel._replace(own_old=None, at_old=None))
                 continue
             inner = self.types(variant.type, other.type) + _condition(variant.cond, other.cond,
@@ -817,7 +820,7 @@ class _Comparer:
         for json, variant in cb.items():
             if json not in ca:
                 rel = _rel(Kind.ALTERNATIVE_ADDED, f"JSON {json} alternative added ({variant.type})",
-                           None, variant.span, _Facts(name=json), path=(f"as {json}",))
+                           None, variant.span, Facts(name=json), path=(f"as {json}",))
                 rels.append(rel if both else rel._replace(own_new=None, at_new=None))
         return rels
 
@@ -835,7 +838,7 @@ class _Comparer:
             if other is None:
                 optional = "optional " if member.optional else ""
                 rels.append(_rel(Kind.MEMBER_REMOVED, f"{optional}member '{member.name}' removed",
-                                 member.span, None, _Facts(optional=member.optional), promise, (segment,)))
+                                 member.span, None, Facts(optional=member.optional), promise, (segment,)))
                 continue
             inner: list[_Rel] = []
             if member.optional and not other.optional:
@@ -855,7 +858,7 @@ class _Comparer:
                 typ = self.new.type(member.type)
                 described = self._describe(typ, self.new) if typ is not None else member.type
                 rels.append(_rel(Kind.MEMBER_ADDED, f"{kind} member '{member.name}' added ({described})",
-                                 None, member.span, _Facts(optional=member.optional),
+                                 None, member.span, Facts(optional=member.optional),
                                  path=(f"member {member.name}",)))
         return rels
 
@@ -1017,7 +1020,7 @@ class _Comparer:
             if x != y:
                 kind = Kind.FLAG_ADDED if y else Kind.FLAG_REMOVED
                 rels.append(_rel(kind, f"flag '{name}' {'added' if y else 'removed'}", span_a, span_b,
-                                 _Facts(name=name), path=(f"flag {name}",)))
+                                 Facts(name=name), path=(f"flag {name}",)))
         return rels
 
 
@@ -1025,26 +1028,55 @@ def _roots(schema: Schema) -> dict[str, CommandEntity | EventEntity]:
     return {e.name: e for e in schema.entities.values() if isinstance(e, (CommandEntity, EventEntity))}
 
 
-class _Seen:
-    """The occurrences of one edit, merged into one :class:`Change`."""
+class _Found(Protocol):
+    """A change found along one path (each module's own record of it)."""
+
+    @property
+    def kind(self) -> Kind: ...
+    @property
+    def path(self) -> tuple[str, ...]: ...
+    @property
+    def facts(self) -> Facts: ...
+    @property
+    def promise(self) -> Promise: ...
+
+
+FoundT = TypeVar("FoundT", bound=_Found)
+
+
+class Occurrences(Generic[FoundT]):
+    """The occurrences of one edit, reached along several paths (a shared
+    type), merged: the first found, the order it was found in, the
+    directions of each path, the weakest promise."""
 
     __slots__ = ("first", "order", "paths", "promise")
 
-    def __init__(self, rel: _Rel, order: int) -> None:
-        self.first = rel
+    def __init__(self, found: FoundT, order: int) -> None:
+        self.first = found
         self.order = order
         #: path -> the directions it was reached in
         self.paths: dict[str, set[str]] = {}
-        self.promise: Promise = rel.promise
+        self.promise: Promise = found.promise
 
-    def add(self, rel: _Rel, direction: str) -> None:
-        self.paths.setdefault(" / ".join(rel.path), set()).add(direction)
-        if PROMISES.index(rel.promise) > PROMISES.index(self.promise):
-            self.promise = rel.promise
+    def add(self, found: FoundT, direction: str) -> None:
+        self.paths.setdefault(" / ".join(found.path), set()).add(direction)
+        if PROMISES.index(found.promise) > PROMISES.index(self.promise):
+            self.promise = found.promise
+
+    def weigh(self) -> tuple[str, Verdict, Verdict, Direction]:
+        """The path that names the edit, its verdicts for clients and for
+        the server, and its direction over all paths."""
+        return _weigh(self.first.kind, self.first.facts, self.paths)
+
+
+class _Seen(Occurrences["_Rel"]):
+    """The occurrences of one edit, merged into one :class:`Change`."""
+
+    __slots__ = ()
 
     def change(self) -> Change:
         rel = self.first
-        subject, client, server, direction = _weigh(rel.kind, rel.facts, self.paths)
+        subject, client, server, direction = self.weigh()
         return Change(rel.kind, subject, rel.message, rel.at_old, rel.at_new,
                       client, server, direction, self.promise, tuple(p for p in self.paths if p != subject))
 
