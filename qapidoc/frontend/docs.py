@@ -181,10 +181,10 @@ def line_style_findings(raw: RawDoc, lines: tuple[DocLine, ...] | None = None) -
     file = raw.file
     for line in raw.lines if lines is None else lines:
         text = line.text.rstrip()
-        if _LITERAL_OPENER.match(text):
+        if text[-2:] == "::" and _LITERAL_OPENER.match(text):     # (it ends so)
             literal, literal_indent = True, 0
         elif literal and text:
-            indent = _indent(text)
+            indent = len(text) - len(text.lstrip(" "))
             if literal_indent == 0:
                 literal_indent = indent
             elif indent < literal_indent:
