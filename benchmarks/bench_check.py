@@ -1,17 +1,28 @@
-"""Benchmark: ``qapidoc check`` as a whole process, and its scaling.
+"""Benchmark: ``qapidoc check`` beside QEMU's own parse and check, and its scaling.
 
-    python benchmarks/bench_check.py [--shared DIR] [--runs N]
+    python benchmarks/bench_check.py [--shared DIR] [--runs N] [--no-scaling]
 
-1. ``qapidoc check`` on corpus/qemu-10.2/qapi/qapi-schema.json, as a whole
-   process (interpreter start-up included), median and best of N runs,
-   next to ``python -c pass`` measured in the same run (machines here are
-   noisy: compare ratios within one run).
-2. Cost against input size: a synthetic schema at 1x, 4x and 16x, loaded
-   in process (median of several runs); the time per 1000 lines should stay
-   flat.
+1. **Side by side**, whole processes (interpreter start-up included), on
+   ``corpus/qemu-10.2/qapi/qapi-schema.json``:
 
-The package is byte-compiled first, as an installed package is
-(PYTHONDONTWRITEBYTECODE would otherwise make every run recompile it).
+   * ``qapidoc check`` (``python -m qapidoc.cli check ROOT``);
+   * QEMU's front end, parse and check only, no code generation
+     (``QAPISchema(ROOT)`` from ``anchors/qemu-10.2/scripts``, the recipe of
+     ``shared/anchors/README.md``);
+   * ``python -c pass``, the interpreter alone, for reference.
+
+   Same interpreter (the one running this script) for all three, every
+   package byte-compiled first into one ``PYTHONPYCACHEPREFIX`` (the anchor
+   is read-only), as installed packages are, and one warm-up run each that
+   is not counted.  Then N rounds; each round runs the three once, in an
+   order that rotates from round to round, so slow and quiet moments of a
+   shared machine fall on all of them alike.  Per process: wall clock, CPU
+   (user + system) and peak RSS, from ``wait4``.  The table gives the
+   median, the interquartile range and min-max, and the ratio of the
+   medians (ours / QEMU's).
+
+2. **Scaling**: a synthetic schema at 1x, 4x and 16x, loaded in process
+   (median of several runs); the time per 1000 lines should stay flat.
 """
 
 from __future__ import annotations
@@ -26,20 +37,108 @@ import subprocess
 import sys
 import tempfile
 import time
+from typing import NamedTuple
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+CORPUS_ROOT = "corpus/qemu-10.2/qapi/qapi-schema.json"
+ANCHOR_SCRIPTS = "anchors/qemu-10.2/scripts"
 
-def _whole_process(argv: list[str], runs: int) -> list[float]:
-    times = []
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        times.append(time.perf_counter() - start)
-    return times
 
+class Run(NamedTuple):
+    wall: float         # seconds
+    cpu: float          # seconds, user + system
+    rss: float          # MiB, peak resident set
+
+
+def _shared(arg: str | None) -> pathlib.Path | None:
+    for candidate in (arg, os.environ.get("QAPIDOC_SHARED"), str(ROOT.parent / "shared")):
+        if candidate and pathlib.Path(candidate, CORPUS_ROOT).is_file():
+            return pathlib.Path(candidate)
+    return None
+
+
+def commands(shared: pathlib.Path) -> dict[str, list[str]]:
+    """The three commands compared, by name."""
+    root = str(shared / CORPUS_ROOT)
+    qemu = (f"import sys; sys.path.insert(0, {str(shared / ANCHOR_SCRIPTS)!r}); "
+            f"from qapi.schema import QAPISchema; QAPISchema({root!r})")
+    return {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "qapidoc check": [sys.executable, "-m", "qapidoc.cli", "check", root],
+        "QEMU's QAPISchema()": [sys.executable, "-c", qemu],
+    }
+
+
+def _env(pycache: pathlib.Path) -> dict[str, str]:
+    """Byte-compiled code from one cache for both programs, and this
+    checkout's package (every process runs in ROOT: ``-m`` puts the working
+    directory first on sys.path)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def run_once(argv: list[str], env: dict[str, str]) -> Run:
+    """One whole process: its wall clock, CPU time and peak RSS."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=ROOT)
+    assert proc.stderr is not None
+    errors = proc.stderr.read()
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc.stderr.close()
+    if proc.returncode != 0:
+        sys.exit(f"bench_check: {argv[-2:]} failed (exit {proc.returncode}):\n"
+                 f"{errors.decode(errors='replace')[-3000:]}")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def side_by_side(cmds: dict[str, list[str]], runs: int, env: dict[str, str]) -> dict[str, list[Run]]:
+    """``runs`` rounds, each running every command once, the order rotating."""
+    names = list(cmds)
+    for name in names:                      # warm-up, not counted
+        run_once(cmds[name], env)
+    out: dict[str, list[Run]] = {name: [] for name in names}
+    for i in range(runs):
+        shift = i % len(names)
+        for name in names[shift:] + names[:shift]:
+            out[name].append(run_once(cmds[name], env))
+    return out
+
+
+def _spread(values: list[float], fmt: str) -> str:
+    """Median, interquartile range and min-max."""
+    med = statistics.median(values)
+    if len(values) >= 4:
+        q1, _, q3 = statistics.quantiles(values, n=4, method="inclusive")
+        iqr = f"IQR {q1:{fmt}}-{q3:{fmt}}, "
+    else:
+        iqr = ""
+    return f"{med:{fmt}} ({iqr}{min(values):{fmt}}-{max(values):{fmt}})"
+
+
+def report(results: dict[str, list[Run]], ours: str, theirs: str) -> list[str]:
+    """A markdown table of every command, then the ratios ours / theirs."""
+    runs = len(next(iter(results.values())))
+    lines = [f"{runs} rounds, interleaved; median (interquartile range, min-max)", "",
+             "| whole process | wall (s) | CPU (s) | peak RSS (MiB) |", "|---|---|---|---|"]
+    for name, values in results.items():
+        cells = [_spread([getattr(r, field) for r in values], fmt)
+                 for field, fmt in (("wall", ".3f"), ("cpu", ".3f"), ("rss", ".1f"))]
+        lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
+    lines.append("")
+    for field, label in (("wall", "wall"), ("cpu", "CPU"), ("rss", "peak RSS")):
+        mine = statistics.median(getattr(r, field) for r in results[ours])
+        other = statistics.median(getattr(r, field) for r in results[theirs])
+        lines.append(f"{ours} / {theirs}, {label}: {mine / other:.2f}")
+    return lines
+
+
+# --- scaling --------------------------------------------------------------------------
 
 def synthetic_unit(index: int) -> str:
     """About 200 lines of schema in today's dialect, with names made unique."""
@@ -197,7 +296,9 @@ def synthetic_schema(units: int) -> str:
     return "# Synthetic schema for benchmarks\n" + "".join(synthetic_unit(i) for i in range(units))
 
 
-def _scaling(base_units: int, runs: int) -> list[tuple[int, int, float]]:
+def scaling(base_units: int, runs: int) -> list[tuple[int, int, float]]:
+    """(factor, lines, median seconds) of loading the synthetic schema in
+    process, at 1x, 4x and 16x."""
     from qapidoc import load_text
     rows = []
     for factor in (1, 4, 16):
@@ -214,39 +315,36 @@ def _scaling(base_units: int, runs: int) -> list[tuple[int, int, float]]:
     return rows
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--shared", default=str(ROOT.parent / "shared"))
-    parser.add_argument("--runs", type=int, default=15)
-    args = parser.parse_args()
-    compileall.compile_dir(str(ROOT / "qapidoc"), quiet=1)
-    root = pathlib.Path(args.shared) / "corpus" / "qemu-10.2" / "qapi" / "qapi-schema.json"
+    parser.add_argument("--shared", help="the shared directory (default: ../shared or $QAPIDOC_SHARED)")
+    parser.add_argument("--runs", type=int, default=21, help="rounds of the side-by-side runs (default 21)")
+    parser.add_argument("--no-scaling", action="store_true", help="skip the synthetic scaling runs")
+    args = parser.parse_args(argv)
+    shared = _shared(args.shared)
 
-    print(f"python {sys.version.split()[0]}, {args.runs} runs each\n")
-    if root.exists():
-        baseline = _whole_process([sys.executable, "-c", "pass"], args.runs)
-        check = _whole_process([sys.executable, "-m", "qapidoc.cli", "check", str(root)], args.runs)
-        median = statistics.median(check)
-        print("| whole process | median | best |")
-        print("|---|---|---|")
-        print(f"| `python -c pass` | {statistics.median(baseline):.3f} s | {min(baseline):.3f} s |")
-        print(f"| `qapidoc check` qemu-10.2/qapi | {median:.3f} s | {min(check):.3f} s |")
-        print(f"\nqapidoc check / python start-up: {median / statistics.median(baseline):.1f}x; "
-              f"QEMU's own front end needs about 0.8 s of CPU for this schema "
-              f"(reference/qapi-language.md): {0.8 / median:.1f}x faster\n")
+    print(f"python {sys.version.split()[0]} ({sys.executable})\n")
+    if shared is None:
+        print(f"(skipping the side-by-side runs: {CORPUS_ROOT} not found; --shared DIR or $QAPIDOC_SHARED)\n")
     else:
-        print(f"(skipping the corpus measurement: {root} not found)\n")
+        with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
+            pycache = pathlib.Path(tmp) / "pycache"
+            sys.pycache_prefix = str(pycache)
+            for package in (ROOT / "qapidoc", shared / ANCHOR_SCRIPTS):
+                compileall.compile_dir(str(package), quiet=1)
+            results = side_by_side(commands(shared), args.runs, _env(pycache))
+        print("\n".join(report(results, "qapidoc check", "QEMU's QAPISchema()")) + "\n")
 
-    rows = _scaling(base_units=25, runs=max(3, args.runs // 3))
-    print("| synthetic schema | lines | load (in process) | per 1000 lines |")
-    print("|---|---|---|---|")
-    for factor, lines, seconds in rows:
-        print(f"| {factor}x | {lines} | {seconds * 1000:.1f} ms | {seconds * 1e6 / lines:.2f} ms |")
-    per_line = [seconds / lines for _, lines, seconds in rows]
-    print(f"\ncost per line at 16x / at 1x: {per_line[2] / per_line[0]:.2f} (1.00 = perfectly linear)")
+    if not args.no_scaling:
+        rows = scaling(base_units=25, runs=max(3, args.runs // 3))
+        print("| synthetic schema | lines | load (in process) | per 1000 lines |")
+        print("|---|---|---|---|")
+        for factor, lines, seconds in rows:
+            print(f"| {factor}x | {lines} | {seconds * 1000:.1f} ms | {seconds * 1e6 / lines:.2f} ms |")
+        per_line = [seconds / lines for _, lines, seconds in rows]
+        print(f"\ncost per line at 16x / at 1x: {per_line[2] / per_line[0]:.2f} (1.00 = perfectly linear)")
     return 0
 
 
 if __name__ == "__main__":
-    with tempfile.TemporaryDirectory():
-        sys.exit(main())
+    sys.exit(main())

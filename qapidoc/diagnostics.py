@@ -5,16 +5,17 @@ A stage never prints and never raises for bad input; it returns
 :mod:`qapidoc.report`.
 """
 
-from __future__ import annotations
+# Annotations are evaluated at import (no ``from __future__ import
+# annotations``): typing.NamedTuple compiles every field annotation given as
+# a string, and the first compile() of a process alone costs as much as
+# checking a small schema.  Names used before their definition are quoted.
 
-from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from .rules import Rule, Severity
 from .source import Span
 
 __all__ = ["Context", "Diagnostic", "Note", "Severity", "StageError", "sort_key"]
-
 
 
 class Context(NamedTuple):
@@ -32,16 +33,7 @@ class Note(NamedTuple):
     span: Span | None
 
 
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
-    """One finding.
-
-    ``span`` is the narrowest source range the finding is about; it is None
-    only when there is no source at all (a schema file that cannot be read,
-    in which case ``path`` names it).  ``severity`` starts as the rule's
-    default; the lint configuration may change it.
-    """
-
+class _DiagnosticFields(NamedTuple):
     rule: Rule
     message: str
     span: Span | None
@@ -50,9 +42,22 @@ class Diagnostic:
     severity: Severity | None = None
     path: str | None = None
 
-    def __post_init__(self) -> None:
-        if self.severity is None:
-            object.__setattr__(self, "severity", self.rule.severity)
+
+class Diagnostic(_DiagnosticFields):
+    """One finding.
+
+    ``span`` is the narrowest source range the finding is about; it is None
+    only when there is no source at all (a schema file that cannot be read,
+    in which case ``path`` names it).  ``severity`` starts as the rule's
+    default; the lint configuration may change it.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, rule: Rule, message: str, span: Span | None, context: Context | None = None,
+                notes: tuple[Note, ...] = (), severity: Severity | None = None,
+                path: str | None = None) -> "Diagnostic":
+        return tuple.__new__(cls, (rule, message, span, context, notes, severity or rule.severity, path))
 
     @property
     def code(self) -> str:
@@ -71,8 +76,8 @@ class Diagnostic:
         assert self.severity is not None
         return self.severity
 
-    def with_severity(self, severity: Severity) -> Diagnostic:
-        return replace(self, severity=severity)
+    def with_severity(self, severity: Severity) -> "Diagnostic":
+        return self._replace(severity=severity)
 
 
 def sort_key(diag: Diagnostic) -> tuple[str, int, int]:

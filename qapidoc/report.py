@@ -11,7 +11,6 @@ is GCC's, with QEMU's include chain and definition context::
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -82,6 +81,8 @@ def _as_dict(diag: Diagnostic) -> dict[str, Any]:
 
 
 def format_json(diagnostics: Iterable[Diagnostic]) -> str:
+    import json  # only here: the text format, the common case, does not need it
+
     return json.dumps([_as_dict(d) for d in diagnostics], indent=2) + "\n"
 
 
@@ -101,6 +102,8 @@ def _sarif_rule(rule: Rule) -> dict[str, Any]:
 
 def format_sarif(diagnostics: Iterable[Diagnostic]) -> str:
     """SARIF 2.1.0, the format code-scanning UIs read."""
+    import json  # only here: the text format, the common case, does not need it
+
     diags = list(diagnostics)
     index = {rule.code: i for i, rule in enumerate(ALL_RULES)}
     results = []

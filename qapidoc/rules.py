@@ -20,7 +20,10 @@ change it.  Rules are values: stages refer to them by name
 (``rules.UNKNOWN_TYPE``), never by a bare code string.
 """
 
-from __future__ import annotations
+# Annotations are evaluated at import (no ``from __future__ import
+# annotations``): typing.NamedTuple compiles every field annotation given as
+# a string, and the first compile() of a process alone costs as much as
+# checking a small schema.  Names used before their definition are quoted.
 
 import enum
 from typing import NamedTuple

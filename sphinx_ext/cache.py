@@ -95,11 +95,9 @@ class SchemaEntry:
 
 
 def _fields(value: object) -> dict[str, Any]:
-    import dataclasses
-
-    if value is None or not dataclasses.is_dataclass(value):
-        return {}
-    return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    """The fields of a named tuple (the pragmas), or nothing for None."""
+    as_dict = getattr(value, "_asdict", None)
+    return {} if as_dict is None else dict(as_dict())
 
 
 _CACHE: dict[tuple[str, tuple[int, int] | None], SchemaEntry] = {}

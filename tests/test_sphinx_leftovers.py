@@ -12,7 +12,6 @@ build checks that every doc line is in the output or named by a warning.
 
 from __future__ import annotations
 
-import dataclasses
 import pathlib
 import re
 
@@ -152,9 +151,8 @@ def test_a_section_of_an_unknown_kind_is_shown(loaded: LoadResult) -> None:
     as is, not skipped."""
     ghost = next(d for d in loaded.docs if d.symbol == "Ghost")
     body = ghost.body
-    odd = dataclasses.replace(ghost, symbol="Other", body=body._replace(lines=()),
-                              sections=(body._replace(kind="mystery"),))
-    result = dataclasses.replace(loaded, doc_for={**loaded.doc_for, "Other": odd})
+    odd = ghost._replace(symbol="Other", body=body._replace(lines=()), sections=(body._replace(kind="mystery"),))
+    result = loaded._replace(doc_for={**loaded.doc_for, "Other": odd})
     assert rstgen.render_definition(result, "Other", rstgen.RenderOptions()).text.count(
         "A comment for a definition that is not there.") == 1
 

@@ -7,6 +7,6 @@ subcommand is one module here (``check``, ``lint``, ``jsonschema``,
 what they share: exit codes and the options that load schemas.
 """
 
-from .main import main
+from .main import entry_point, main
 
-__all__ = ["main"]
+__all__ = ["entry_point", "main"]

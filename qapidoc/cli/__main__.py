@@ -1,7 +1,5 @@
 """``python -m qapidoc.cli``: the same as the ``qapidoc`` command."""
 
-import sys
+from .main import entry_point
 
-from .main import main
-
-sys.exit(main())
+entry_point()

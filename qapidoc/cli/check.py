@@ -9,11 +9,10 @@ incomplete one, and its findings on stderr."""
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from ..frontend.loader import DEFAULT_MAX_SCHEMA_SIZE
 from ..report import format_diagnostics
 from .common import (
     EXIT_USAGE,
@@ -23,10 +22,28 @@ from .common import (
     check_schemas,
     config_diagnostics,
     exit_code,
+    leave_to_exit,
     read_settings,
 )
 
-__all__ = ["add_arguments", "run"]
+if TYPE_CHECKING:
+    import argparse
+
+__all__ = ["PLAIN_ARGUMENTS", "add_arguments", "run"]
+
+_RULE_DEFAULTS: dict[str, object] = {"config": None, "no_config": False, "select": None, "ignore": [],
+                                     "severity": []}
+
+#: What ``add_arguments`` gives a command line of SCHEMA paths alone, by
+#: subcommand: main.py reads such a line without argparse (the tests hold
+#: the two to each other).  ``run`` reads the settings from them as from
+#: argparse's, so ``[tool.qapidoc]`` applies the same either way.
+PLAIN_ARGUMENTS: dict[str, dict[str, object]] = {
+    "check": {"dialect": None, "module": False, "max_schema_size": DEFAULT_MAX_SCHEMA_SIZE, **_RULE_DEFAULTS,
+              "format": "text", "fail_on": None, "show_dialect": False},
+    "dump": {"dialect": None, "module": False, "max_schema_size": DEFAULT_MAX_SCHEMA_SIZE, **_RULE_DEFAULTS,
+             "docs": False},
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -59,8 +76,9 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         # 'check' needs the findings only: the doc comments are let go as
         # soon as they are checked (a fraction of the memory), but for
         # files with a suppression comment, whose scopes need them.
-        settings = dataclasses.replace(settings, load=dataclasses.replace(settings.load, keep_docs=False))
+        settings = settings._replace(load=settings.load._replace(keep_docs=False))
     checked = check_schemas(roots, settings)
+    leave_to_exit(checked)
     diagnostics = checked.diagnostics
     if args.command == "dump":
         from ..frontend.dump import dump_docs, dump_entities

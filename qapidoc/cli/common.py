@@ -16,12 +16,9 @@ it cannot put back what its error left out of the model.
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from .. import rules
 from ..diagnostics import Diagnostic
@@ -33,15 +30,42 @@ from ..report import FORMATS, format_diagnostics
 from ..rules import Severity
 
 if TYPE_CHECKING:
+    import argparse
+
     from ..backends.releases import Histories
 
 __all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "Settings",
            "add_output_options", "add_rule_options", "add_schema_options", "check_schemas", "config_diagnostics",
-           "describe_gaps", "exit_code", "load_all", "load_options", "read_settings", "usable_model"]
+           "describe_gaps", "exit_code", "leave_to_exit", "left_to_exit", "load_all", "load_options", "read_settings",
+           "usable_model"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 #: Ctrl-C: 128 + SIGINT, as a shell reports a process the signal ended
 EXIT_INTERRUPTED = 130
+
+# What a subcommand leaves to the end of the process.  The ``qapidoc``
+# command's entry point turns this on: a subcommand that writes only to
+# stdout and stderr (check, dump) hands over what it loaded, and the entry
+# point ends the process with os._exit once the streams are flushed, rather
+# than have Python free a schema's objects one by one and tear down the
+# interpreter (a tenth of ``qapidoc check``).  Called through ``main()``
+# (tests, other programs) nothing is kept.
+_left: list[object] | None = None
+
+
+def leave_to_exit(value: object) -> None:
+    """Keep ``value`` until the process ends, if the entry point ends it."""
+    if _left is not None:
+        _left.append(value)
+
+
+def left_to_exit(enable: bool = False) -> bool:
+    """Whether a subcommand left something to the end of the process;
+    ``enable`` turns the keeping on (the entry point does, first)."""
+    global _left  # noqa: PLW0603 - one switch for the whole process
+    if enable:
+        _left = []
+    return bool(_left)
 
 
 # --- options ---------------------------------------------------------------------------
@@ -91,6 +115,8 @@ def add_rule_options(parser: argparse.ArgumentParser) -> None:
 def _dialect_arg(text: str) -> tuple[int, int]:
     version = parse_dialect(text)
     if version is None:
+        import argparse  # only here: argparse calls this, so it is loaded
+
         raise argparse.ArgumentTypeError(f"not a QEMU release: {text!r} (expected e.g. 7.2 or 10.2)")
     return version
 
@@ -104,24 +130,24 @@ def _size_arg(text: str) -> int:
     if number[-1:] in _UNITS:
         number, unit = number[:-1], number[-1]
     if not number.isdigit() or int(number) < 1:
+        import argparse  # only here: argparse calls this, so it is loaded
+
         raise argparse.ArgumentTypeError(f"not a size: {text!r} (expected e.g. 100000, 512K, 64M or 2G)")
     return int(number) * _UNITS[unit]
 
 
 # --- settings --------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """``[tool.qapidoc]`` and the command line, combined."""
-
-    config: Config
-    #: rule code -> effective severity, for every selected rule
-    selected: dict[str, Severity]
-    #: mistakes in the configuration or the rule options
-    errors: tuple[ConfigError, ...]
-    load: LoadOptions
-    #: lowest severity that makes the exit code 1 (check, dump, lint)
-    fail_on: str
+# ``[tool.qapidoc]`` and the command line, combined: the configuration;
+# rule code -> effective severity, for every selected rule; the mistakes in
+# the configuration or the rule options; the load options; the lowest
+# severity that makes the exit code 1 (check, dump, lint).  (A named tuple
+# made with its types, not from annotations: under ``from __future__ import
+# annotations`` the class form would compile each one, in every
+# ``qapidoc check``.)
+Settings = NamedTuple("Settings", [  # noqa: UP014 - see above
+    ("config", Config), ("selected", dict[str, Severity]), ("errors", tuple[ConfigError, ...]),
+    ("load", LoadOptions), ("fail_on", str)])
 
 
 def _find_config(args: argparse.Namespace, near: Sequence[str]) -> Config:
@@ -152,8 +178,8 @@ def read_settings(args: argparse.Namespace, near: Sequence[str] = ()) -> Setting
             continue
         severity[key.strip()] = level.strip()
     selected, more = resolve_rules(select, ignore, severity, config.path)
-    load = dataclasses.replace(load_options(args), dialect=getattr(args, "dialect", None) or config.dialect,
-                               module_alone=bool(getattr(args, "module", False)) or config.module)
+    load = load_options(args)._replace(dialect=getattr(args, "dialect", None) or config.dialect,
+                                       module_alone=bool(getattr(args, "module", False)) or config.module)
     fail_on = getattr(args, "fail_on", None) or config.fail_on
     return Settings(config, selected, tuple(errors + more), load, fail_on)
 

@@ -14,7 +14,6 @@ doc comments are printed on stderr and change nothing.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import re
@@ -333,7 +332,7 @@ def _load(path: str, settings: Settings, dialect: tuple[int, int] | None,
     is incomplete, which would show as removals.  Findings that leave the
     model complete (doc comments, pragmas) are printed and change nothing."""
     if dialect is not None:
-        settings = dataclasses.replace(settings, load=dataclasses.replace(settings.load, dialect=dialect))
+        settings = settings._replace(load=settings.load._replace(dialect=dialect))
     checked = check_schemas([path], settings)
     result = checked.loaded[0]
     stopped = (f"cannot compare a schema whose model is incomplete (dialect {result.dialect}; "

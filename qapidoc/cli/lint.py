@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import dataclasses
 import json
 import os
 import re
@@ -113,7 +112,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             for path in alone:
                 sys.stderr.write(f"qapidoc lint: {path} is not part of the configured schema; "
                                  "checking it on its own, as a module\n")
-            as_modules = dataclasses.replace(settings, load=dataclasses.replace(settings.load, module_alone=True))
+            as_modules = settings._replace(load=settings.load._replace(module_alone=True))
             extra = check_schemas(alone, as_modules, families=every, rst_docutils=docutils)
             result.diagnostics.extend(extra.diagnostics)
     diagnostics = result.diagnostics

@@ -12,21 +12,24 @@ Subcommands live in their own modules and are imported only when chosen, so
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import errno
 import gc
 import importlib
 import os
 import sys
-import traceback
 from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, NoReturn, cast
 
 from .. import __version__
 from . import stdio
-from .common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from .common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, left_to_exit
 
-__all__ = ["SUBCOMMANDS", "main"]
+if TYPE_CHECKING:
+    import argparse
+
+__all__ = ["SUBCOMMANDS", "entry_point", "main"]
 
 _SHORT_LIVED = {"check", "dump", "lint", "rules", "jsonschema", "diff", "history"}
 
@@ -46,21 +49,48 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 
 # --- entry point --------------------------------------------------------------------
 
-def _build_parser(chosen: str | None) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser | None]:
-    """The top-level parser, and the chosen subcommand's (with its arguments)."""
+def _build_parser(chosen: str | None) -> argparse.ArgumentParser:
+    """The top-level parser, with every subcommand (only the chosen one
+    with its arguments)."""
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="qapidoc", description="A toolkit for QEMU's QAPI schema language.",
         epilog="Exit codes: 0 clean, 1 findings, 2 usage or I/O error, 3 internal error, "
                "130 interrupted.")
     parser.add_argument("--version", action="version", version=f"qapidoc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    chosen_parser = None
     for name, (module, help_text) in SUBCOMMANDS.items():
         sp = sub.add_parser(name, help=help_text, description=help_text)
         if name == chosen:
             importlib.import_module(module).add_arguments(sp)
-            chosen_parser = sp
-    return parser, chosen_parser
+    return parser
+
+
+def _subcommand_parser(chosen: str) -> argparse.ArgumentParser:
+    """The parser of one subcommand alone, all that ``qapidoc CHOSEN ...``
+    needs (its usage and help read as in the full parser; building the
+    other subcommands costs more than checking a small schema)."""
+    import argparse
+
+    module, help_text = SUBCOMMANDS[chosen]
+    parser = argparse.ArgumentParser(prog=f"qapidoc {chosen}", description=help_text)
+    importlib.import_module(module).add_arguments(parser)
+    return parser
+
+
+def _plain_arguments(chosen: str, rest: list[str]) -> argparse.Namespace | None:
+    """``qapidoc check a.json b.json``: a subcommand and schema paths alone,
+    read without argparse (importing and building it costs as much as
+    checking a small schema), where the subcommand says what its arguments
+    are then (``PLAIN_ARGUMENTS``).  Anything else is argparse's."""
+    if not rest or any(arg.startswith("-") for arg in rest):
+        return None
+    plain: dict[str, dict[str, object]] = getattr(
+        importlib.import_module(SUBCOMMANDS[chosen][0]), "PLAIN_ARGUMENTS", {})
+    if chosen not in plain:
+        return None
+    return cast("argparse.Namespace", SimpleNamespace(**plain[chosen], schemas=list(rest), command=chosen))
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -69,13 +99,14 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     chosen = next((a for a in argv if not a.startswith("-")), None)
     if chosen not in SUBCOMMANDS:
         chosen = None
-    parser, sub = _build_parser(chosen)
-    if chosen is None or sub is None:
-        return parser.parse_args(argv)      # reports the usage error
-    at = argv.index(chosen)
-    if at:
-        return parser.parse_args(argv)      # top-level options: --version, --help
-    args = sub.parse_intermixed_args(argv[1:])
+    if chosen is None or argv.index(chosen):
+        # No subcommand, or top-level options before it (--version, --help):
+        # the full parser reports or answers.
+        return _build_parser(chosen).parse_args(argv)
+    plain = _plain_arguments(chosen, argv[1:])
+    if plain is not None:
+        return plain
+    args = _subcommand_parser(chosen).parse_intermixed_args(argv[1:])
     args.command = chosen
     return args
 
@@ -136,5 +167,25 @@ def _internal_error(exc: BaseException, hint: str) -> int:
         "This is a bug in qapidoc, not in your schema; please report it with the input that "
         "caused it.\n")
     if os.environ.get("QAPIDOC_DEBUG"):
+        import traceback  # only here: a clean run never needs it
+
         traceback.print_exc()
     return EXIT_INTERNAL
+
+
+def entry_point() -> NoReturn:
+    """The ``qapidoc`` command (and ``python -m qapidoc.cli``): ``main()``,
+    then the exit.  After a subcommand that left its results to the end of
+    the process (see ``common.leave_to_exit``), the streams are flushed and
+    the process ends at once."""
+    left_to_exit(enable=True)
+    code = main()
+    if left_to_exit():
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                if stream is not None:      # None: the descriptor was closed when Python started
+                    stream.flush()
+            except (OSError, ValueError):
+                pass        # what main() could write is written; a broken pipe changes nothing now
+        os._exit(code)
+    sys.exit(code)

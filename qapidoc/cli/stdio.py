@@ -22,7 +22,6 @@ import io
 import os
 import signal
 import sys
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -143,9 +142,11 @@ def guarded() -> Iterator[None]:
     raws: list[_GuardedFile] = []
     wrapped: list[io.TextIOWrapper] = []
     sigint = None
-    if threading.current_thread() is threading.main_thread() \
-            and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        sigint = signal.signal(signal.SIGINT, _Interrupts.handler)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        # (Only the main thread may set a handler: elsewhere Ctrl-C is not
+        # ours to hold back.  Asking this way spares importing threading.)
+        with contextlib.suppress(ValueError):
+            sigint = signal.signal(signal.SIGINT, _Interrupts.handler)
     if _is_process_stream(sys.stdout, sys.__stdout__, 1):
         if sys.stdout is not None:
             with contextlib.suppress(OSError, ValueError):

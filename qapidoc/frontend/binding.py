@@ -7,10 +7,13 @@ dialect's rules), a ``Returns`` or ``Errors`` section where none belongs,
 and a free-form block standing where a definition's doc belongs.
 """
 
-from __future__ import annotations
+# Annotations are evaluated at import (no ``from __future__ import
+# annotations``): typing.NamedTuple compiles every field annotation given as
+# a string, and the first compile() of a process alone costs as much as
+# checking a small schema.  Names used before their definition are quoted.
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .. import rules
 from ..diagnostics import Diagnostic
@@ -19,22 +22,24 @@ from .dialect import Dialect
 from .docs import DocComment, DocSection
 from .expressions import (
     Alternate,
+    Branch,
     Command,
     Definition,
     Enum,
+    EnumValue,
     Event,
     Feature,
+    Member,
     Struct,
     Union_,
     inline_members,
 )
 from .model import Schema
 
-__all__ = ["DocItem", "bind_docs", "documented_items"]
+__all__ = ["Bound", "DocBinder", "DocItem", "bind_docs", "documented_items"]
 
 
-@dataclass(frozen=True, slots=True)
-class DocItem:
+class DocItem(NamedTuple):
     """Something a definition's doc comment should describe."""
 
     role: str           # 'member', 'value', 'branch' or 'feature'
@@ -42,41 +47,43 @@ class DocItem:
     span: Span
 
 
+_new = tuple.__new__     # a named tuple without its Python-level __new__
+
+
 def documented_items(definition: Definition) -> tuple[list[DocItem], list[DocItem]]:
     """The members (values, branches, arguments) and the features that the
     doc comment of ``definition`` describes, in the order QEMU connects them."""
-    members: list[DocItem] = []
-    features: list[DocItem] = []
+    role, parts, features = _documented(definition)
+    return ([_new(DocItem, (role, part.name, part.span)) for part in parts],
+            [_new(DocItem, ("feature", f.name, f.span)) for f in features])
 
-    def add_features(feats: tuple[Feature, ...]) -> None:
-        features.extend(DocItem("feature", f.name, f.span) for f in feats)
 
-    add_features(definition.features)
+def _documented(definition: Definition) -> tuple[str, tuple[EnumValue | Member | Branch, ...], list[Feature]]:
+    """What ``documented_items`` gives, without making the items: the role
+    of the parts, the parts, and the features."""
+    features = list(definition.features)
+    parts: tuple[EnumValue | Member | Branch, ...] = ()
+    role = "member"
     if isinstance(definition, Enum):
-        for value in definition.values:
-            members.append(DocItem("value", value.name, value.span))
-            add_features(value.features)
+        parts, role = definition.values, "value"
     elif isinstance(definition, Struct):
-        for member in definition.members:
-            members.append(DocItem("member", member.name, member.span))
-            add_features(member.features)
+        parts = definition.members
     elif isinstance(definition, Union_):
-        for member in inline_members(definition.base) or ():
-            members.append(DocItem("member", member.name, member.span))
-            add_features(member.features)
+        parts = inline_members(definition.base) or ()
     elif isinstance(definition, Alternate):
-        for branch in definition.branches:
-            members.append(DocItem("branch", branch.name, branch.span))
-    elif isinstance(definition, (Command, Event)):
-        for member in () if definition.boxed else inline_members(definition.data) or ():
-            members.append(DocItem("member", member.name, member.span))
-            add_features(member.features)
-    return members, features
+        parts, role = definition.branches, "branch"
+    elif isinstance(definition, (Command, Event)) and not definition.boxed:
+        parts = inline_members(definition.data) or ()
+    for part in parts:
+        if not isinstance(part, Branch) and part.features:
+            features.extend(part.features)
+    return role, parts, features
 
 
-def _describable(definition: Definition, members: list[DocItem], dialect: Dialect) -> set[str] | None:
+def _describable(definition: Definition, part_names: set[str], dialect: Dialect) -> set[str] | None:
     """The names a doc comment of ``definition`` may describe with
-    ``@name:``, or None when QEMU of ``dialect`` does not check them.
+    ``@name:`` (its parts are ``part_names``), or None when QEMU of
+    ``dialect`` does not check them.
 
     A simple union (before 6.2) has an implicit member ``type``, its tag,
     which its doc comment may describe.  Before 4.2, QEMU checked the
@@ -84,70 +91,95 @@ def _describable(definition: Definition, members: list[DocItem], dialect: Dialec
     doc attached: structs, unions, alternates, and commands and events with
     inline arguments; not enums, nor commands and events whose arguments
     are a named type or absent."""
-    names = {m.name for m in members}
     if isinstance(definition, Union_) and definition.is_simple:
-        names.add("type")
+        part_names = part_names | {"type"}
     if dialect.has("doc-descriptions-checked-everywhere"):
-        return names
+        return part_names
     if isinstance(definition, Enum):
         return None
     if isinstance(definition, (Command, Event)) and (definition.boxed or not inline_members(definition.data)):
         return None
-    return names
+    return part_names
 
 
 def bind_docs(schema: Schema, definitions: list[Definition], docs: list[DocComment], *,
               module_alone: bool = False) -> list[Diagnostic]:
     """Check the doc comments against the definitions they document.  With
     ``module_alone``, a missing description is a warning: the pragma
-    'documentation-exceptions' may be in a module not loaded."""
-    diagnostics: list[Diagnostic] = []
-    dialect = schema.dialect
+    'documentation-exceptions' may be in a module not loaded.
+
+    The findings come in three runs: about each doc as a whole, then
+    missing descriptions, then descriptions of what does not exist."""
+    binder = DocBinder(schema, module_alone=module_alone)
     by_raw = {id(doc.raw): doc for doc in docs}
-    bound: list[tuple[Definition, DocComment]] = []
+    found = Bound([], [], [])
     for definition in definitions:
-        if definition.doc is None:
-            continue
-        doc = by_raw.get(id(definition.doc))
-        if doc is None:
-            continue
+        doc = by_raw.get(id(definition.doc)) if definition.doc is not None else None
+        if doc is not None:
+            binder.bind(definition, doc, found)
+    return found.sections + found.undocumented + found.nonexistent
+
+
+class Bound(NamedTuple):
+    """What binding found, by kind, in the order found."""
+
+    sections: list[Diagnostic]        # about a doc as a whole
+    undocumented: list[Diagnostic]    # members, values, branches, features without a description
+    nonexistent: list[Diagnostic]     # descriptions of what the definition does not have
+
+
+class DocBinder:
+    """Binds doc comments to their definitions one at a time, the schema's
+    rules looked up once."""
+
+    __slots__ = ("checked_everywhere", "dialect", "exceptions", "features_documented", "members_documented",
+                 "module_alone", "schema", "what")
+
+    def __init__(self, schema: Schema, *, module_alone: bool = False) -> None:
+        dialect = schema.dialect
+        self.schema = schema
+        self.module_alone = module_alone
+        self.members_documented = dialect.has("members-must-be-documented")
+        self.features_documented = dialect.has("features-must-be-documented")
+        self.checked_everywhere = dialect.has("doc-descriptions-checked-everywhere")
+        self.dialect = dialect
+        self.exceptions = schema.pragmas.documentation_exceptions
+        self.what = "feature" if dialect.has("doc-paragraphs") else "member"
+
+    def bind(self, definition: Definition, doc: DocComment, found: Bound) -> None:
+        """Check ``doc`` against ``definition`` (which it stands before)."""
+        schema = self.schema
         if doc.symbol is None or doc.symbol != definition.name or doc.broken:
             # A free-form block before a definition is the loader's finding.
-            continue
-        diagnostics.extend(_check_sections(definition, doc, schema))
+            return
+        if doc.sections:
+            found.sections.extend(_check_sections(definition, doc, schema))
         if definition.broken or definition.name in schema.broken:
-            continue
-        bound.append((definition, doc))
-
-    connected: dict[int, set[str]] = {}     # absent: not checked
-    connected_features: dict[int, set[str]] = {}
-    for definition, doc in bound:
-        members, features = documented_items(definition)
-        excepted = definition.name in schema.pragmas.documentation_exceptions
-        names = {s.name for s in doc.args}
-        feature_names = {s.name for s in doc.features}
-        for item in members:
-            if item.name not in names and dialect.has("members-must-be-documented") and not excepted:
-                diagnostics.append(Diagnostic(
-                    rules.UNDOCUMENTED, f"{item.role} '{item.name}' lacks documentation", item.span,
-                    definition.context, severity=rules.Severity.WARNING if module_alone else None))
-        for item in features:
-            if item.name not in feature_names and dialect.has("features-must-be-documented"):
-                diagnostics.append(Diagnostic(
-                    rules.UNDOCUMENTED, f"feature '{item.name}' lacks documentation", item.span,
-                    definition.context))
-        describable = _describable(definition, members, dialect)
-        if describable is not None:
-            connected[id(doc)] = describable
-        connected_features[id(doc)] = {f.name for f in features}
-
-    for _, doc in bound:
-        if id(doc) in connected:
-            diagnostics.extend(_bogus(doc.args, connected[id(doc)], "member"))
-        if dialect.has("doc-descriptions-checked-everywhere"):
-            what = "feature" if dialect.has("doc-paragraphs") else "member"
-            diagnostics.extend(_bogus(doc.features, connected_features[id(doc)], what))
-    return diagnostics
+            return
+        role, parts, features = _documented(definition)
+        part_names = {part.name for part in parts}
+        if self.members_documented and definition.name not in self.exceptions:
+            described = {s.name for s in doc.args}
+            if not part_names <= described:
+                severity = rules.Severity.WARNING if self.module_alone else None
+                for part in parts:
+                    if part.name not in described:
+                        found.undocumented.append(Diagnostic(
+                            rules.UNDOCUMENTED, f"{role} '{part.name}' lacks documentation", part.span,
+                            definition.context, severity=severity))
+        if features and self.features_documented:
+            feature_names = {s.name for s in doc.features}
+            for feature in features:
+                if feature.name not in feature_names:
+                    found.undocumented.append(Diagnostic(
+                        rules.UNDOCUMENTED, f"feature '{feature.name}' lacks documentation", feature.span,
+                        definition.context))
+        if doc.args:
+            describable = _describable(definition, part_names, self.dialect)
+            if describable is not None:
+                found.nonexistent.extend(_bogus(doc.args, describable, "member"))
+        if self.checked_everywhere and doc.features:
+            found.nonexistent.extend(_bogus(doc.features, {f.name for f in features}, self.what))
 
 
 def _bogus(sections: tuple[DocSection, ...], known: set[str], what: str) -> Iterator[Diagnostic]:
@@ -164,8 +196,14 @@ def _bogus(sections: tuple[DocSection, ...], known: set[str], what: str) -> Iter
 
 def _check_sections(definition: Definition, doc: DocComment, schema: Schema) -> Iterator[Diagnostic]:
     dialect = schema.dialect
-    returns = doc.section("returns")
-    errors = doc.section("errors")
+    returns = errors = None
+    for section in doc.sections:        # the first of each, as doc.section() finds them
+        if section.kind == "returns" and returns is None:
+            returns = section
+        elif section.kind == "errors" and errors is None:
+            errors = section
+    if returns is None and errors is None:
+        return
     if isinstance(definition, Command):
         if (returns is not None and definition.returns is None
                 and dialect.has("returns-section-needs-returns")):

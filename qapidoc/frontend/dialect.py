@@ -12,10 +12,12 @@ Releases are given as ``(major, minor)``; :data:`RELEASES` lists the 26
 that qapidoc knows, 2.10 to 10.2.
 """
 
-from __future__ import annotations
+# Annotations are evaluated at import (no ``from __future__ import
+# annotations``): typing.NamedTuple compiles every field annotation given as
+# a string, and the first compile() of a process alone costs as much as
+# checking a small schema.  Names used before their definition are quoted.
 
 import re
-from dataclasses import dataclass
 from typing import NamedTuple
 
 __all__ = [
@@ -124,8 +126,7 @@ def release_after(version: Version) -> Version | None:
     return min((r for r in RELEASES if r > version), default=None)
 
 
-@dataclass(frozen=True, slots=True)
-class Dialect:
+class Dialect(NamedTuple):
     """The rules of one QEMU release."""
 
     version: Version = NEWEST
@@ -205,7 +206,6 @@ def _str(version: Version) -> str:
     return f"{version[0]}.{version[1]}"
 
 
-@dataclass(slots=True)
 class DialectEvidence:
     """Bounds on the release a schema was written for, gathered while loading.
 
@@ -213,17 +213,21 @@ class DialectEvidence:
     lowered by constructs that a release removed.
     """
 
-    low: Version = OLDEST
-    high: Version | None = None
-    low_reasons: list[str] | None = None
-    high_reasons: list[str] | None = None
-    #: whether something that later releases refuse set ``high`` (a simple
-    #: union, an 'Example:' section); a weak bound (doc lines over 70
-    #: columns, which may just be a slip) only says the schema is not newer
-    strong_high: bool = False
-    #: releases that refuse something the schema has, which releases
-    #: before and after them accept: (first, last, why)
-    excluded: list[tuple[Version, Version, str]] | None = None
+    __slots__ = ("excluded", "high", "high_reasons", "low", "low_reasons", "strong_high")
+
+    def __init__(self) -> None:
+        self.low: Version = OLDEST
+        self.high: Version | None = None
+        self.low_reasons: list[str] | None = None
+        self.high_reasons: list[str] | None = None
+        #: whether something that later releases refuse set ``high`` (a
+        #: simple union, an 'Example:' section); a weak bound (doc lines
+        #: over 70 columns, which may just be a slip) only says the schema
+        #: is not newer
+        self.strong_high = False
+        #: releases that refuse something the schema has, which releases
+        #: before and after them accept: (first, last, why)
+        self.excluded: list[tuple[Version, Version, str]] | None = None
 
     def at_least(self, change: str, why: str) -> None:
         version = CHANGES[change][0]

@@ -6,11 +6,13 @@ grammars of the eras (:mod:`qapidoc.frontend.docs_classic`,
 :class:`DocBuilder`.
 """
 
-from __future__ import annotations
+# Annotations are evaluated at import (no ``from __future__ import
+# annotations``): typing.NamedTuple compiles every field annotation given as
+# a string, and the first compile() of a process alone costs as much as
+# checking a small schema.  Names used before their definition are quoted.
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .. import rules
@@ -64,8 +66,7 @@ class DocExample(NamedTuple):
     section: DocSection | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class DocComment:
+class DocComment(NamedTuple):
     raw: RawDoc
     symbol: str | None
     body: DocSection
@@ -103,7 +104,7 @@ class DocComment:
         return section.text.strip() if section is not None else None
 
     @property
-    def headings(self) -> tuple[DocHeading, ...]:
+    def headings(self) -> tuple["DocHeading", ...]:
         """The ``= Title`` headings of a free-form block (the markup of
         QEMU 2.10 to 9.x; today's schemas use rST section titles instead,
         which stay in the text)."""
@@ -134,18 +135,21 @@ TAG_KINDS = {
 }
 
 
-@dataclass(slots=True)
 class SectionBuilder:
     """A section being built; frozen into a DocSection at the end."""
 
-    kind: str
-    span: Span
-    name: str | None = None
-    tag: str | None = None
-    lines: list[DocLine] = field(default_factory=list)
-    #: the indentation stripped from its lines (QEMU 5.2 to 8.2); None
-    #: until its first continuation line sets it (8.1 and 8.2)
-    indent: int | None = 0
+    __slots__ = ("indent", "kind", "lines", "name", "span", "tag")
+
+    def __init__(self, kind: str, span: Span, name: str | None = None, tag: str | None = None,
+                 indent: int | None = 0) -> None:
+        self.kind = kind
+        self.span = span
+        self.name = name
+        self.tag = tag
+        self.lines: list[DocLine] = []
+        #: the indentation stripped from its lines (QEMU 5.2 to 8.2); None
+        #: until its first continuation line sets it (8.1 and 8.2)
+        self.indent = indent
 
     @property
     def empty(self) -> bool:
@@ -165,7 +169,10 @@ class SectionBuilder:
                 return True
         return False
 
-    def freeze(self) -> DocSection:
+    def freeze(self, keep_lines: bool = True) -> DocSection:
+        """The section; without ``keep_lines``, with no lines."""
+        if not keep_lines:
+            return _new(DocSection, (self.kind, _NO_LINES, self.span, self.name, self.tag))
         lines = self.lines
         # Leading and trailing blank lines are not part of the text.
         start, end = 0, len(lines)
@@ -173,24 +180,31 @@ class SectionBuilder:
             start += 1
         while end > start and not lines[end - 1].text.strip():
             end -= 1
-        return DocSection(self.kind, DocLines(lines[start:end]), self.span, self.name, self.tag)
+        return _new(DocSection, (self.kind, DocLines(lines[start:end]), self.span, self.name, self.tag))
 
 
-@dataclass(slots=True)
+_NO_LINES = DocLines()
+_new = tuple.__new__     # a named tuple without its Python-level __new__
+
+
 class DocBuilder:
     """A doc comment being parsed: its sections so far and its findings."""
 
-    raw: RawDoc
-    dialect: Dialect
-    symbol: str | None = None
-    symbol_span: Span | None = None
-    body: SectionBuilder | None = None
-    args: dict[str, SectionBuilder] = field(default_factory=dict)
-    features: dict[str, SectionBuilder] = field(default_factory=dict)
-    sections: list[SectionBuilder] = field(default_factory=list)
-    all_sections: list[SectionBuilder] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    broken: bool = False
+    __slots__ = ("all_sections", "args", "body", "broken", "diagnostics", "dialect", "features", "raw",
+                 "sections", "symbol", "symbol_span")
+
+    def __init__(self, raw: RawDoc, dialect: Dialect) -> None:
+        self.raw = raw
+        self.dialect = dialect
+        self.symbol: str | None = None
+        self.symbol_span: Span | None = None
+        self.body: SectionBuilder | None = None
+        self.args: dict[str, SectionBuilder] = {}
+        self.features: dict[str, SectionBuilder] = {}
+        self.sections: list[SectionBuilder] = []
+        self.all_sections: list[SectionBuilder] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.broken = False
 
     def line_span(self, line: DocLine) -> Span:
         return self.raw.file.span(line.hash_offset, line.offset + len(line.text))
@@ -213,7 +227,7 @@ class DocBuilder:
             raise self.error(rules.DOC_STRUCTURE, self.sentence("invalid parameter name"), line)
         if name in table:
             raise self.error(rules.DOC_STRUCTURE, f"'{name}' parameter name duplicated", line)
-        section = SectionBuilder(kind, self.line_span(line), name=name, indent=indent)
+        section = SectionBuilder(kind, self.line_span(line), name, None, indent)
         table[name] = section
         self.all_sections.append(section)
         return section
@@ -223,7 +237,7 @@ class DocBuilder:
         """Start a section tagged ``tag`` (``Returns``, ``Note``...)."""
         if tag in unique and any(s.tag == tag for s in self.sections):
             raise self.error(rules.DOC_STRUCTURE, self.sentence(f"duplicated '{tag}' section"), line)
-        section = SectionBuilder(TAG_KINDS[tag], self.line_span(line), tag=tag, indent=indent)
+        section = SectionBuilder(TAG_KINDS[tag], self.line_span(line), None, tag, indent)
         self.sections.append(section)
         self.all_sections.append(section)
         return section
@@ -241,17 +255,24 @@ class DocBuilder:
             return message
         return message[:1].upper() + message[1:]
 
-    def freeze(self, find_examples: Callable[[tuple[DocSection, ...]], tuple[DocExample, ...]]) -> DocComment:
+    def freeze(self, find_examples: Callable[[tuple[DocSection, ...]], tuple[DocExample, ...]] | None
+               ) -> DocComment:
         """The doc comment; ``find_examples`` picks the QMP examples out of
-        its sections."""
-        frozen = {id(s): s.freeze() for s in self.all_sections}
-        assert self.body is not None
-        body = frozen[id(self.body)]
-        sections = tuple(frozen[id(s)] for s in self.sections)
-        all_sections = tuple(frozen[id(s)] for s in self.all_sections)
-        examples = find_examples(all_sections)
-        return DocComment(
-            self.raw, self.symbol, body,
-            tuple(frozen[id(s)] for s in self.args.values()),
-            tuple(frozen[id(s)] for s in self.features.values()),
-            sections, all_sections, examples, self.broken, self.symbol_span)
+        its sections.  Without it, the sections keep no lines and there are
+        no examples (a doc checked and let go)."""
+        keep_lines = find_examples is not None
+        # The body comes first, then every other section as it was started:
+        # the descriptions (by kind) and the rest, each in that order.
+        assert self.all_sections[0] is self.body
+        all_sections = tuple([s.freeze(keep_lines) for s in self.all_sections])
+        rest = all_sections[1:]
+        examples = find_examples(all_sections) if find_examples is not None else ()
+        return _new(DocComment, (
+            self.raw, self.symbol, all_sections[0],
+            tuple([s for s in rest if s.kind == "member"]),
+            tuple([s for s in rest if s.kind == "feature"]),
+            tuple([s for s in rest if s.kind not in _DESCRIPTION_KINDS]),
+            all_sections, examples, self.broken, self.symbol_span))
+
+
+_DESCRIPTION_KINDS = frozenset(("member", "feature"))

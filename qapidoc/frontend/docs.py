@@ -24,15 +24,18 @@ from __future__ import annotations
 
 import itertools
 import re
+from typing import TYPE_CHECKING
 
 from .. import rules
 from ..diagnostics import Diagnostic, StageError
 from .dialect import Dialect, DialectEvidence
 from .doc_model import DocBuilder, DocComment, DocExample, DocHeading, DocSection
-from .docs_classic import ClassicParser
 from .docs_paragraph import ParagraphParser
 from .lexer import DocLines
-from .parser import RawDoc
+from .parser import DocLine, RawDoc
+
+if TYPE_CHECKING:
+    from .docs_classic import ClassicParser
 
 __all__ = [
     "DocComment", "DocExample", "DocHeading", "DocSection", "gather_doc_evidence", "gather_indentation_evidence",
@@ -41,24 +44,35 @@ __all__ = [
 ]
 
 
-def parse_doc(raw: RawDoc, dialect: Dialect,
-              line_style: list[Diagnostic] | None = None) -> tuple[DocComment, list[Diagnostic]]:
+def parse_doc(raw: RawDoc, dialect: Dialect, line_style: list[Diagnostic] | None = None, *,
+              keep_lines: bool = True) -> tuple[DocComment, list[Diagnostic]]:
     """Parse one doc block by the rules of ``dialect`` (``line_style``: what
-    :func:`line_style_findings` found in it, if already asked)."""
+    :func:`line_style_findings` found in it, if already asked).
+
+    Without ``keep_lines`` the result has its findings and its structure
+    (symbol, sections, member and feature names, their spans) but no text:
+    the sections hold no lines and no examples are picked out.  That is all
+    the loader needs for a doc comment it lets go once checked (``qapidoc
+    check``), and packing lines nobody reads would cost a quarter of it."""
     doc = DocBuilder(raw, dialect)
     doc.start_body(raw.file.span(raw.start, raw.start + 2))
     parser: ParagraphParser | ClassicParser
     if dialect.has("doc-paragraphs"):
         parser = ParagraphParser(doc)
     else:
+        from .docs_classic import ClassicParser  # (imported for schemas before 9.0 only)
+
         parser = ClassicParser(doc)
+    lines = raw.lines
     try:
-        parser.run(raw.lines)
+        parser.run(lines)
     except StageError as err:
         doc.diagnostics.append(err.diagnostic())
         doc.broken = True
     if dialect.has("doc-line-style"):
-        doc.diagnostics.extend(line_style_findings(raw) if line_style is None else line_style)
+        doc.diagnostics.extend(line_style_findings(raw, lines) if line_style is None else line_style)
+    if not keep_lines:
+        return doc.freeze(None), doc.diagnostics
     return doc.freeze(lambda sections: tuple(_examples(doc, sections))), doc.diagnostics
 
 
@@ -127,25 +141,50 @@ _SINGLE_SPACE = re.compile(r"(\be\.g\.|^ *\d\.|([.!?])) [A-Z0-9(]")
 _SPACING_MESSAGE = "Use two spaces between sentences\nIf this not the end of a sentence, please report a bug."
 
 
-def line_style_findings(raw: RawDoc) -> list[Diagnostic]:
-    """What 10.2's line style rules find in ``raw``: lines longer than 70
-    columns (unless a lone URL), one space after a sentence; lines of
-    literal blocks (after a '::' or '.. qmp-example::' line, while
-    indented as their first line) aside, as QEMU reads them."""
-    # Most blocks are clean: look closer only where a line may not be.
-    # ('#', a space and 68 characters make 70 columns.)
-    if raw.longest <= 70 and not _ONE_SPACE.search(raw.file.text, raw.start, raw.end):
+def _may_break_line_style(raw: RawDoc) -> bool:
+    """Whether a line of ``raw`` may break 10.2's line style (most blocks
+    are clean: :func:`line_style_findings` looks closer only where a line
+    may not be).  ('#', a space and 68 characters make 70 columns.)"""
+    return raw.longest > 70 or _may_have_one_space(raw)
+
+
+# Cheap tests before _ONE_SPACE: a search for a literal prefix runs fast.
+_DOT_SPACE = re.compile(r"\. [A-Z0-9(]")
+
+
+def _may_have_one_space(raw: RawDoc) -> bool:
+    """Whether ``_ONE_SPACE`` matches in the block, found by cheaper
+    searches ('!' and '?' are rare)."""
+    text, start, end = raw.file.text, raw.start, raw.end
+    if _DOT_SPACE.search(text, start, end):
+        return True
+    for mark in "!?":
+        at = text.find(mark, start, end)
+        while at >= 0:
+            if _ONE_SPACE.match(text, at, end):
+                return True
+            at = text.find(mark, at + 1, end)
+    return False
+
+
+def line_style_findings(raw: RawDoc, lines: tuple[DocLine, ...] | None = None) -> list[Diagnostic]:
+    """What 10.2's line style rules find in ``raw`` (whose lines are
+    ``lines``, when made already): lines longer than 70 columns (unless a
+    lone URL), one space after a sentence; lines of literal blocks (after a
+    '::' or '.. qmp-example::' line, while indented as their first line)
+    aside, as QEMU reads them."""
+    if not _may_break_line_style(raw):
         return []
     out: list[Diagnostic] = []
     literal = False
     literal_indent = 0
     file = raw.file
-    for line in raw.lines:
+    for line in raw.lines if lines is None else lines:
         text = line.text.rstrip()
-        if _LITERAL_OPENER.match(text):
+        if text[-2:] == "::" and _LITERAL_OPENER.match(text):     # (it ends so)
             literal, literal_indent = True, 0
         elif literal and text:
-            indent = _indent(text)
+            indent = len(text) - len(text.lstrip(" "))
             if literal_indent == 0:
                 literal_indent = indent
             elif indent < literal_indent:
@@ -172,16 +211,23 @@ def gather_weak_doc_evidence(raws: list[RawDoc], evidence: DialectEvidence,
     the schema predates 10.2 (or a slip in a newer one).  It decides
     nothing when other evidence speaks, so callers ask only then.  What the
     line style finds is kept in ``findings`` by ``id(raw)``, for
-    :func:`parse_doc`; blocks where it finds nothing are not noted (an
-    empty list per block of a large schema would cost more memory than
-    :func:`line_style_findings` costs time to say so again: a block with
-    short lines is passed over at once)."""
+    :func:`parse_doc`, and so is that it found nothing (one shared empty
+    list: an entry costs less than asking again)."""
     for raw in raws:
+        if not _may_break_line_style(raw):
+            findings[id(raw)] = _NOTHING
+            continue
         found = line_style_findings(raw)
         if found:
             findings[id(raw)] = found
             evidence.before("doc-line-style", "doc lines that 10.2's line style refuses", weak=True)
             return
+        findings[id(raw)] = _NOTHING
+
+
+#: what the line style found in a block, when nothing
+#: (shared: never written to)
+_NOTHING: list[Diagnostic] = []
 
 
 #: an rST section title's underline: '=' and nothing else
@@ -199,6 +245,7 @@ def _gather_section_titles(raw: RawDoc, evidence: DialectEvidence) -> None:
 
 
 _OLD_TAG = re.compile(r"(Example|Examples|Note|Notes):(\s|$)")
+_OLD_TAG_INITIALS = ("E", "N")
 _TEXT_AFTER_TAG = re.compile(r"(?:@[^:\s]+|Returns|Since|Notes?|Examples?|TODO): +(?=\S)")
 _BARE_DESCRIPTION = re.compile(r"@[^:\s]+:$")
 _STARTS_SECTION = re.compile(r"@[^:\s]*:|(?:Returns|Since|Notes?|Examples?|TODO|Features):")
@@ -228,19 +275,21 @@ def gather_indentation_evidence(raws: list[RawDoc], evidence: DialectEvidence) -
 
 def gather_doc_evidence(raw: RawDoc, evidence: DialectEvidence) -> None:
     """Note what a doc block's markup says about its era."""
-    if raw.contains("\n# Features:"):
+    find, start, end = raw.file.text.find, raw.start, raw.end     # (raw.contains, without a call each)
+    if find("\n# Features:", start, end) >= 0:
         evidence.at_least("features", "a 'Features:' doc section")
-    if raw.symbol is None and raw.contains("\n# ==="):
+    if raw.symbol is None and find("\n# ===", start, end) >= 0:
         _gather_section_titles(raw, evidence)
-    if not (raw.contains("qmp-example") or raw.contains("Errors:") or raw.contains("Example")
-            or raw.contains("Note")):
+    if (find("qmp-example", start, end) < 0 and find("Errors:", start, end) < 0
+            and find("Example", start, end) < 0 and find("Note", start, end) < 0):
         return
-    for line in raw.lines:
-        text = line.text
-        if text.startswith(".. qmp-example::"):
-            evidence.at_least("qmp-example", "a '.. qmp-example::' directive")
-            return
-        if text.startswith("Errors:"):
+    for text in raw.texts():
+        first = text[:1]
+        if first == ".":
+            if text.startswith(".. qmp-example::"):
+                evidence.at_least("qmp-example", "a '.. qmp-example::' directive")
+                return
+        elif first == "E" and text.startswith("Errors:"):
             evidence.at_least("doc-errors-section", "an 'Errors:' doc section")
-        elif _OLD_TAG.match(text) and raw.symbol:
+        elif first in _OLD_TAG_INITIALS and _OLD_TAG.match(text) and raw.symbol:
             evidence.before("qmp-example", f"a '{text.split(':')[0]}:' doc section")

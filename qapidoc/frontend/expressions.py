@@ -11,12 +11,14 @@ model knows its name exists and does not report references to it as
 unknown; it takes no part in further checks.
 """
 
-from __future__ import annotations
+# Annotations are evaluated at import (no ``from __future__ import
+# annotations``): typing.NamedTuple compiles every field annotation given as
+# a string, and the first compile() of a process alone costs as much as
+# checking a small schema.  Names used before their definition are quoted.
 
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from collections.abc import Callable, Collection, Iterable
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from .. import rules
 from ..diagnostics import Context, Diagnostic, StageError
@@ -74,6 +76,12 @@ class CondText(NamedTuple):
         return self.text
 
 
+if not TYPE_CHECKING:
+    # What CondNot.operand's annotation names until the union below exists
+    # (as a string, typing.NamedTuple would compile it at import).
+    Cond = object
+
+
 class CondNot(NamedTuple):
     operand: Cond
 
@@ -82,14 +90,14 @@ class CondNot(NamedTuple):
 
 
 class CondAll(NamedTuple):
-    operands: tuple[Cond, ...]
+    operands: tuple["Cond", ...]
 
     def raw(self) -> object:
         return {"all": [c.raw() for c in self.operands]}
 
 
 class CondAny(NamedTuple):
-    operands: tuple[Cond, ...]
+    operands: tuple["Cond", ...]
 
     def raw(self) -> object:
         return {"any": [c.raw() for c in self.operands]}
@@ -149,8 +157,13 @@ class Branch(NamedTuple):
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class _Common:
+# Every definition starts with the same seven fields (name, name_span, span,
+# doc, cond, features, broken), then has its own.  A definition that failed
+# its shape check is ``broken``: only its name counts.
+
+class Enum(NamedTuple):
+    """An enumeration."""
+
     name: str
     name_span: Span
     span: Span                      # the whole expression
@@ -158,18 +171,6 @@ class _Common:
     cond: Cond | None
     features: tuple[Feature, ...]
     broken: bool
-
-    @property
-    def context(self) -> Context:
-        return Context(self.meta, self.name, self.span.file.span(self.span.start, self.span.start + 1))
-
-    @property
-    def meta(self) -> Meta:
-        raise NotImplementedError
-
-
-@dataclass(frozen=True, slots=True)
-class Enum(_Common):
     values: tuple[EnumValue, ...] = ()
     prefix: str | None = None
 
@@ -177,9 +178,21 @@ class Enum(_Common):
     def meta(self) -> Meta:
         return "enum"
 
+    @property
+    def context(self) -> Context:
+        return _context_of(self)
 
-@dataclass(frozen=True, slots=True)
-class Struct(_Common):
+
+class Struct(NamedTuple):
+    """A struct: named members, optionally after a base's."""
+
+    name: str
+    name_span: Span
+    span: Span                      # the whole expression
+    doc: RawDoc | None
+    cond: Cond | None
+    features: tuple[Feature, ...]
+    broken: bool
     base: TypeRef | None = None
     members: tuple[Member, ...] = ()
 
@@ -187,9 +200,21 @@ class Struct(_Common):
     def meta(self) -> Meta:
         return "struct"
 
+    @property
+    def context(self) -> Context:
+        return _context_of(self)
 
-@dataclass(frozen=True, slots=True)
-class Union_(_Common):  # noqa: N801 - "Union" would shadow typing.Union
+
+class Union_(NamedTuple):  # noqa: N801 - "Union" would shadow typing.Union
+    """A union: a base, a discriminator member and a branch per value."""
+
+    name: str
+    name_span: Span
+    span: Span                      # the whole expression
+    doc: RawDoc | None
+    cond: Cond | None
+    features: tuple[Feature, ...]
+    broken: bool
     #: a named base, inline base members, or None for a simple union
     base: TypeRef | tuple[Member, ...] | None = None
     discriminator: str | None = None
@@ -201,21 +226,45 @@ class Union_(_Common):  # noqa: N801 - "Union" would shadow typing.Union
         return "union"
 
     @property
+    def context(self) -> Context:
+        return _context_of(self)
+
+    @property
     def is_simple(self) -> bool:
         return self.discriminator is None
 
 
-@dataclass(frozen=True, slots=True)
-class Alternate(_Common):
+class Alternate(NamedTuple):
+    """An alternate: one of several types, told apart by JSON type."""
+
+    name: str
+    name_span: Span
+    span: Span                      # the whole expression
+    doc: RawDoc | None
+    cond: Cond | None
+    features: tuple[Feature, ...]
+    broken: bool
     branches: tuple[Branch, ...] = ()
 
     @property
     def meta(self) -> Meta:
         return "alternate"
 
+    @property
+    def context(self) -> Context:
+        return _context_of(self)
 
-@dataclass(frozen=True, slots=True)
-class Command(_Common):
+
+class Command(NamedTuple):
+    """A command."""
+
+    name: str
+    name_span: Span
+    span: Span                      # the whole expression
+    doc: RawDoc | None
+    cond: Cond | None
+    features: tuple[Feature, ...]
+    broken: bool
     data: TypeRef | tuple[Member, ...] | None = None
     returns: TypeRef | None = None
     boxed: bool = False
@@ -229,9 +278,21 @@ class Command(_Common):
     def meta(self) -> Meta:
         return "command"
 
+    @property
+    def context(self) -> Context:
+        return _context_of(self)
 
-@dataclass(frozen=True, slots=True)
-class Event(_Common):
+
+class Event(NamedTuple):
+    """An event."""
+
+    name: str
+    name_span: Span
+    span: Span                      # the whole expression
+    doc: RawDoc | None
+    cond: Cond | None
+    features: tuple[Feature, ...]
+    broken: bool
     data: TypeRef | tuple[Member, ...] | None = None
     boxed: bool = False
 
@@ -239,12 +300,23 @@ class Event(_Common):
     def meta(self) -> Meta:
         return "event"
 
+    @property
+    def context(self) -> Context:
+        return _context_of(self)
+
 
 Definition = Enum | Struct | Union_ | Alternate | Command | Event
 
+_new = tuple.__new__     # a named tuple without its Python-level __new__
 
-@dataclass(slots=True)
-class Pragmas:
+
+def _context_of(definition: Definition) -> Context:
+    """``In command 'foo':``, pointing at the definition's opening brace."""
+    span = definition.span
+    return Context(definition.meta, definition.name, span.file.span(span.start, span.start + 1))
+
+
+class Pragmas(NamedTuple):
     """The schema-wide pragma settings (the last value set wins)."""
 
     doc_required: bool = False
@@ -278,19 +350,26 @@ def c_name(name: str) -> str:
     """The C identifier QEMU derives from a QAPI name (``a-b`` -> ``a_b``)."""
     cached = _C_NAMES.get(name)
     if cached is None:
-        cached = _C_NAMES[name] = _C_NAME.sub("_", name)
+        cached = name.replace("-", "_")
+        # Letters, digits and '_' stay: most names need no regex.
+        if not (cached.isascii() and cached.replace("_", "").isalnum()):
+            cached = _C_NAME.sub("_", name)
+        _C_NAMES[name] = cached
     return cached
 
 
-_STEMS: dict[tuple[str, bool], str | None] = {}
+#: the stems found so far, by the old rules and by the new ones
+_STEMS: tuple[dict[str, str | None], dict[str, str | None]] = ({}, {})
+_UNKNOWN = "\0"        # not a stem: marks a name not looked at yet
 
 
 def _stem(name: str, new_rules: bool) -> str | None:
     """The part of ``name`` the case rules look at, or None if the name is
     not a valid QAPI name."""
-    key = (name, new_rules)
-    if key in _STEMS:
-        return _STEMS[key]
+    found = _STEMS[new_rules]
+    stem = found.get(name, _UNKNOWN)
+    if stem is not _UNKNOWN:
+        return stem
     if new_rules:
         m = _VALID_NAME.match(name)
         stem = m.group(3) if m else None
@@ -299,45 +378,55 @@ def _stem(name: str, new_rules: bool) -> str | None:
         stem = m.group(2) if m else None
     if stem is not None and c_name(name).startswith("q_"):
         stem = None
-    _STEMS[key] = stem
+    found[name] = stem
     return stem
 
 
-@dataclass(slots=True)
 class _Checker:
-    file: SourceFile
-    dialect: Dialect
-    pragmas: Pragmas
-    context: Context | None = None
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    new_names: bool = False
-    module_alone: bool = False
+    """The shape check of one definition: its file, rules and findings."""
 
-    def __post_init__(self) -> None:
-        self.new_names = self.dialect.has("name-case-rules")
+    __slots__ = ("diagnostics", "dialect", "file", "module_alone", "new_names", "pragmas", "where")
+
+    def __init__(self, file: SourceFile, dialect: Dialect, pragmas: Pragmas, *, module_alone: bool = False) -> None:
+        self.file = file
+        self.dialect = dialect
+        self.pragmas = pragmas
+        #: the definition being checked (meta, name, whole span), once known
+        self.where: tuple[Meta, str, Span] | None = None
+        self.diagnostics: list[Diagnostic] = []
+        self.new_names = dialect.has("name-case-rules")
+        self.module_alone = module_alone
+
+    @property
+    def context(self) -> Context | None:
+        """``In struct 'Foo':`` for a finding (made only when there is one)."""
+        if self.where is None:
+            return None
+        meta, name, span = self.where
+        return Context(meta, name, span.file.span(span.start, span.start + 1))
 
     def span(self, node: Node | SynString) -> Span:
-        return self.file.span(node.start, node.end)
+        return _new(Span, (self.file, node.start, node.end))
 
     def report(self, err: StageError) -> None:
         self.diagnostics.append(err.diagnostic(self.context))
 
     # -- generic helpers -----------------------------------------------------
 
-    def check_keys(self, obj: SynObject, source: str, required: Iterable[str],
-                   optional: Iterable[str]) -> None:
+    def check_keys(self, obj: SynObject, source: str, required: Collection[str],
+                   optional: Collection[str]) -> None:
         def pprint(names: Iterable[str]) -> str:
             return ", ".join(f"'{n}'" for n in sorted(names))
 
-        required = list(required)
-        missing = [k for k in required if k not in obj.members]
+        members = obj.members
+        missing = [k for k in required if k not in members]
         if missing:
             s = "s" if len(missing) > 1 else ""
             raise StageError(rules.EXPR_KEYS, f"{source} misses key{s} {pprint(missing)}",
                        self.file.span(obj.start, obj.start + 1))
-        allowed = set(required) | set(optional)
-        unknown = [k for k in obj.members if k not in allowed]
+        unknown = [k for k in members if k not in required and k not in optional]
         if unknown:
+            allowed = set(required) | set(optional)
             s = "s" if len(unknown) > 1 else ""
             first = obj.members[unknown[0]][0]
             raise StageError(rules.EXPR_KEYS,
@@ -466,7 +555,7 @@ class _Checker:
             span = self.span(name_node)
             self.check_name_lower(name_node.value, span, source)
             cond = self.cond(item, source) if isinstance(item, SynObject) else None
-            out.append(Feature(name_node.value, cond, span))
+            out.append(_new(Feature, (name_node.value, cond, span)))
         return tuple(out)
 
     # -- types ----------------------------------------------------------------------
@@ -476,19 +565,19 @@ class _Checker:
             return None
         if not isinstance(node, SynString):
             raise StageError(rules.EXPR_VALUE, f"{source} should be a type name", self.span(node))
-        return TypeRef(node.value, False, self.span(node))
+        return _new(TypeRef, (node.value, False, self.span(node)))
 
     def type_name_or_array(self, node: Node | None, source: str) -> TypeRef | None:
         if node is None:
             return None
         if isinstance(node, SynString):
-            return TypeRef(node.value, False, self.span(node))
+            return _new(TypeRef, (node.value, False, _new(Span, (self.file, node.start, node.end))))
         if not isinstance(node, SynList):
             raise StageError(rules.EXPR_VALUE, f"{source} should be a type name or array", self.span(node))
         if len(node.items) != 1 or not isinstance(node.items[0], SynString):
             raise StageError(rules.EXPR_VALUE, f"{source}: array type must contain single type name",
                        self.span(node))
-        return TypeRef(node.items[0].value, True, self.span(node))
+        return _new(TypeRef, (node.items[0].value, True, self.span(node)))
 
     def members(self, node: Node, source: str, parent: str | None) -> tuple[Member, ...]:
         """An inline members object: ``{ '[*]name': TYPE-REF or {type, if, features} }``."""
@@ -498,8 +587,8 @@ class _Checker:
         out = []
         for key, (key_node, value) in node.members.items():
             key_source = f"{source} member '{key}'"
-            span = self.span(key_node)
-            optional = key.startswith("*")
+            span = _new(Span, (self.file, key_node.start, key_node.end))
+            optional = key[:1] == "*"
             name = key[1:] if optional else key
             self.check_name_lower(name, span, key_source, permit_upper=permissive,
                                   permit_underscore=permissive,
@@ -518,7 +607,7 @@ class _Checker:
                 type_node = value
             typ = self.type_name_or_array(type_node, key_source)
             assert typ is not None
-            out.append(Member(name, optional, typ, cond, features, span))
+            out.append(_new(Member, (name, optional, typ, cond, features, span)))
         return tuple(out)
 
     def _member_keys(self) -> list[str]:
@@ -552,13 +641,13 @@ class _Checker:
             else:
                 typ = self.type_name(type_node, source)
             assert typ is not None
-            out.append(Branch(key, typ, cond, span))
+            out.append(_new(Branch, (key, typ, cond, span)))
         return tuple(out)
 
 
 # --- the check of one definition -------------------------------------------------
 
-_FLAG_KEYS = ("gen", "success-response", "boxed", "allow-oob", "allow-preconfig", "coroutine")
+_FLAG_KEYS = frozenset(("gen", "success-response", "boxed", "allow-oob", "allow-preconfig", "coroutine"))
 
 
 def check_definition(
@@ -570,27 +659,29 @@ def check_definition(
     With ``module_alone``, what a pragma of another module could allow is a
     warning, not an error."""
     checker = _Checker(file, dialect, pragmas, module_alone=module_alone)
-    metas = [m for m in META_KINDS if m in node.members]
-    head = file.span(node.start, node.start + 1)
+    members = node.members
+    metas = [m for m in META_KINDS if m in members]
     if len(metas) != 1 and (dialect.has("name-case-rules") or not metas):
         listed = ", ".join(f"'{m}'" for m in META_KINDS)
         checker.diagnostics.append(Diagnostic(
-            rules.EXPR_KEYS, f"expression must have exactly one key {listed}", head))
+            rules.EXPR_KEYS, f"expression must have exactly one key {listed}", file.span(node.start, node.start + 1)))
         return None, checker.diagnostics
     meta = metas[0]
-    try:
-        name = checker.name_str(node.get(meta), f"'{meta}'", head)
-    except StageError as err:
-        checker.report(err)
+    name_node = members[meta][1]
+    if not isinstance(name_node, SynString):
+        try:
+            checker.name_str(name_node, f"'{meta}'", file.span(node.start, node.start + 1))
+        except StageError as err:
+            checker.report(err)
         return None, checker.diagnostics
-    name_node = node.members[meta][1]
+    name = name_node.value
     name_span = checker.span(name_node)
-    checker.context = Context(meta, name, head)
-    span = file.span(node.start, node.end)
+    span = _new(Span, (file, node.start, node.end))
+    checker.where = (meta, name, span)
     definition: Definition | None = None
     try:
         _check_defn_name(checker, meta, name, name_span)
-        _check_doc_binding(checker, doc, name, head)
+        _check_doc_binding(checker, doc, name, span)
         definition = _BUILDERS[meta](checker, node, name, name_span, span, doc)
     except StageError as err:
         checker.report(err)
@@ -658,13 +749,16 @@ def _check_defn_name(checker: _Checker, meta: Meta, name: str, span: Span) -> No
         raise StageError(rules.RESERVED_NAME, f"{meta} name should not end in 'Kind'", span)
 
 
-def _check_doc_binding(checker: _Checker, doc: RawDoc | None, name: str, head: Span) -> None:
+def _check_doc_binding(checker: _Checker, doc: RawDoc | None, name: str, span: Span) -> None:
+    """Whether the doc comment before the definition (``span``) is its own."""
     if doc is not None:
         symbol = doc.symbol
         if symbol not in (None, "", name):
+            head = span.file.span(span.start, span.start + 1)
             checker.diagnostics.append(Diagnostic(
                 rules.DOC_BINDING, f"documentation comment is for '{symbol}'", head, checker.context))
     elif checker.pragmas.doc_required:
+        head = span.file.span(span.start, span.start + 1)
         checker.diagnostics.append(Diagnostic(
             rules.DOC_MISSING, "documentation comment required", head, checker.context))
 
@@ -687,6 +781,8 @@ def _common(checker: _Checker, node: SynObject, meta: Meta) -> tuple[Cond | None
 
 
 def _check_flags(checker: _Checker, node: SynObject) -> None:
+    if _FLAG_KEYS.isdisjoint(node.members):
+        return
     for key in ("gen", "success-response"):
         value = node.get(key)
         if value is not None and not (isinstance(value, SynBool) and value.value is False):
@@ -714,28 +810,34 @@ def _build_enum(checker: _Checker, node: SynObject, name: str, name_span: Span, 
     value_keys = (["if"] if checker.dialect.has("if-inner") else []) + (
         ["features"] if checker.dialect.has("enum-value-features") else [])
     values = []
+    file = checker.file
     for item in data.items:
         source = "'data' member"
         if isinstance(item, SynObject):
-            checker.check_keys(item, source, ["name"], value_keys)
+            checker.check_keys(item, source, ("name",), value_keys)
             name_node = item.get("name")
         else:
             name_node = item
-        vname = checker.name_str(name_node, source, checker.span(item))
-        assert name_node is not None
-        vspan = checker.span(name_node)
+        if not isinstance(name_node, SynString):
+            checker.name_str(name_node, source, checker.span(item))     # reports it
+        assert isinstance(name_node, SynString)
+        vname = name_node.value
+        vspan = _new(Span, (file, name_node.start, name_node.end))
         source = f"{source} '{vname}'"
         # Enum values may start with a digit: hide it from the name rules.
         checked = "d" + vname if vname[:1].isdigit() else vname
         checker.check_name_lower(checked, vspan, source, permit_upper=permissive,
                                  lifted_by="member-name-exceptions",
                                  permit_underscore=permissive)
-        cond = checker.cond(item, source) if isinstance(item, SynObject) else None
-        features = checker.features(item) if isinstance(item, SynObject) else ()
-        values.append(EnumValue(vname, cond, features, vspan))
+        if isinstance(item, SynObject):
+            cond = checker.cond(item, source)
+            features = checker.features(item)
+        else:
+            cond, features = None, ()
+        values.append(_new(EnumValue, (vname, cond, features, vspan)))
     cond, features = _common(checker, node, "enum")
-    return Enum(name, name_span, span, doc, cond, features, False, tuple(values),
-                prefix.value if isinstance(prefix, SynString) else None)
+    return _new(Enum, (name, name_span, span, doc, cond, features, False, tuple(values),
+                       prefix.value if isinstance(prefix, SynString) else None))
 
 
 def _build_struct(checker: _Checker, node: SynObject, name: str, name_span: Span, span: Span,
@@ -746,7 +848,7 @@ def _build_struct(checker: _Checker, node: SynObject, name: str, name_span: Span
     members = checker.members(data, "'data'", name)
     base = checker.type_name(node.get("base"), "'base'")
     cond, features = _common(checker, node, "struct")
-    return Struct(name, name_span, span, doc, cond, features, False, base, members)
+    return _new(Struct, (name, name_span, span, doc, cond, features, False, base, members))
 
 
 def _build_union(checker: _Checker, node: SynObject, name: str, name_span: Span, span: Span,
@@ -779,8 +881,8 @@ def _build_union(checker: _Checker, node: SynObject, name: str, name_span: Span,
     assert data is not None
     branches = checker.branches(data, alternate=False, simple=discriminator is None)
     cond, features = _common(checker, node, "union")
-    return Union_(name, name_span, span, doc, cond, features, False, base, discriminator, disc_span,
-                  branches)
+    return _new(Union_, (name, name_span, span, doc, cond, features, False, base, discriminator, disc_span,
+                         branches))
 
 
 def _build_alternate(checker: _Checker, node: SynObject, name: str, name_span: Span, span: Span,
@@ -797,7 +899,7 @@ def _build_alternate(checker: _Checker, node: SynObject, name: str, name_span: S
         raise StageError(rules.EXPR_VALUE, "alternate should have at least two branches in 'data'",
                    checker.span(data))
     cond, features = _common(checker, node, "alternate")
-    return Alternate(name, name_span, span, doc, cond, features, False, branches)
+    return _new(Alternate, (name, name_span, span, doc, cond, features, False, branches))
 
 
 def _args(checker: _Checker, node: SynObject, meta: Meta) -> tuple[TypeRef | tuple[Member, ...] | None, bool]:
@@ -835,9 +937,9 @@ def _build_command(checker: _Checker, node: SynObject, name: str, name_span: Spa
         value = node.get(key)
         return value.value if isinstance(value, SynBool) else default
 
-    return Command(name, name_span, span, doc, cond, features, False, data, returns, boxed,
-                   flag("gen", True), flag("success-response", True), flag("allow-oob", False),
-                   flag("allow-preconfig", False), flag("coroutine", False))
+    return _new(Command, (name, name_span, span, doc, cond, features, False, data, returns, boxed,
+                          flag("gen", True), flag("success-response", True), flag("allow-oob", False),
+                          flag("allow-preconfig", False), flag("coroutine", False)))
 
 
 def _build_event(checker: _Checker, node: SynObject, name: str, name_span: Span, span: Span,
@@ -845,7 +947,7 @@ def _build_event(checker: _Checker, node: SynObject, name: str, name_span: Span,
     checker.check_keys(node, "event", ["event"], _keys(checker, "event", [], ["data", "boxed"]))
     data, boxed = _args(checker, node, "event")
     cond, features = _common(checker, node, "event")
-    return Event(name, name_span, span, doc, cond, features, False, data, boxed)
+    return _new(Event, (name, name_span, span, doc, cond, features, False, data, boxed))
 
 
 _BUILDERS: dict[str, Callable[[_Checker, SynObject, str, Span, Span, RawDoc | None], Definition]] = {
@@ -915,11 +1017,22 @@ def gather_evidence(node: SynObject, evidence: DialectEvidence) -> None:
     _cond_evidence(node, evidence, 0)
 
 
+_EVIDENCE_KEYS = frozenset(("features", "type", "if"))
+
+
 def _cond_evidence(node: Node, evidence: DialectEvidence, depth: int) -> None:
     if not isinstance(node, SynObject):
         if isinstance(node, SynList) and depth < 4:
             for item in node.items:
-                _cond_evidence(item, evidence, depth + 1)
+                if isinstance(item, (SynObject, SynList)):
+                    _cond_evidence(item, evidence, depth + 1)
+        return
+    if _EVIDENCE_KEYS.isdisjoint(node.members):
+        # Nothing here to note: only what is inside (the common case).
+        if depth < 4:
+            for _, value in node.members.values():
+                if isinstance(value, (SynObject, SynList)):
+                    _cond_evidence(value, evidence, depth + 1)
         return
     for key, (_, value) in node.members.items():
         if key == "features" and depth == 0:

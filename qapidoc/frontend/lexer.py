@@ -10,13 +10,15 @@ Tokens are tuples ``(kind, start, end, value)``: the hot path of the whole
 tool, so no objects per token.
 """
 
-from __future__ import annotations
+# Annotations are evaluated at import (no ``from __future__ import
+# annotations``): typing.NamedTuple compiles every field annotation given as
+# a string, and the first compile() of a process alone costs as much as
+# checking a small schema.  Names used before their definition are quoted.
 
 import itertools
 import re
 import struct
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import NamedTuple, overload
 
 from .. import rules
@@ -24,7 +26,8 @@ from ..diagnostics import Diagnostic
 from ..source import SourceFile
 from .dialect import Dialect
 
-__all__ = ["Deferred", "DocBlock", "DocLine", "DocLines", "LexResult", "Lexing", "Token", "doc_lines", "tokenize"]
+__all__ = ["Deferred", "DocBlock", "DocLine", "DocLines", "LexResult", "Lexing", "Token", "doc_lines", "doc_texts",
+           "tokenize"]
 
 # Token kinds.  Punctuation is its own kind ('{', '}', '[', ']', ':', ','),
 # so the parser tests a token with one comparison.
@@ -37,24 +40,24 @@ EOF = "eof"
 
 Token = tuple[str, int, int, object]
 
-# Whitespace and plain comments are skipped in the same match as the token
-# after them; a comment starting '##' opens a doc block.
-_SCAN = re.compile(
-    r"""
-    (?=(?P<skip>(?:[ \t\r\n\f]+|\#(?!\#)[^\n]*)*))(?P=skip)   # atomic: no backtracking into a comment
+# One match per token, with the whitespace before it; a plain comment is
+# a match of its own, skipped.  Strings with escapes or odd characters,
+# keywords and junk start with "anything else" and are lexed by hand.
+_TOKEN = re.compile(r"""
+    [ \t\r\n\f]*
     (?:
-      (?P<punct>[{}\[\]:,])
-    | (?P<str>'[ -&(-\[\]-~]*')
-    | (?P<doc>\#\#[^\n]*)
-    | (?P<any>[^ \t\r\n\f])
+      ([{}\[\]:,])                 # 1: punctuation
+    | ('[ -&(-\[\]-~]*')           # 2: a string of printable ASCII, no escapes
+    | (\#\#)                      # 3: a doc block opens
+    | \#[^\n]*                    #    a plain comment (no group: skipped)
+    | ([^ \t\r\n\f])               # 4: anything else
     )
-    """,
-    re.VERBOSE,
-)
+""", re.VERBOSE)
 # The inner lines of a doc block: comments that do not start with '##'.
 _DOC_BODY = re.compile(r"(?:[ \t\r\n\f]*\#(?!\#)[^\n]*)*")
 _DOC_LINE = re.compile(r"\#([^\n]*)")
 _WS = re.compile(r"[ \t\r\n\f]*")
+_new = tuple.__new__     # a named tuple without its Python-level __new__
 
 
 class DocLine(NamedTuple):
@@ -83,23 +86,42 @@ def doc_lines(text: str, body_start: int, body_end: int, first_only: bool = Fals
     """The lines of the doc block whose inner lines are
     ``text[body_start:body_end]`` (as the lexer found them); with
     ``first_only``, the first of them."""
+    new = tuple.__new__
+    if first_only and text.startswith("\n#", body_start, body_end):
+        # The first line in the usual layout, found without the others
+        # (what both readings below make of it).
+        hash_at = body_start + 1
+        end = text.find("\n", hash_at, body_end)
+        value = text[hash_at + 1:body_end if end < 0 else end]
+        if value[-1:] == "\r":
+            value = value.rstrip("\r")
+        if value[:1] == " ":
+            return (new(DocLine, (value[1:], hash_at + 2, hash_at)),)
+        return (new(DocLine, (value, hash_at + 1, hash_at)),)
     lines: list[DocLine] = []
     append = lines.append
-    new = tuple.__new__
     block = text[body_start:body_end]
     parts = block.split("\n")
     # The usual layout, every line '#...' from its first column: string
     # methods, no regex match per line.
-    if parts[0] == "" and all(part[:1] == "#" for part in parts[1:]):
+    if parts[0] == "" and block.count("\n#") == len(parts) - 1:
         hash_at = body_start + 1
+        if "\r" in block:
+            for part in parts[1:2] if first_only else parts[1:]:
+                value = part[1:]
+                if value[-1:] == "\r":
+                    value = value.rstrip("\r")
+                if value[:1] == " ":
+                    append(new(DocLine, (value[1:], hash_at + 2, hash_at)))
+                else:
+                    append(new(DocLine, (value, hash_at + 1, hash_at)))
+                hash_at += len(part) + 1
+            return tuple(lines)
         for part in parts[1:2] if first_only else parts[1:]:
-            value = part[1:]
-            if value[-1:] == "\r":
-                value = value.rstrip("\r")
-            if value[:1] == " ":
-                append(new(DocLine, (value[1:], hash_at + 2, hash_at)))
+            if part[1:2] == " ":
+                append(new(DocLine, (part[2:], hash_at + 2, hash_at)))
             else:
-                append(new(DocLine, (value, hash_at + 1, hash_at)))
+                append(new(DocLine, (part[1:], hash_at + 1, hash_at)))
             hash_at += len(part) + 1
         return tuple(lines)
     found = _DOC_LINE.finditer(text, body_start, body_end)
@@ -117,6 +139,16 @@ def doc_lines(text: str, body_start: int, body_end: int, first_only: bool = Fals
         else:
             append(new(DocLine, (value, hash_at + 1, hash_at)))
     return tuple(lines)
+
+
+def doc_texts(text: str, body_start: int, body_end: int) -> list[str]:
+    """The text of each line :func:`doc_lines` gives, without making the
+    lines (for a pass that reads the words alone)."""
+    block = text[body_start:body_end]
+    parts = block.split("\n")
+    if parts[0] == "" and block.count("\n#") == len(parts) - 1 and "\r" not in block:
+        return [part[2:] if part[1:2] == " " else part[1:] for part in parts[1:]]
+    return [line.text for line in doc_lines(text, body_start, body_end)]
 
 
 class DocLines(Sequence[DocLine]):
@@ -147,9 +179,9 @@ class DocLines(Sequence[DocLine]):
     def __getitem__(self, index: int) -> DocLine: ...
 
     @overload
-    def __getitem__(self, index: slice) -> DocLines: ...
+    def __getitem__(self, index: slice) -> "DocLines": ...
 
-    def __getitem__(self, index: int | slice) -> DocLine | DocLines:
+    def __getitem__(self, index: int | slice) -> "DocLine | DocLines":
         if isinstance(index, slice):
             return DocLines(self[i] for i in range(*index.indices(len(self))))
         count = len(self)
@@ -198,8 +230,7 @@ _WORD = re.compile(r"[^\[\]{}:,\s']+")
 _OLD_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "/": "/", "'": "'", '"': '"'}
 
 
-@dataclass(frozen=True, slots=True)
-class Deferred:
+class Deferred(NamedTuple):
     """A complaint that holds only from dialect ``change`` on (always, when
     None), and with ``until``, only before that change."""
 
@@ -215,13 +246,17 @@ class Deferred:
             self.until is None or not dialect.has(self.until))
 
 
-@dataclass(slots=True)
 class LexResult:
-    tokens: list[Token]
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    deferred: list[Deferred] = field(default_factory=list)
-    #: the text has carriage returns (CRLF line ends) to strip from doc lines
-    has_cr: bool = False
+    """The tokens of one file, and what the lexer found wrong."""
+
+    __slots__ = ("deferred", "diagnostics", "has_cr", "tokens")
+
+    def __init__(self, tokens: list[Token], *, has_cr: bool = False) -> None:
+        self.tokens = tokens
+        self.diagnostics: list[Diagnostic] = []
+        self.deferred: list[Deferred] = []
+        #: the text has carriage returns (CRLF line ends) to strip from doc lines
+        self.has_cr = has_cr
 
 
 def tokenize(source: SourceFile) -> LexResult:
@@ -258,35 +293,36 @@ class Lexing:
         result = self.result
         tokens = result.tokens
         append = tokens.append
-        scan = _SCAN.match
+        finditer = _TOKEN.finditer
         pos = self.pos
         depth = self.depth
         length = len(text)
         goal = len(tokens) + at_least
         while pos < length:
-            m = scan(text, pos)
-            if m is None:  # only trailing whitespace is left
-                break
-            kind = m.lastgroup
-            start = m.start(kind) if kind else pos
-            end = m.end()
-            pos = end
-            if kind == "punct":
-                char = text[start]
-                append((char, start, end, char))
-                if char in "{[":
-                    depth += 1
-                elif char in "}]":
-                    depth = depth - 1 if depth else 0
-                    if not depth and len(tokens) >= goal:
-                        self.pos, self.depth = pos, depth
-                        return True
-            elif kind == "str":
-                append((STRING, start, end, text[start + 1:end - 1]))
-            elif kind == "doc":
-                pos = _lex_doc(source, start, end, result)
+            # The search restarts only after what is lexed by hand, and at
+            # the end of a chunk.
+            for m in finditer(text, pos):
+                kind = m.lastindex
+                if kind == 1:
+                    end = m.end()
+                    char = text[end - 1]
+                    append((char, end - 1, end, char))
+                    if char in "{[":
+                        depth += 1
+                    elif char in "}]":
+                        depth = depth - 1 if depth else 0
+                        if not depth and len(tokens) >= goal:
+                            self.pos, self.depth = end, depth
+                            return True
+                elif kind == 2:
+                    start, end = m.span(2)
+                    append((STRING, start, end, text[start + 1:end - 1]))
+                elif kind is not None:
+                    start = m.start(kind)
+                    pos = _lex_doc(source, start, result) if kind == 3 else _lex_other(source, start, result)
+                    break
             else:
-                pos = _lex_other(source, start, result)
+                break
         eof = length - 1 if text.endswith("\n") else length
         append((EOF, max(eof, 0), max(eof, 0), None))
         self.pos, self.depth, self.done = length, 0, True
@@ -300,13 +336,70 @@ def _match_end(pattern: re.Pattern[str], text: str, pos: int) -> int:
     return m.end()
 
 
-def _lex_doc(source: SourceFile, start: int, end: int, result: LexResult) -> int:
-    """Lex the doc block opened by the '##' comment at ``start``..``end``."""
+def _lex_doc(source: SourceFile, start: int, result: LexResult) -> int:
+    """Lex the doc block opened by the '##' at ``start``; return the offset
+    after it.  Its lines are not made here (:func:`doc_lines` makes them
+    when they are read)."""
     text = source.text
     diags = result.diagnostics
+    end = text.find("\n", start)
+    if end < 0:
+        end = len(text)
     if end - start != 2 and text[start:end].rstrip("\r") != "##":
         diags.append(Diagnostic(rules.DOC_SYNTAX, "junk after '##' at start of documentation comment",
                                 source.span(start, end)))
+    plain = None if result.has_cr else _plain_doc_body(text, end)
+    if plain is not None:
+        body_end, longest = plain
+        close = body_end + 1
+    else:
+        body_end, longest = _doc_body(source, end, result)
+        close = _match_end(_WS, text, body_end)
+    if text.startswith("##", close):
+        line_end = text.find("\n", close)
+        line_end = len(text) if line_end < 0 else line_end
+        if text[close:line_end].rstrip("\r") != "##":
+            diags.append(Diagnostic(rules.DOC_SYNTAX, "junk after '##' at end of documentation comment",
+                                    source.span(close, line_end)))
+        result.tokens.append((DOC, start, close + 2, _new(DocBlock, (start, close + 2, longest, end, body_end))))
+        after = _match_end(_WS, text, line_end)
+        if text.startswith("#", after) and not text.startswith("##", after):
+            _comment_after_doc(source, start, end, body_end, after, result)
+        return line_end
+    # Something other than a comment before the closing '##'.
+    eof = close >= len(text)
+    at = (len(text) - 1 if text.endswith("\n") else len(text)) if eof else close
+    diags.append(Diagnostic(rules.DOC_SYNTAX, "documentation comment must end with '##'",
+                            source.span(max(at, 0), max(at, 0) + (0 if eof else 1))))
+    result.tokens.append((DOC, start, body_end, DocBlock(start, body_end, longest, end, body_end)))
+    return close
+
+
+def _plain_doc_body(text: str, end: int) -> tuple[int, int] | None:
+    """The inner lines of a doc block in the usual layout, found with
+    string methods alone: every line ``#`` or ``# text`` from its first
+    column, the closing ``##`` at the start of the next.  ``end`` is where
+    the opening line ends.  Returns (where the lines end, the longest
+    line's text length), or None for any other layout (:func:`_doc_body`)."""
+    close = text.find("\n##", end) + 1
+    if not close:
+        return None
+    if close - 1 == end:
+        return end, 0
+    body = text[end:close - 1]          # each line with the newline before it
+    parts = body[1:].split("\n")
+    count = len(parts)
+    if body.count("\n#") != count or body.count("\n# ") + parts.count("#") != count:
+        return None
+    return close - 1, max(map(len, parts)) - 1
+
+
+def _doc_body(source: SourceFile, end: int, result: LexResult) -> tuple[int, int]:
+    """The inner lines of a doc block in any layout, one match per line:
+    (where they end, the longest line's text length); reports lines without
+    a space after the '#'."""
+    text = source.text
+    diags = result.diagnostics
     body_end = _match_end(_DOC_BODY, text, end)
     strip_cr = result.has_cr
     longest = 0
@@ -319,25 +412,7 @@ def _lex_doc(source: SourceFile, start: int, end: int, result: LexResult) -> int
         if value and value[0] != " ":
             diags.append(Diagnostic(rules.DOC_SYNTAX, "missing space after #",
                                     source.span(m.start(), m.end())))
-    close = _match_end(_WS, text, body_end)
-    if text.startswith("##", close):
-        line_end = text.find("\n", close)
-        line_end = len(text) if line_end < 0 else line_end
-        if text[close:line_end].rstrip("\r") != "##":
-            diags.append(Diagnostic(rules.DOC_SYNTAX, "junk after '##' at end of documentation comment",
-                                    source.span(close, line_end)))
-        result.tokens.append((DOC, start, close + 2, DocBlock(start, close + 2, longest, end, body_end)))
-        after = _match_end(_WS, text, line_end)
-        if text.startswith("#", after) and not text.startswith("##", after):
-            _comment_after_doc(source, start, end, body_end, after, result)
-        return line_end
-    # Something other than a comment before the closing '##'.
-    eof = close >= len(text)
-    at = (len(text) - 1 if text.endswith("\n") else len(text)) if eof else close
-    diags.append(Diagnostic(rules.DOC_SYNTAX, "documentation comment must end with '##'",
-                            source.span(max(at, 0), max(at, 0) + (0 if eof else 1))))
-    result.tokens.append((DOC, start, body_end, DocBlock(start, body_end, longest, end, body_end)))
-    return close
+    return body_end, longest
 
 
 def _comment_after_doc(source: SourceFile, start: int, body_start: int, body_end: int, at: int,

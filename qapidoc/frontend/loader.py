@@ -21,12 +21,15 @@ is refused, and bytes are decoded as UTF-8 whatever the locale, each bad
 byte reported at its line and column (:data:`rules.NOT_UTF8`).
 """
 
-from __future__ import annotations
+# Annotations are evaluated at import (no ``from __future__ import
+# annotations``): typing.NamedTuple compiles every field annotation given as
+# a string, and the first compile() of a process alone costs as much as
+# checking a small schema.  Names used before their definition are quoted.
 
 import gc
 import os
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .. import rules
 from ..diagnostics import Diagnostic
@@ -42,7 +45,7 @@ from ..source import (
     decode_utf8,
     read_regular_file,
 )
-from .binding import bind_docs
+from .binding import Bound, DocBinder
 from .dialect import (
     Dialect,
     DialectEvidence,
@@ -78,8 +81,7 @@ __all__ = ["DEFAULT_MAX_SCHEMA_SIZE", "LoadOptions", "LoadResult", "Module", "fi
 DEFAULT_MAX_SCHEMA_SIZE = 64 << 20
 
 
-@dataclass(frozen=True, slots=True)
-class LoadOptions:
+class LoadOptions(NamedTuple):
     #: the release whose rules apply; None detects it from the schema
     dialect: Version | None = None
     #: the file is one module of a larger schema: types it cannot resolve
@@ -100,8 +102,7 @@ class LoadOptions:
     keep_docs: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class Module:
+class Module(NamedTuple):
     """One schema file and what it includes."""
 
     file: SourceFile
@@ -110,19 +111,18 @@ class Module:
     includes: tuple[tuple[str, Span, int], ...]
 
 
-@dataclass(frozen=True, slots=True)
-class LoadResult:
+class LoadResult(NamedTuple):
     schema: Schema | None
     diagnostics: list[Diagnostic]
     modules: tuple[Module, ...] = ()
     #: every doc comment, in source order across modules
     docs: tuple[DocComment, ...] = ()
-    dialect: Dialect = field(default_factory=Dialect)
-    #: the doc comment of each definition, by definition name
-    doc_for: dict[str, DocComment] = field(default_factory=dict)
+    dialect: Dialect = Dialect()
+    #: the doc comment of each definition, by definition name (read-only)
+    doc_for: dict[str, DocComment] = {}  # noqa: RUF012 - a default never written to
     #: (id of file, offset) of each top-level expression -> its place in
-    #: the whole schema's order (include order)
-    expr_order: dict[tuple[int, int], int] = field(default_factory=dict)
+    #: the whole schema's order (include order; read-only)
+    expr_order: dict[tuple[int, int], int] = {}  # noqa: RUF012 - a default never written to
 
     @property
     def ok(self) -> bool:
@@ -146,24 +146,30 @@ class LoadResult:
         return [m.file for m in self.modules]
 
 
-@dataclass(slots=True)
 class _Loading:
-    reader: SourceReader
-    parsed: list[ParsedFile] = field(default_factory=list)
-    modules: list[Module] = field(default_factory=list)
-    exprs: list[tuple[SourceFile, TopExpr]] = field(default_factory=list)
-    pragmas: list[tuple[SourceFile, SynObject]] = field(default_factory=list)
-    docs: list[tuple[SourceFile, RawDoc, TopExpr | None]] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    seen: set[str] = field(default_factory=set)
-    #: bytes the schema's files may still hold, and the limit they share
-    budget: int = DEFAULT_MAX_SCHEMA_SIZE
-    limit: int = DEFAULT_MAX_SCHEMA_SIZE
-    #: free-form doc blocks right before a definition, with the definition's end
-    misplaced_docs: list[tuple[RawDoc, int]] = field(default_factory=list)
-    #: diagnostics QEMU finds only after reading a whole expression: the
-    #: offset to sort them at
-    found_at: dict[int, tuple[int, int]] = field(default_factory=dict)
+    """What loading the files has gathered so far."""
+
+    __slots__ = ("budget", "diagnostics", "docs", "exprs", "found_at", "limit", "misplaced_docs", "modules",
+                 "parsed", "pragmas", "reader", "seen")
+
+    def __init__(self, reader: SourceReader, *, budget: int = DEFAULT_MAX_SCHEMA_SIZE,
+                 limit: int = DEFAULT_MAX_SCHEMA_SIZE) -> None:
+        self.reader = reader
+        self.parsed: list[ParsedFile] = []
+        self.modules: list[Module] = []
+        self.exprs: list[tuple[SourceFile, TopExpr]] = []
+        self.pragmas: list[tuple[SourceFile, SynObject]] = []
+        self.docs: list[tuple[SourceFile, RawDoc, TopExpr | None]] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.seen: set[str] = set()
+        #: bytes the schema's files may still hold, and the limit they share
+        self.budget = budget
+        self.limit = limit
+        #: free-form doc blocks right before a definition, with the definition's end
+        self.misplaced_docs: list[tuple[RawDoc, int]] = []
+        #: diagnostics QEMU finds only after reading a whole expression: the
+        #: offset to sort them at
+        self.found_at: dict[int, tuple[int, int]] = {}
 
     def after_reading(self, diag: Diagnostic, file: SourceFile, node: SynObject) -> Diagnostic:
         """Note that QEMU finds ``diag`` about a directive once it has read
@@ -405,19 +411,21 @@ def _add_deferred(state: _Loading, dialect: Dialect, parse_stage: list[Diagnosti
                     state.found_at[id(deferred.diagnostic)] = (deferred.found_at, 0)
 
 
-@dataclass(slots=True)
 class _DocPass:
     """What reading the doc comments found."""
 
-    parse_stage: list[Diagnostic] = field(default_factory=list)
-    broken: list[tuple[SourceFile, RawDoc]] = field(default_factory=list)
-    kept: list[DocComment] = field(default_factory=list)
-    doc_for: dict[str, DocComment] = field(default_factory=dict)
-    #: binding's findings, in its order: about the doc as a whole, missing
-    #: descriptions, descriptions of what does not exist
-    sections: list[Diagnostic] = field(default_factory=list)
-    undocumented: list[Diagnostic] = field(default_factory=list)
-    nonexistent: list[Diagnostic] = field(default_factory=list)
+    __slots__ = ("broken", "doc_for", "kept", "nonexistent", "parse_stage", "sections", "undocumented")
+
+    def __init__(self) -> None:
+        self.parse_stage: list[Diagnostic] = []
+        self.broken: list[tuple[SourceFile, RawDoc]] = []
+        self.kept: list[DocComment] = []
+        self.doc_for: dict[str, DocComment] = {}
+        #: binding's findings, in its order: about the doc as a whole,
+        #: missing descriptions, descriptions of what does not exist
+        self.sections: list[Diagnostic] = []
+        self.undocumented: list[Diagnostic] = []
+        self.nonexistent: list[Diagnostic] = []
 
     def binding_stage(self) -> list[Diagnostic]:
         return self.sections + self.undocumented + self.nonexistent
@@ -428,31 +436,31 @@ def _read_docs(raws: list[tuple[SourceFile, RawDoc]], names_by_raw: dict[int, st
                line_style: dict[int, list[Diagnostic]]) -> _DocPass:
     """Parse each doc comment and bind it to its definition, one at a time;
     without ``options.keep_docs`` (``qapidoc check``), each is let go once
-    its findings are known (unless its file holds a suppression comment), so the doc comments of a schema never take
-    memory all at once.  ``line_style``: what detection already found of
+    its findings are known (unless its file holds a suppression comment),
+    so the doc comments of a schema never take memory all at once.  ``line_style``: what detection already found of
     10.2's line style in some of them, by ``id`` of the block."""
     found = _DocPass()
     if not options.docs:
         return found
     by_raw = {id(d.doc): d for d in definitions if d.doc is not None}
+    binder = DocBinder(schema, module_alone=options.module_alone)
+    bound = Bound(found.sections, found.undocumented, found.nonexistent)
+    # A file with a suppression comment ('qapidoc: ignore[...]') keeps its
+    # doc comments: a suppression inside one covers the definition it
+    # documents, which the linter finds from the doc.  (Asked once a file.)
+    keeps: dict[int, bool] = {}
     for file, raw in raws:
-        doc, diags = parse_doc(raw, dialect, line_style.pop(id(raw), None))
+        keep = keeps.get(id(file))
+        if keep is None:
+            keep = keeps[id(file)] = options.keep_docs or "qapidoc:" in file.text
+        doc, diags = parse_doc(raw, dialect, line_style.pop(id(raw), None), keep_lines=keep)
         found.parse_stage.extend(diags)
         if doc.broken:
             found.broken.append((file, raw))
         definition = by_raw.get(id(raw))
         if definition is not None:
-            for diag in bind_docs(schema, [definition], [doc], module_alone=options.module_alone):
-                if diag.rule is rules.UNDOCUMENTED:
-                    found.undocumented.append(diag)
-                elif diag.rule is rules.DOCUMENTED_NONEXISTENT:
-                    found.nonexistent.append(diag)
-                else:
-                    found.sections.append(diag)
-        # A file with a suppression comment ('qapidoc: ignore[...]') keeps
-        # its doc comments: a suppression inside one covers the definition
-        # it documents, which the linter finds from the doc.
-        if options.keep_docs or "qapidoc:" in file.text:
+            binder.bind(definition, doc, bound)
+        if keep:
             found.kept.append(doc)
             name = names_by_raw.get(id(raw))
             if doc.symbol is not None and doc.symbol == name:
@@ -662,7 +670,8 @@ _LIST_PRAGMAS_OLD = {
 
 
 def _apply_pragmas(state: _Loading, dialect: Dialect, out: list[Diagnostic]) -> Pragmas:
-    pragmas = Pragmas()
+    doc_required = False
+    names: dict[str, frozenset[str]] = {}
     if dialect.has("pragma-exceptions"):
         lists = dict(_LIST_PRAGMAS_NEW)
     else:
@@ -676,14 +685,18 @@ def _apply_pragmas(state: _Loading, dialect: Dialect, out: list[Diagnostic]) -> 
                 if not isinstance(value, SynBool):
                     out.append(Diagnostic(rules.PRAGMA_ERROR, "pragma 'doc-required' must be boolean", span))
                     continue
-                pragmas.doc_required = value.value
+                doc_required = value.value
             elif name in lists:
                 if not isinstance(value, SynList) or not all(isinstance(i, SynString) for i in value.items):
                     out.append(Diagnostic(rules.PRAGMA_ERROR,
                                           f"pragma {name} must be a list of strings", span))
                     continue
-                names = frozenset(i.value for i in value.items if isinstance(i, SynString))
-                setattr(pragmas, lists[name], names)
+                names[lists[name]] = frozenset(i.value for i in value.items if isinstance(i, SynString))
             else:
                 out.append(Diagnostic(rules.PRAGMA_ERROR, f"unknown pragma '{name}'", span))
-    return pragmas
+    empty: frozenset[str] = frozenset()
+    return Pragmas(doc_required=doc_required,
+                   command_name_exceptions=names.get("command_name_exceptions", empty),
+                   command_returns_exceptions=names.get("command_returns_exceptions", empty),
+                   documentation_exceptions=names.get("documentation_exceptions", empty),
+                   member_name_exceptions=names.get("member_name_exceptions", empty))

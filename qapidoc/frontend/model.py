@@ -13,11 +13,13 @@ rules.  An entity that fails a check is left out of ``schema.types`` and
 recorded in ``schema.broken``, so what depends on it is not reported again.
 """
 
-from __future__ import annotations
+# Annotations are evaluated at import (no ``from __future__ import
+# annotations``): typing.NamedTuple compiles every field annotation given as
+# a string, and the first compile() of a process alone costs as much as
+# checking a small schema.  Names used before their definition are quoted.
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .. import rules
@@ -32,6 +34,7 @@ from .expressions import (
     Cond,
     Definition,
     Enum,
+    EnumValue,
     Event,
     Feature,
     Member,
@@ -235,8 +238,7 @@ TypeEntity = BuiltinType | EnumType | ObjectType | AlternateType | ArrayType
 Entity = TypeEntity | CommandEntity | EventEntity
 
 
-@dataclass(frozen=True, slots=True)
-class Schema:
+class Schema(NamedTuple):
     """The checked schema.  ``entities`` keeps definition order."""
 
     entities: dict[str, Entity]
@@ -247,10 +249,10 @@ class Schema:
     pragmas: Pragmas
     dialect: Dialect
     #: the module (file path) each entity was defined in; None for built-ins
-    modules: dict[str, str | None] = field(default_factory=dict)
+    modules: dict[str, str | None]
     #: the definition each entity comes from (for implicit types, the
     #: definition that made them; for arrays, their first user)
-    origins: dict[str, Definition] = field(default_factory=dict)
+    origins: dict[str, Definition]
 
     def lookup(self, name: str) -> Entity | None:
         return self.entities.get(name)
@@ -272,50 +274,73 @@ class Schema:
 
 # --- building -----------------------------------------------------------------------
 
+_new = tuple.__new__     # a named tuple without its Python-level __new__
+
+
+def _head(span: Span) -> Span:
+    """The first character of a definition: where QEMU reports it."""
+    return span.file.span(span.start, span.start + 1)
+
+
 class _DependencyError(Exception):
     """A check that depends on a broken entity: nothing new to report."""
 
 
-# Working records for entities before they are checked.
-@dataclass(slots=True)
 class _ObjRec:
-    name: str
-    definition: Definition | None
-    base: TypeRef | None
-    local: list[tuple[Member, str]]           # member, its (resolved-name) type
-    branches: list[tuple[Branch, str]] | None
-    tag_name: str | None
-    tag_span: Span | None
-    implicit: bool
-    simple_union: bool = False
-    members: tuple[ObjectMember, ...] | None = None
-    checking: bool = False
-    result: ObjectType | None = None
-    #: a simple union's wrapper type has the condition of the type it
-    #: wraps (when defined before the union), not the union's
-    wrapper_cond: tuple[Cond | None] | None = None
+    """The working record of an object type (struct, union, alternate,
+    implicit type) before and while it is checked."""
+
+    __slots__ = ("base", "branches", "checking", "definition", "implicit", "local", "members", "name", "result",
+                 "simple_union", "tag_name", "tag_span", "wrapper_cond")
+
+    def __init__(self, name: str, definition: Definition | None, base: TypeRef | None,
+                 local: list[tuple[Member, str]], branches: list[tuple[Branch, str]] | None,
+                 tag_name: str | None, tag_span: Span | None, implicit: bool, *,
+                 simple_union: bool = False, wrapper_cond: tuple[Cond | None] | None = None) -> None:
+        self.name = name
+        self.definition = definition
+        self.base = base
+        self.local = local                  # member, its (resolved-name) type
+        self.branches = branches
+        self.tag_name = tag_name
+        self.tag_span = tag_span
+        self.implicit = implicit
+        self.simple_union = simple_union
+        self.members: tuple[ObjectMember, ...] | None = None
+        self.checking = False
+        self.result: ObjectType | None = None
+        #: a simple union's wrapper type has the condition of the type it
+        #: wraps (when defined before the union), not the union's
+        self.wrapper_cond = wrapper_cond
 
 
-@dataclass(slots=True)
 class _Builder:
-    dialect: Dialect
-    pragmas: Pragmas
-    module_alone: bool = False
-    current: str | None = None
-    unknown_reported: set[str] = field(default_factory=set)
-    #: entities that refer to unknown types: checked, then left out
-    incomplete: set[str] = field(default_factory=set)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    entities: dict[str, Entity] = field(default_factory=dict)
-    order: list[str] = field(default_factory=list)
-    defined_at: dict[str, Span | None] = field(default_factory=dict)
-    meta_of: dict[str, str] = field(default_factory=dict)
-    owner: dict[str, Definition] = field(default_factory=dict)   # entity -> definition it came from
-    objects: dict[str, _ObjRec] = field(default_factory=dict)
-    arrays: dict[str, tuple[str, Span | None]] = field(default_factory=dict)
-    pending: dict[str, Definition] = field(default_factory=dict)
-    broken: set[str] = field(default_factory=set)
-    modules: dict[str, str | None] = field(default_factory=dict)
+    """The model being built: what is defined, checked, broken."""
+
+    __slots__ = ("arrays", "broken", "current", "defined_at", "diagnostics", "dialect", "entities",
+                 "incomplete", "meta_of", "module_alone", "modules", "objects", "order", "owner", "pending",
+                 "pragmas", "unknown_reported")
+
+    def __init__(self, dialect: Dialect, pragmas: Pragmas, *, module_alone: bool = False) -> None:
+        self.dialect = dialect
+        self.pragmas = pragmas
+        self.module_alone = module_alone
+        self.current: str | None = None
+        self.unknown_reported: set[str] = set()
+        #: entities that refer to unknown types: checked, then left out
+        self.incomplete: set[str] = set()
+        self.diagnostics: list[Diagnostic] = []
+        self.entities: dict[str, Entity] = {}
+        self.order: list[str] = []
+        #: where each definition is (its whole span; its head is reported)
+        self.defined_at: dict[str, Span | None] = {}
+        self.meta_of: dict[str, str] = {}
+        self.owner: dict[str, Definition] = {}          # entity -> definition it came from
+        self.objects: dict[str, _ObjRec] = {}
+        self.arrays: dict[str, tuple[str, Span | None]] = {}
+        self.pending: dict[str, Definition] = {}
+        self.broken: set[str] = set()
+        self.modules: dict[str, str | None] = {}
 
     # -- definition ----------------------------------------------------------
 
@@ -336,14 +361,13 @@ class _Builder:
             if definition is None:
                 return False       # an implicit type defined twice: reported with its owner
             previous = self.defined_at.get(name)
+            where = _head(span) if span is not None else definition.name_span
             if previous is not None:
-                self.report(definition, rules.REDEFINITION, f"'{name}' is already defined",
-                            span or definition.name_span,
-                            (Note("previous definition", previous),))
+                self.report(definition, rules.REDEFINITION, f"'{name}' is already defined", where,
+                            (Note("previous definition", _head(previous)),))
             else:
                 self.report(definition, rules.REDEFINITION,
-                            f"{self.meta_of[name]} type '{name}' is already defined",
-                            span or definition.name_span)
+                            f"{self.meta_of[name]} type '{name}' is already defined", where)
             return False
         self.meta_of[name] = meta
         self.defined_at[name] = span
@@ -387,27 +411,26 @@ class _Builder:
     def define(self, definition: Definition) -> None:
         if definition.broken:
             self.broken.add(definition.name)
-            head = definition.span.file.span(definition.span.start, definition.span.start + 1)
             if definition.name in self.meta_of:
-                self._add(definition.name, definition.meta, head, definition)   # reports it
+                self._add(definition.name, definition.meta, definition.span, definition)   # reports it
             else:
                 self.meta_of[definition.name] = definition.meta
-                self.defined_at[definition.name] = head
+                self.defined_at[definition.name] = definition.span
             return
-        head = definition.span.file.span(definition.span.start, definition.span.start + 1)
+        span = definition.span
         if isinstance(definition, Enum):
-            if self._add(definition.name, "enum", head, definition):
+            if self._add(definition.name, "enum", span, definition):
                 self.pending[definition.name] = definition
         elif isinstance(definition, Struct):
             local = self._members(definition.members, definition)
-            if self._add(definition.name, "struct", head, definition):
+            if self._add(definition.name, "struct", span, definition):
                 self.objects[definition.name] = _ObjRec(
                     definition.name, definition, definition.base, local, None, None, None, False)
         elif isinstance(definition, Union_):
-            self._define_union(definition, head)
+            self._define_union(definition, span)
         elif isinstance(definition, Alternate):
             branches = [(b, self._type_name(b.type, definition)) for b in definition.branches]
-            if self._add(definition.name, "alternate", head, definition):
+            if self._add(definition.name, "alternate", span, definition):
                 self.pending[definition.name] = definition
                 self.objects[definition.name] = _ObjRec(
                     definition.name, definition, None, [], branches, None, None, False)
@@ -418,12 +441,12 @@ class _Builder:
                                       self._members(inline, definition))
             if isinstance(definition, Command) and definition.returns is not None:
                 self._type_name(definition.returns, definition)
-            if self._add(definition.name, definition.meta, head, definition):
+            if self._add(definition.name, definition.meta, span, definition):
                 self.pending[definition.name] = definition
 
-    def _define_union(self, definition: Union_, head: Span) -> None:
+    def _define_union(self, definition: Union_, span: Span) -> None:
         if definition.is_simple:
-            self._define_simple_union(definition, head)
+            self._define_simple_union(definition, span)
             return
         base: TypeRef | None
         inline = inline_members(definition.base)
@@ -434,7 +457,7 @@ class _Builder:
         else:
             base = definition.base if isinstance(definition.base, TypeRef) else None
         branches = [(b, self._type_name(b.type, definition)) for b in definition.branches]
-        if self._add(definition.name, "union", head, definition):
+        if self._add(definition.name, "union", span, definition):
             self.objects[definition.name] = _ObjRec(
                 definition.name, definition, base, [], branches, definition.discriminator,
                 definition.discriminator_span, False)
@@ -442,7 +465,7 @@ class _Builder:
                 # An empty inline base: the discriminator cannot be in it.
                 self.objects[definition.name].base = None
 
-    def _define_simple_union(self, definition: Union_, head: Span) -> None:
+    def _define_simple_union(self, definition: Union_, span: Span) -> None:
         """A pre-6.2 simple union: wire form ``{"type": BRANCH, "data": VALUE}``."""
         kind = definition.name + "Kind"
         values = tuple(EnumMember(b.name, b.cond, (), b.span) for b in definition.branches)
@@ -475,7 +498,7 @@ class _Builder:
             self.entities[kind] = EnumType(kind, values, None, definition.cond, (), definition, True)
             self.owner[kind] = definition
             self.modules[kind] = definition.span.file.path
-        if self._add(definition.name, "union", head, definition):
+        if self._add(definition.name, "union", span, definition):
             tag = Member("type", False, TypeRef(kind, False, definition.name_span), None, (),
                          definition.name_span)
             self.objects[definition.name] = _ObjRec(
@@ -575,6 +598,8 @@ class _Builder:
             seen[c_name(feature.name)] = feature
 
     def _check_type_features(self, definition: Definition) -> None:
+        if not definition.features:
+            return
         self._check_features(definition.features, definition.name)
         special = ("deprecated", "unstable") if self.dialect.has("special-features-not-on-types") else (
             "deprecated",)
@@ -593,14 +618,16 @@ class _Builder:
         seen: dict[str, EnumMember] = {}
         values = []
         for value in definition.values:
-            member = EnumMember(value.name, value.cond, value.features, value.span)
-            self._check_features(value.features, name)
-            other = seen.get(c_name(value.name))
+            member = _new(EnumMember, (value.name, value.cond, value.features, value.span))
+            if value.features:
+                self._check_features(value.features, name)
+            key = c_name(value.name)
+            other = seen.get(key)
             if other is not None:
                 assert value.span is not None
                 raise StageError(rules.MEMBER_CLASH, f"value '{value.name}' collides with value '{other.name}'",
                             value.span, (Note(f"value '{other.name}' is here", other.span),))
-            seen[c_name(value.name)] = member
+            seen[key] = member
             values.append(member)
         self.entities[name] = EnumType(name, tuple(values), definition.prefix, definition.cond,
                                        definition.features, definition)
@@ -722,12 +749,15 @@ class _Builder:
             for base_member in self._check_dependency(base_name):
                 self._clash(base_member, seen, context, rec.base.span, outside=True)
         local = []
+        known, broken = self.meta_of, self.broken
         for member, type_name in rec.local:
-            self._resolve(type_name, self._describe_member(
-                ObjectMember(member.name, type_name, member.optional, name), context), member.type.span)
-            self._check_features(member.features, name)
-            om = ObjectMember(member.name, type_name, member.optional, name, member.cond,
-                              member.features, member.span)
+            if type_name not in known or type_name in broken:
+                self._resolve(type_name, self._describe_member(
+                    ObjectMember(member.name, type_name, member.optional, name), context), member.type.span)
+            if member.features:
+                self._check_features(member.features, name)
+            om = _new(ObjectMember, (member.name, type_name, member.optional, name, member.cond,
+                                     member.features, member.span))
             self._clash(om, seen, context, member.span)
             local.append(om)
         members = tuple(seen.values())
@@ -773,14 +803,14 @@ class _Builder:
             raise StageError(rules.UNION_DISCRIMINATOR,
                         f"discriminator member '{rec.tag_name}' of {base_desc} must not be conditional",
                         where)
-        variants = [Variant(b.name, t, b.cond, b.span) for b, t in rec.branches]
+        variants = [_new(Variant, (b.name, t, b.cond, b.span, False)) for b, t in rec.branches]
         named = {v.name for v in variants}
         for value in tag_type.values:
             if value.name not in named:
                 if not self.dialect.has("uncovered-branches-empty") and not rec.simple_union:
                     raise StageError(rules.UNION_BRANCH,
                                 f"union '{rec.name}' data missing '{value.name}' branch", definition.name_span)
-                variants.append(Variant(value.name, "q_empty", value.cond, value.span, implicit=True))
+                variants.append(_new(Variant, (value.name, "q_empty", value.cond, value.span, True)))
         if not variants:
             raise StageError(rules.UNION_BRANCH, "union has no branches", definition.name_span)
         values = set(tag_type.value_names)
@@ -830,7 +860,7 @@ class _Builder:
         types_seen: dict[str, str] = {}
         variants = []
         for branch, type_name in rec.branches:
-            variant = Variant(branch.name, type_name, branch.cond, branch.span)
+            variant = _new(Variant, (branch.name, type_name, branch.cond, branch.span, False))
             self._resolve(type_name, f"branch '{branch.name}'", branch.type.span)
             if not self._known(type_name):
                 variants.append(variant)
@@ -981,20 +1011,23 @@ class _Builder:
                         return
 
 
-def _all_features(definition: Definition) -> Iterator[Feature]:
-    yield from definition.features
+def _all_features(definition: Definition) -> list[Feature]:
+    """The features of a definition, of its members and of its values, in
+    source order."""
+    found = list(definition.features)
+    parts: tuple[EnumValue | Member, ...] = ()
     if isinstance(definition, Enum):
-        for value in definition.values:
-            yield from value.features
-    members: tuple[Member, ...] = ()
-    if isinstance(definition, Struct):
-        members = definition.members
+        parts = definition.values
+    elif isinstance(definition, Struct):
+        parts = definition.members
     elif isinstance(definition, (Command, Event)):
-        members = inline_members(definition.data) or ()
+        parts = inline_members(definition.data) or ()
     elif isinstance(definition, Union_):
-        members = inline_members(definition.base) or ()
-    for member in members:
-        yield from member.features
+        parts = inline_members(definition.base) or ()
+    for part in parts:
+        if part.features:
+            found.extend(part.features)
+    return found
 
 
 def build_model(definitions: list[Definition], pragmas: Pragmas, dialect: Dialect, *,

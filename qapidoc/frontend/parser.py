@@ -14,10 +14,12 @@ nests more than about six); the bracket that opens level 101 is an error,
 so no later stage, each of which walks the nesting, meets deeper input.
 """
 
-from __future__ import annotations
+# Annotations are evaluated at import (no ``from __future__ import
+# annotations``): typing.NamedTuple compiles every field annotation given as
+# a string, and the first compile() of a process alone costs as much as
+# checking a small schema.  Names used before their definition are quoted.
 
 import re
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .. import rules
@@ -51,7 +53,7 @@ class SynNull(NamedTuple):
 
 
 class SynList(NamedTuple):
-    items: list[Node]
+    items: list["Node"]
     start: int
     end: int
 
@@ -59,11 +61,11 @@ class SynList(NamedTuple):
 class SynObject(NamedTuple):
     """A JSON object; ``members`` maps each key to (key node, value node)."""
 
-    members: dict[str, tuple[SynString, Node]]
+    members: dict[str, tuple[SynString, "Node"]]
     start: int
     end: int
 
-    def get(self, key: str) -> Node | None:
+    def get(self, key: str) -> "Node | None":
         pair = self.members.get(key)
         return pair[1] if pair is not None else None
 
@@ -75,8 +77,7 @@ class SynObject(NamedTuple):
 Node = SynString | SynBool | SynNull | SynList | SynObject
 
 
-@dataclass(frozen=True, slots=True)
-class RawDoc:
+class RawDoc(NamedTuple):
     """A ``##`` ... ``##`` block: its inner lines, unparsed.
 
     The lines are not kept: :attr:`lines` makes them from the file's text
@@ -91,10 +92,16 @@ class RawDoc:
     #: where the inner lines start and end
     body_start: int = 0
     body_end: int = 0
+    #: the ``@NAME`` of a definition doc (its first line), else None
+    symbol: str | None = None
 
     @property
     def lines(self) -> tuple[DocLine, ...]:
         return lexer.doc_lines(self.file.text, self.body_start, self.body_end)
+
+    def texts(self) -> list[str]:
+        """The text of each line, without making the lines."""
+        return lexer.doc_texts(self.file.text, self.body_start, self.body_end)
 
     def contains(self, text: str) -> bool:
         """Whether ``text`` occurs in the block (a fast test before a scan)."""
@@ -112,19 +119,18 @@ class RawDoc:
         last_line = text.rfind("\n", 0, self.end) + 1
         return last_line > self.start and text[last_line:self.end].strip() == "##"
 
-    @property
-    def symbol(self) -> str | None:
-        """The ``@NAME`` of a definition doc (first line), else None."""
-        first = lexer.doc_lines(self.file.text, self.body_start, self.body_end, first_only=True)
-        if first and first[0].text.startswith("@"):
-            text = first[0].text.rstrip()
-            # (without the ':' it must end with, the doc parser says)
-            return text[1:-1] if text.endswith(":") else text[1:]
-        return None
+
+def _doc_symbol(text: str, body_start: int, body_end: int) -> str | None:
+    """The ``@NAME`` a doc block's first line names, else None."""
+    first = lexer.doc_lines(text, body_start, body_end, first_only=True)
+    if first and first[0].text.startswith("@"):
+        name = first[0].text.rstrip()
+        # (without the ':' it must end with, the doc parser says)
+        return name[1:-1] if name.endswith(":") else name[1:]
+    return None
 
 
-@dataclass(frozen=True, slots=True)
-class TopExpr:
+class TopExpr(NamedTuple):
     """A top-level expression and the doc block right before it, if any."""
 
     node: SynObject
@@ -134,12 +140,16 @@ class TopExpr:
         return file.span(self.node.start, self.node.end)
 
 
-@dataclass(slots=True)
 class ParsedFile:
-    file: SourceFile
-    items: list[TopExpr | RawDoc] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    deferred: list[Deferred] = field(default_factory=list)
+    """One file's top-level expressions and doc blocks, in source order."""
+
+    __slots__ = ("deferred", "diagnostics", "file", "items")
+
+    def __init__(self, file: SourceFile, deferred: list[Deferred] | None = None) -> None:
+        self.file = file
+        self.items: list[TopExpr | RawDoc] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.deferred: list[Deferred] = [] if deferred is None else deferred
 
 
 class _SyntaxError(Exception):
@@ -220,7 +230,9 @@ class _Parser:
                 self.pos += 1
                 block = tok[3]
                 assert isinstance(block, DocBlock)
-                doc = RawDoc(self.source, block.start, block.end, block.longest + 1, block.body_start, block.body_end)
+                text = self.source.text
+                doc = _new(RawDoc, (self.source, block.start, block.end, block.longest + 1, block.body_start,
+                                    block.body_end, _doc_symbol(text, block.body_start, block.body_end)))
                 self._reject_pending(pending_doc)
                 self.out.items.append(doc)
                 pending_doc = doc
@@ -245,7 +257,7 @@ class _Parser:
             if pending_doc is not None and ("include" in node.members or "pragma" in node.members):
                 self._reject_pending(pending_doc, next_token_start(self.source.text, node.end))
                 pending_doc = None
-            self.out.items.append(TopExpr(node, pending_doc))
+            self.out.items.append(_new(TopExpr, (node, pending_doc)))
             pending_doc = None
         self._reject_pending(pending_doc)
 
@@ -311,19 +323,22 @@ def _error(p: _Parser, message: str, pos: int) -> _SyntaxError:
     return _SyntaxError(message, tok[1], tok[2], pos)
 
 
+_new = tuple.__new__     # a named tuple without its Python-level __new__
+
+
 def _value(p: _Parser, pos: int, expected: str = _FIRST_VALUE) -> tuple[Node, int]:
     tok = p.tokens[pos]
     kind = tok[0]
     if kind == STRING:
-        return SynString(tok[3], tok[1], tok[2]), pos + 1  # type: ignore[arg-type]
+        return _new(SynString, (tok[3], tok[1], tok[2])), pos + 1
     if kind == "{":
         return _object(p, pos)
     if kind == "[":
         return _list(p, pos)
     if kind == BOOL:
-        return SynBool(tok[3], tok[1], tok[2]), pos + 1  # type: ignore[arg-type]
+        return _new(SynBool, (tok[3], tok[1], tok[2])), pos + 1
     if kind == NULL:
-        return SynNull(tok[1], tok[2]), pos + 1
+        return _new(SynNull, (tok[1], tok[2])), pos + 1
     raise _error(p, expected, pos)
 
 
@@ -344,26 +359,30 @@ def _object(p: _Parser, pos: int) -> tuple[SynObject, int]:
     tok = tokens[pos]
     if tok[0] == "}":
         p.depth -= 1
-        return SynObject(members, start, tok[2]), pos + 1
+        return _new(SynObject, (members, start, tok[2])), pos + 1
     if tok[0] != STRING:
         raise _error(p, "expected string or '}'", pos)
+    value: Node
     while True:
-        key = SynString(tok[3], tok[1], tok[2])  # type: ignore[arg-type]
-        pos += 1
-        if tokens[pos][0] != ":":
-            raise _error(p, "expected ':'", pos)
-        value_start = tokens[pos + 1][1]
-        value, pos = _value(p, pos + 1)
-        if key.value in members:
+        key: SynString = _new(SynString, (tok[3], tok[1], tok[2]))
+        if tokens[pos + 1][0] != ":":
+            raise _error(p, "expected ':'", pos + 1)
+        tok = tokens[pos + 2]
+        if tok[0] == STRING:        # the common case, without a call
+            value = _new(SynString, (tok[3], tok[1], tok[2]))
+            pos += 3
+        else:
+            value, pos = _value(p, pos + 2)
+        if key[0] in members:
             # (from the key to the value, where QEMU notices it)
             p.out.diagnostics.append(Diagnostic(
-                rules.DUPLICATE_KEY, f"duplicate key '{key.value}'", p.source.span(key.start, value_start)))
+                rules.DUPLICATE_KEY, f"duplicate key '{key.value}'", p.source.span(key.start, tok[1])))
         else:
-            members[key.value] = (key, value)
+            members[key[0]] = (key, value)
         tok = tokens[pos]
         if tok[0] == "}":
             p.depth -= 1
-            return SynObject(members, start, tok[2]), pos + 1
+            return _new(SynObject, (members, start, tok[2])), pos + 1
         if tok[0] != ",":
             raise _error(p, "expected ',' or '}'", pos)
         pos += 1
@@ -383,18 +402,23 @@ def _list(p: _Parser, pos: int) -> tuple[SynList, int]:
     tok = tokens[pos]
     if tok[0] == "]":
         p.depth -= 1
-        return SynList(items, start, tok[2]), pos + 1
+        return _new(SynList, (items, start, tok[2])), pos + 1
     item, pos = _value(p, pos, "expected '{', '[', ']', string, or boolean")
     items.append(item)
     while True:
         tok = tokens[pos]
         if tok[0] == "]":
             p.depth -= 1
-            return SynList(items, start, tok[2]), pos + 1
+            return _new(SynList, (items, start, tok[2])), pos + 1
         if tok[0] != ",":
             raise _error(p, "expected ',' or ']'", pos)
-        item, pos = _value(p, pos + 1)
-        items.append(item)
+        tok = tokens[pos + 1]
+        if tok[0] == STRING:        # the common case, without a call
+            items.append(_new(SynString, (tok[3], tok[1], tok[2])))
+            pos += 2
+        else:
+            item, pos = _value(p, pos + 1)
+            items.append(item)
 
 
 def _shorten(text: str, limit: int = 40) -> str:

@@ -23,15 +23,17 @@ it, ``--severity CODE=LEVEL`` overrides.  Mistakes in the configuration are
 findings (QD902), not tracebacks.
 """
 
-from __future__ import annotations
+# Annotations are evaluated at import (no ``from __future__ import
+# annotations``): typing.NamedTuple compiles every field annotation given as
+# a string, and the first compile() of a process alone costs as much as
+# checking a small schema (``qapidoc check`` reads its settings here).
 
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from .. import rst_policy, rules
+from .. import rules
 from ..frontend.dialect import Version, parse_dialect
 from ..rules import ALL_RULES, Rule, Severity
 
@@ -41,16 +43,14 @@ _KEYS = {"schema", "dialect", "module", "select", "ignore", "severity", "fail-on
          "allowed-directives", "history", "history-tags"}
 
 
-@dataclass(frozen=True, slots=True)
-class ConfigError:
+class ConfigError(NamedTuple):
     """A mistake in the configuration: where, and what."""
 
     message: str
     path: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Config:
+class Config(NamedTuple):
     """The lint settings, wherever they came from."""
 
     #: the pyproject.toml the settings came from, if any
@@ -61,7 +61,7 @@ class Config:
     module: bool = False
     select: tuple[str, ...] = ("QD",)
     ignore: tuple[str, ...] = ()
-    severity: dict[str, str] = field(default_factory=dict)
+    severity: dict[str, str] = {}  # noqa: RUF012 - a default never written to
     fail_on: str = "error"
     rst_docutils: bool = False
     errors: tuple[ConfigError, ...] = ()
@@ -189,6 +189,8 @@ def _from_table(table: dict[str, Any], path: str) -> Config:
 
 
 def _allowed_directives(table: dict[str, Any], errors: list[ConfigError], path: str) -> tuple[str, ...]:
+    from .. import rst_policy  # only here: a configuration that names directives needs it
+
     names = _strings(table, "allowed-directives", errors, path) or ()
     for name in names:
         if name.lower() in rst_policy.NEVER_DIRECTIVES:

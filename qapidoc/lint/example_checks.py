@@ -24,7 +24,7 @@ import difflib
 import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal, NamedTuple, Protocol
 
 from .. import rules
@@ -104,7 +104,7 @@ def _completed(schema: Schema) -> Schema:
         return schema
     entities: dict[str, Entity] = dict(schema.entities)
     entities.update((name, BuiltinType(name, "value")) for name in sorted(missing))
-    return replace(schema, entities=entities)
+    return schema._replace(entities=entities)
 
 
 class _Pending(NamedTuple):

@@ -18,59 +18,86 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .. import rules
-from ..backends.releases import Histories, namespace_of
 from ..diagnostics import Diagnostic
 from ..frontend.loader import LoadOptions, LoadResult, load_schema
 from ..rules import Severity
-from . import example_checks, history_checks, rst_checks
 from .suppressions import apply_suppressions, find_suppressions
+
+if TYPE_CHECKING:
+    from ..backends.releases import Histories
 
 __all__ = ["FAMILIES", "Family", "LintResult", "LintSettings", "configure_findings", "lint"]
 
 
-@dataclass(frozen=True, slots=True)
+# (Plain classes with slots rather than dataclasses: ``qapidoc check``
+# goes through here, and making a dataclass costs more than checking a
+# small schema.  A rule family's module is imported only when it runs.)
+
 class LintSettings:
-    #: rule code -> effective severity, for every selected rule
-    selected: dict[str, Severity]
-    load: LoadOptions = field(default_factory=LoadOptions)
-    #: run docutils over every doc comment (QD601)
-    rst_docutils: bool = False
-    #: absolute paths: report findings only in these files (None: all)
-    only_files: frozenset[str] | None = None
-    #: validate messages against the JSON Schema (needs qapidoc.validate)
-    validate: bool = True
-    #: directives doc comments may use beyond qapidoc.rst_policy's list
-    allowed_directives: frozenset[str] = frozenset()
-    #: the releases to read 'Since' claims against (QD7xx); None: no check
-    history: Histories | None = None
-    #: names of the rule families to run (None: every one); the front end's
-    #: checks, suppressions and the configuration apply either way
-    families: frozenset[str] | None = None
+    """What to lint for, and how (set once; not changed after)."""
+
+    __slots__ = ("allowed_directives", "families", "history", "load", "only_files", "rst_docutils", "selected",
+                 "validate")
+
+    def __init__(self, selected: dict[str, Severity], load: LoadOptions | None = None, rst_docutils: bool = False,
+                 only_files: frozenset[str] | None = None, validate: bool = True,
+                 allowed_directives: frozenset[str] = frozenset(), history: Histories | None = None,
+                 families: frozenset[str] | None = None) -> None:
+        #: rule code -> effective severity, for every selected rule
+        self.selected = selected
+        self.load = load if load is not None else LoadOptions()
+        #: run docutils over every doc comment (QD601)
+        self.rst_docutils = rst_docutils
+        #: absolute paths: report findings only in these files (None: all)
+        self.only_files = only_files
+        #: validate messages against the JSON Schema (needs qapidoc.validate)
+        self.validate = validate
+        #: directives doc comments may use beyond qapidoc.rst_policy's list
+        self.allowed_directives = allowed_directives
+        #: the releases to read 'Since' claims against (QD7xx); None: no check
+        self.history = history
+        #: names of the rule families to run (None: every one); the front
+        #: end's checks, suppressions and the configuration apply either way
+        self.families = families
 
 
-@dataclass(slots=True)
 class LintResult:
-    diagnostics: list[Diagnostic]
-    loaded: list[LoadResult]
-    #: why example content was not validated, if it was not
-    validator_missing: str | None = None
+    """The findings of a lint run, and the schemas it loaded."""
+
+    __slots__ = ("diagnostics", "loaded", "validator_missing")
+
+    def __init__(self, diagnostics: list[Diagnostic], loaded: list[LoadResult],
+                 validator_missing: str | None = None) -> None:
+        self.diagnostics = diagnostics
+        self.loaded = loaded
+        #: why example content was not validated, if it was not
+        self.validator_missing = validator_missing
 
 
-@dataclass(frozen=True, slots=True)
 class Family:
     """A rule family: the rules it reports and the function that finds them."""
 
-    name: str
-    rules: tuple[rules.Rule, ...]
-    check: Callable[[LoadResult, LintSettings, LintResult], list[Diagnostic]]
+    __slots__ = ("check", "name", "rules")
+
+    def __init__(self, name: str, family_rules: tuple[rules.Rule, ...],
+                 check: Callable[[LoadResult, LintSettings, LintResult], list[Diagnostic]]) -> None:
+        self.name = name
+        self.rules = family_rules
+        self.check = check
+
+
+def _rules_of(prefix: str) -> tuple[rules.Rule, ...]:
+    """The rules of a family, by code prefix (as its module lists them)."""
+    return tuple(r for r in rules.ALL_RULES if r.code.startswith(prefix))
 
 
 def _examples(result: LoadResult, settings: LintSettings, out: LintResult) -> list[Diagnostic]:
     if result.schema is None:
         return []
+    from . import example_checks
     validator = None
     found: list[Diagnostic] = []
     if settings.validate:
@@ -91,6 +118,8 @@ def _examples(result: LoadResult, settings: LintSettings, out: LintResult) -> li
 
 
 def _rst(result: LoadResult, settings: LintSettings, out: LintResult) -> list[Diagnostic]:
+    from . import rst_checks
+
     found = rst_checks.check_rst(result.docs, result.dialect, settings.allowed_directives)
     if settings.rst_docutils and rules.RST_ERROR.code in settings.selected:
         found += rst_checks.check_rst_docutils(result.docs, result.dialect)
@@ -101,6 +130,9 @@ def _history(result: LoadResult, settings: LintSettings, out: LintResult) -> lis
     histories = settings.history
     if histories is None or not result.modules:
         return []
+    from ..backends.releases import namespace_of
+    from . import history_checks
+
     namespace = namespace_of(result.modules[0].file.path, histories.roots)
     if namespace is None and len(histories.by_namespace) == 1:
         namespace = next(iter(histories.by_namespace))
@@ -116,9 +148,9 @@ def _history(result: LoadResult, settings: LintSettings, out: LintResult) -> lis
 
 
 FAMILIES: tuple[Family, ...] = (
-    Family("examples", example_checks.RULES, _examples),
-    Family("rst", rst_checks.RULES, _rst),
-    Family("history", history_checks.RULES, _history),
+    Family("examples", _rules_of("QD5"), _examples),
+    Family("rst", _rules_of("QD6"), _rst),
+    Family("history", _rules_of("QD7"), _history),
 )
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
 from .. import rules
 from ..diagnostics import Diagnostic
@@ -38,12 +37,16 @@ _MARK = re.compile(r"qapidoc:[ \t]*ignore\b(\[([^\]\n]*)\]?)?")
 _DOC_LINE = re.compile(r"[ \t]*#[ \t]*(?:\.\.[ \t]+)?$")
 
 
-@dataclass(slots=True)
 class Suppression:
-    span: Span                                   # the whole comment
-    scope: tuple[int, int]                       # offsets it covers
-    codes: list[tuple[Rule, Span]]               # each rule named, where
-    used: set[str] = field(default_factory=set)
+    """A suppression comment: what it covers, what it names, what it silenced."""
+
+    __slots__ = ("codes", "scope", "span", "used")
+
+    def __init__(self, span: Span, scope: tuple[int, int], codes: list[tuple[Rule, Span]]) -> None:
+        self.span = span                        # the whole comment
+        self.scope = scope                      # offsets it covers
+        self.codes = codes                      # each rule named, where
+        self.used: set[str] = set()
 
     def covers(self, diag: Diagnostic) -> bool:
         span = diag.span
