@@ -314,21 +314,18 @@ class _ObjRec:
         self.wrapper_cond = wrapper_cond
 
 
-class _Builder:
-    """The model being built: what is defined, checked, broken."""
+class _Definitions:
+    """The first stage of the model: every definition put in its place by
+    name (entities, the records of objects and arrays, what each came
+    from), before anything is resolved; :class:`_Checker` does the rest."""
 
-    __slots__ = ("arrays", "broken", "current", "defined_at", "diagnostics", "dialect", "entities",
-                 "incomplete", "meta_of", "module_alone", "modules", "objects", "order", "owner", "pending",
-                 "pragmas", "unknown_reported")
+    __slots__ = ("arrays", "broken", "defined_at", "diagnostics", "dialect", "entities", "meta_of",
+                 "module_alone", "modules", "objects", "order", "owner", "pending", "pragmas")
 
     def __init__(self, dialect: Dialect, pragmas: Pragmas, *, module_alone: bool = False) -> None:
         self.dialect = dialect
         self.pragmas = pragmas
         self.module_alone = module_alone
-        self.current: str | None = None
-        self.unknown_reported: set[str] = set()
-        #: entities that refer to unknown types: checked, then left out
-        self.incomplete: set[str] = set()
         self.diagnostics: list[Diagnostic] = []
         self.entities: dict[str, Entity] = {}
         self.order: list[str] = []
@@ -512,7 +509,49 @@ class _Builder:
         context = definition.context if definition is not None else None
         self.diagnostics.append(Diagnostic(rule, message, span, context, notes))
 
-    # -- checking ----------------------------------------------------------------
+    def check_feature_limit(self, definitions: list[Definition]) -> None:
+        if not self.dialect.has("feature-limit"):
+            return
+        # The two special features count whether they are used or not.
+        names = {"deprecated", "unstable"}
+        for definition in definitions:
+            for feature in _all_features(definition):
+                if feature.name not in names:
+                    names.add(feature.name)
+                    if len(names) == 65:
+                        self.report(definition, rules.FEATURE_USE,
+                                    "Maximum of 64 schema features is permitted", feature.span)
+                        return
+
+
+class _Checker:
+    """The second stage: each definition of :class:`_Definitions` resolved
+    and checked in source order, its entity made (or it is marked broken).
+    It works on the same tables, which it completes."""
+
+    __slots__ = ("arrays", "broken", "current", "diagnostics", "dialect", "entities", "incomplete", "meta_of",
+                 "module_alone", "objects", "order", "owner", "pending", "pragmas", "report", "unknown_reported")
+
+    def __init__(self, defined: _Definitions) -> None:
+        self.dialect = defined.dialect
+        self.pragmas = defined.pragmas
+        self.module_alone = defined.module_alone
+        self.report = defined.report
+        # the same tables, not copies
+        self.diagnostics = defined.diagnostics
+        self.entities = defined.entities
+        self.order = defined.order
+        self.meta_of = defined.meta_of
+        self.owner = defined.owner
+        self.objects = defined.objects
+        self.arrays = defined.arrays
+        self.pending = defined.pending
+        self.broken = defined.broken
+        #: the definition being checked
+        self.current: str | None = None
+        self.unknown_reported: set[str] = set()
+        #: entities that refer to unknown types: checked, then left out
+        self.incomplete: set[str] = set()
 
     def check_all(self) -> None:
         for name in list(self.order):
@@ -996,20 +1035,6 @@ class _Builder:
         self.entities[name] = EventEntity(name, arg_type, definition.boxed, definition.cond,
                                           definition.features, definition)
 
-    def check_feature_limit(self, definitions: list[Definition]) -> None:
-        if not self.dialect.has("feature-limit"):
-            return
-        # The two special features count whether they are used or not.
-        names = {"deprecated", "unstable"}
-        for definition in definitions:
-            for feature in _all_features(definition):
-                if feature.name not in names:
-                    names.add(feature.name)
-                    if len(names) == 65:
-                        self.report(definition, rules.FEATURE_USE,
-                                    "Maximum of 64 schema features is permitted", feature.span)
-                        return
-
 
 def _all_features(definition: Definition) -> list[Feature]:
     """The features of a definition, of its members and of its values, in
@@ -1037,12 +1062,12 @@ def build_model(definitions: list[Definition], pragmas: Pragmas, dialect: Dialec
     With ``module_alone``, the definitions are one module of a larger
     schema: a type that is not defined is reported once, as a warning, and
     what refers to it is still checked and built."""
-    builder = _Builder(dialect, pragmas, module_alone=module_alone)
+    builder = _Definitions(dialect, pragmas, module_alone=module_alone)
     builder.predefine()
     for definition in definitions:
         builder.define(definition)
     builder.check_feature_limit(definitions)
-    builder.check_all()
+    _Checker(builder).check_all()
     entities = {name: builder.entities[name] for name in builder.order if name in builder.entities}
     schema = Schema(entities, frozenset(builder.broken), tuple(definitions), pragmas, dialect,
                     {n: builder.modules.get(n) for n in entities},
