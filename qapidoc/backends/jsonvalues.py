@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["FloatsInside", "holds_integral_float", "integral_float_syntax", "mark_floats"]
+__all__ = ["FloatsInside", "holds_integral_float", "integral_float_syntax", "mark_floats", "mark_walked"]
 
 _dumps: Callable[[object], bytes] | None
 try:
@@ -86,6 +86,13 @@ def mark_floats(value: Any) -> Any:
         else:
             if not ((46 in written or 43 in written) and integral_float_syntax(written)):   # '.', '+'
                 return value
-    if holds_integral_float(value):
+    return mark_walked(value)
+
+
+def mark_walked(value: Any) -> Any:
+    """``value``, as a :class:`FloatsInside` if it is an object that holds
+    an integral float, found by walking it: for callers that have looked at
+    its written text already (:func:`integral_float_syntax` said it may)."""
+    if type(value) is dict and holds_integral_float(value):
         return FloatsInside(value)
     return value

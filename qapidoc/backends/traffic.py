@@ -286,7 +286,7 @@ class _Reader:
         missing = _MISSING
         dumps_key = _dumps_key
         dumps = _dumps
-        mark_floats = jsonvalues.mark_floats
+        mark_walked = jsonvalues.mark_walked
         integral_float = jsonvalues.integral_float_syntax
         line, number = self.line, self.number
         requests = replies = events = 0
@@ -323,7 +323,7 @@ class _Reader:
                             if (92 in raw and raw.find(b"\\u") >= 0) or raw.count(34) != written.count(34):
                                 value = missing     # maybe a duplicate key: the careful way
                             elif (46 in written or 43 in written) and integral_float(written):
-                                value = mark_floats(value)      # see _screen
+                                value = mark_walked(value)      # see _screen
                         except TypeError:       # nested deeper than orjson writes
                             value = missing
                     if type(value) is dict:
@@ -887,7 +887,7 @@ def _screen(data: bytes, value: Any) -> Any:
     if data.count(34) != written.count(34):                     # 34: a quote
         return _MISSING
     if (46 in written or 43 in written) and jsonvalues.integral_float_syntax(written):   # '.', '+'
-        return jsonvalues.mark_floats(value)
+        return jsonvalues.mark_walked(value)
     return value
 
 
