@@ -238,8 +238,8 @@ def _gather_section_titles(raw: RawDoc, evidence: DialectEvidence) -> None:
     """A free-form doc comment with an rST section title (a line of text
     underlined with '='): 10.1 reads it as one, where every release before
     read the '=' line as a '= Heading' line out of place, and refused it."""
-    for line, after in itertools.pairwise(raw.lines):
-        if line.text.strip() and not line.text.startswith("=") and _TITLE_UNDERLINE.match(after.text):
+    for text, after in itertools.pairwise(raw.texts()):
+        if text.strip() and not text.startswith("=") and _TITLE_UNDERLINE.match(after):
             evidence.at_least("doc-headings-are-text", "an rST section title in a free-form doc comment")
             return
 
