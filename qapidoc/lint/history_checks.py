@@ -107,8 +107,10 @@ def _span(section: DocSection, starts: list[int], start: int, end: int) -> Span:
     return file.span(offset, offset + end - start)
 
 
-def _is_point(m: re.Match[str]) -> bool:
-    return bool(m.group(3)) and int(m.group(3)) > 0
+def _claimed(m: re.Match[str]) -> tuple[Version, bool]:
+    """The release a ``_VERSION`` match names, and whether it is a stable
+    point release (``2.12.1``)."""
+    return (int(m.group(1)), int(m.group(2))), bool(m.group(3)) and int(m.group(3)) > 0
 
 
 def _note(section: DocSection) -> tuple[Version, bool, Span] | None:
@@ -123,11 +125,11 @@ def _note(section: DocSection) -> tuple[Version, bool, Span] | None:
         if _ANY_VERSION.search(rest):
             return None         # a qualified claim: "(since 2.4 (x), 3.1 (y))", "... until 10.1"
         start = group.start(1) + m.start(1)
-        found.append(((int(m.group(1)), int(m.group(2))), _is_point(m), start, group.start(1) + m.end()))
+        found.append((*_claimed(m), start, group.start(1) + m.end()))
     if not found:
         m = _ONLY_SINCE.match(text)
         if m is not None:
-            found.append(((int(m.group(1)), int(m.group(2))), _is_point(m), m.start(1), m.end(2)))
+            found.append((*_claimed(m), m.start(1), m.end(2)))
     if len(found) != 1:
         return None
     version, point, start, end = found[0]
@@ -143,14 +145,16 @@ def find_claims(doc: DocComment) -> Iterator[Claim]:
         m = _SINCE_SECTION.match(since.lines[0].text)
         if m is not None:
             line = since.lines[0]
-            yield Claim(doc.symbol, None, (int(m.group(1)), int(m.group(2))),
-                        since.span.file.span(line.offset + m.start(1), line.offset + m.end(2)), _is_point(m))
+            version, point = _claimed(m)
+            yield Claim(doc.symbol, None, version,
+                        since.span.file.span(line.offset + m.start(1), line.offset + m.end(2)), point)
     for section in doc.args:
         if section.name is None:
             continue
         note = _note(section)
         if note is not None:
-            yield Claim(doc.symbol, section.name, note[0], note[2], note[1])
+            version, point, span = note
+            yield Claim(doc.symbol, section.name, version, span, point)
 
 
 def _label(version: Version) -> str:
