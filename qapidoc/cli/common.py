@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, NamedTuple, TextIO
 from .. import rules
 from ..diagnostics import Diagnostic
 from ..frontend.dialect import parse_dialect
-from ..frontend.loader import DEFAULT_MAX_SCHEMA_SIZE, LoadOptions, LoadResult, load_schema
+from ..frontend.loader import DEFAULT_MAX_SCHEMA_SIZE, LoadOptions, LoadResult
 from ..lint.config import Config, ConfigError, find_pyproject, load_config, resolve_rules
 from ..lint.runner import LintResult, LintSettings, lint
 from ..report import FORMATS, format_diagnostics
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "Settings",
            "add_output_options", "add_rule_options", "add_schema_options", "check_schemas", "config_diagnostics",
-           "describe_gaps", "exit_code", "leave_to_exit", "left_to_exit", "load_all", "load_options", "read_settings",
+           "describe_gaps", "exit_code", "leave_to_exit", "left_to_exit", "load_options", "read_settings",
            "usable_model"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -259,10 +259,6 @@ def load_options(args: argparse.Namespace) -> LoadOptions:
     the configuration's)."""
     return LoadOptions(dialect=getattr(args, "dialect", None), module_alone=bool(getattr(args, "module", False)),
                        max_schema_size=getattr(args, "max_schema_size", DEFAULT_MAX_SCHEMA_SIZE))
-
-
-def load_all(paths: Sequence[str], options: LoadOptions) -> list[LoadResult]:
-    return [load_schema(path, options) for path in paths]
 
 
 def exit_code(diagnostics: Sequence[Diagnostic], fail_on: str = "error") -> int:
