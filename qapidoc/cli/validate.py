@@ -732,7 +732,9 @@ def run(args: argparse.Namespace, out: TextIO | None = None, stdin: IO[bytes] | 
     if settings.errors:
         sys.stderr.write(format_diagnostics(config_diagnostics(settings.errors), "text"))
         return EXIT_USAGE
-    checked = check_schemas([args.schema], settings)
+    # The model alone is checked against: the doc comments are let go once
+    # checked, as 'check' does.
+    checked = check_schemas([args.schema], settings._replace(load=settings.load._replace(keep_docs=False)))
     result = checked.loaded[0]
     stop = usable_model("validate", args.schema, result, checked.diagnostics, sys.stderr,
                         "the checks of traffic", "no traffic checked")
