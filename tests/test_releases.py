@@ -131,7 +131,9 @@ def doc_mutants(draw: st.DrawFn, text: str) -> str:
     return mutate_docs(DrawPicks(draw), text)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+# The same mutants on every run, so that CI says the same of the same code
+# (a wider, seeded search: scripts/release_agreement.py).
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_qga_mutants_agree_with_qemu(history_repo: pathlib.Path, frontends: Frontends,
                                      data: st.DataObject) -> None:
