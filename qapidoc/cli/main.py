@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, NoReturn, cast
 
 from .. import __version__
 from . import stdio
-from .common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, left_to_exit
+from .exits import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, left_to_exit
 
 if TYPE_CHECKING:
     import argparse
@@ -123,16 +123,29 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: list[str]) -> int:
+    collecting = gc.isenabled()
+    if next((a for a in argv if not a.startswith("-")), None) in _SHORT_LIVED:
+        # These commands build one model, use it and exit: the cyclic
+        # collector would only rescan it (what they make is acyclic), and
+        # the classes and tables of the modules they import (this module
+        # imports none of them: it pauses the collector first).  'validate'
+        # may run for hours and manages the collector itself.
+        gc.disable()
+    try:
+        return _run(argv)
+    finally:
+        # Not when the entry point ends the process right away: turned back
+        # on, the collector would first scan all that is left to the exit
+        # (allocated while it was paused, it is all in the young generation).
+        if collecting and not left_to_exit():
+            gc.enable()
+
+
+def _run(argv: list[str]) -> int:
     try:
         args = _parse(argv)
     except SystemExit as exc:
         return EXIT_USAGE if exc.code not in (0, None) else EXIT_OK
-    collecting = gc.isenabled()
-    if args.command in _SHORT_LIVED:
-        # These commands build one model, use it and exit: the cyclic
-        # collector would only rescan it (what they make is acyclic).
-        # 'validate' may run for hours and manages the collector itself.
-        gc.disable()
     module = importlib.import_module(SUBCOMMANDS[args.command][0])
     try:
         return int(module.run(args))
@@ -147,9 +160,6 @@ def _main(argv: list[str]) -> int:
         return _internal_error(exc, "out of memory; ")
     except Exception as exc:
         return _internal_error(exc, "")
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _output_failed(err: stdio.OutputError) -> int:

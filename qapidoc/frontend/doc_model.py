@@ -112,7 +112,7 @@ class DocComment(NamedTuple):
             return ()
         out = []
         for line in self.body.lines:
-            m = _HEADING.match(line.text)
+            m = re.match(_HEADING, line.text)
             if m:
                 out.append(DocHeading(len(m.group(1)), m.group(2).strip(), line))
         return tuple(out)
@@ -126,7 +126,8 @@ class DocHeading(NamedTuple):
     line: DocLine
 
 
-_HEADING = re.compile(r"(=+) +(\S.*)$")
+#: (compiled where used, when first used: re keeps it; a check never needs it)
+_HEADING = r"(=+) +(\S.*)$"
 
 #: section tag -> section kind
 TAG_KINDS = {

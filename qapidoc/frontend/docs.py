@@ -78,8 +78,11 @@ def parse_doc(raw: RawDoc, dialect: Dialect, line_style: list[Diagnostic] | None
 
 # --- examples -------------------------------------------------------------------------
 
-_QMP_EXAMPLE = re.compile(r"^(\s*)\.\.\s+qmp-example::\s*$")
-_OPTION = re.compile(r"^\s+:([\w-]+):\s*(.*)$")
+# (These patterns, and those below that a check seldom needs, are compiled
+# where used, when first used: re keeps them.  Compiling one costs more
+# than using it.)
+_QMP_EXAMPLE = r"^(\s*)\.\.\s+qmp-example::\s*$"
+_OPTION = r"^\s+:([\w-]+):\s*(.*)$"
 
 
 def _examples(doc: DocBuilder, sections: tuple[DocSection, ...]) -> list[DocExample]:
@@ -100,7 +103,7 @@ def _directive_examples(doc: DocBuilder, section: DocSection) -> list[DocExample
     lines = tuple(section.lines)
     i = 0
     while i < len(lines):
-        m = _QMP_EXAMPLE.match(lines[i].text)
+        m = re.match(_QMP_EXAMPLE, lines[i].text)
         if not m:
             i += 1
             continue
@@ -109,7 +112,7 @@ def _directive_examples(doc: DocBuilder, section: DocSection) -> list[DocExample
         i += 1
         title = None
         annotated = False
-        while i < len(lines) and (opt := _OPTION.match(lines[i].text)) and _indent(lines[i].text) > indent:
+        while i < len(lines) and (opt := re.match(_OPTION, lines[i].text)) and _indent(lines[i].text) > indent:
             if opt.group(1) == "title":
                 title = opt.group(2).strip()
             elif opt.group(1) == "annotated":
@@ -132,8 +135,8 @@ def _indent(text: str) -> int:
 
 # --- line style (10.2) ----------------------------------------------------------------
 
-_URL_ONLY = re.compile(r" *(https?|ftp)://[^ ]*$")
-_ONE_SPACE = re.compile(r"[.!?] [A-Z0-9(]")
+_URL_ONLY = r" *(https?|ftp)://[^ ]*$"          # (compiled when used)
+_ONE_SPACE = r"[.!?] [A-Z0-9(]"                 # (compiled when used)
 
 
 _LITERAL_OPENER = re.compile(r"(\.\. +qmp-example)? *::$")
@@ -161,7 +164,7 @@ def _may_have_one_space(raw: RawDoc) -> bool:
     for mark in "!?":
         at = text.find(mark, start, end)
         while at >= 0:
-            if _ONE_SPACE.match(text, at, end):
+            if re.compile(_ONE_SPACE).match(text, at, end):
                 return True
             at = text.find(mark, at + 1, end)
     return False
@@ -191,7 +194,7 @@ def line_style_findings(raw: RawDoc, lines: tuple[DocLine, ...] | None = None) -
                 literal = False
         if literal:
             continue
-        if line.offset - line.hash_offset + len(text) > 70 and not _URL_ONLY.match(text):
+        if line.offset - line.hash_offset + len(text) > 70 and not re.match(_URL_ONLY, text):
             out.append(Diagnostic(rules.DOC_LINE_LENGTH, "documentation line longer than 70 characters",
                                   file.span(line.hash_offset, line.offset + len(text))))
         if "." in text or "!" in text or "?" in text:
@@ -246,9 +249,10 @@ def _gather_section_titles(raw: RawDoc, evidence: DialectEvidence) -> None:
 
 _OLD_TAG = re.compile(r"(Example|Examples|Note|Notes):(\s|$)")
 _OLD_TAG_INITIALS = ("E", "N")
-_TEXT_AFTER_TAG = re.compile(r"(?:@[^:\s]+|Returns|Since|Notes?|Examples?|TODO): +(?=\S)")
-_BARE_DESCRIPTION = re.compile(r"@[^:\s]+:$")
-_STARTS_SECTION = re.compile(r"@[^:\s]*:|(?:Returns|Since|Notes?|Examples?|TODO|Features):")
+# (for the indentation evidence, seldom gathered: compiled when used)
+_TEXT_AFTER_TAG = r"(?:@[^:\s]+|Returns|Since|Notes?|Examples?|TODO): +(?=\S)"
+_BARE_DESCRIPTION = r"@[^:\s]+:$"
+_STARTS_SECTION = r"@[^:\s]*:|(?:Returns|Since|Notes?|Examples?|TODO|Features):"
 
 
 def gather_indentation_evidence(raws: list[RawDoc], evidence: DialectEvidence) -> None:
@@ -256,19 +260,22 @@ def gather_indentation_evidence(raws: list[RawDoc], evidence: DialectEvidence) -
     right after ``@arg: text`` indented less than that text was refused by
     5.2 to 8.0 only; one right after a bare ``@arg:`` line, unindented,
     continues the description from 2.12 (2.10 and 2.11 ended it)."""
+    starts_section = re.compile(_STARTS_SECTION).match
+    text_after_tag = re.compile(_TEXT_AFTER_TAG).match
+    bare_description = re.compile(_BARE_DESCRIPTION).match
     for raw in raws:
         lines = raw.lines
         if not lines or not lines[0].text.startswith("@"):
             continue
         for line, after in itertools.pairwise(lines[1:]):
             text, next_text = line.text, after.text
-            if not next_text.strip() or _STARTS_SECTION.match(next_text):
+            if not next_text.strip() or starts_section(next_text):
                 continue
-            m = _TEXT_AFTER_TAG.match(text)
+            m = text_after_tag(text)
             if m and _indent(next_text) < m.end():
                 evidence.not_between("doc-indentation", "doc-indent-first-continuation",
                                      "doc lines indented less than the text after '@arg:' above them")
-            elif _BARE_DESCRIPTION.match(text) and not next_text[0].isspace():
+            elif bare_description(text) and not next_text[0].isspace():
                 evidence.at_least("doc-bare-description-continues",
                                   "a description on the line after a bare '@arg:' line")
 

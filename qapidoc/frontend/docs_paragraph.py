@@ -24,7 +24,7 @@ from .parser import DocLine
 __all__ = ["ParagraphParser"]
 
 _AT_NAME = re.compile(r"@([^:]*): *")
-_TAG_90 = re.compile(r"(Returns|Errors|Since|Notes?|Examples?|TODO): *")
+_TAG_90 = r"(Returns|Errors|Since|Notes?|Examples?|TODO): *"     # (9.0 only: compiled when used)
 _TAG_91 = re.compile(r"(Returns|Errors|Since|Notes?|Examples?|TODO)(?!::): *")
 _UNIQUE_TAGS = ("Returns", "Errors", "Since")
 #: the first letters of the tags: a cheap test before the match
@@ -52,7 +52,7 @@ class ParagraphParser:
     def __init__(self, doc: DocBuilder) -> None:
         self.doc = doc
         dialect = doc.dialect
-        self.tag_pattern = _TAG_91 if dialect.has("qmp-example") else _TAG_90
+        self.tag_pattern = _TAG_91 if dialect.has("qmp-example") else re.compile(_TAG_90)
         self.refuse_old_tags = dialect.has("qmp-example")
         self.headings = not dialect.has("doc-headings-are-text")
         self.heading_first = self.headings and dialect.has("doc-heading-first")

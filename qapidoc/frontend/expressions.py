@@ -336,9 +336,11 @@ def inline_members(value: TypeRef | tuple[Member, ...] | None) -> tuple[Member, 
 
 # --- names ------------------------------------------------------------------------
 
-_C_NAME = re.compile(r"[^A-Za-z0-9_]")
+# (_C_NAME and _OLD_VALID_NAME are compiled where used, when first used:
+# re keeps them.  Few names and only old dialects need them.)
+_C_NAME = r"[^A-Za-z0-9_]"
 _VALID_NAME = re.compile(r"(__[a-z0-9.-]+_)?(x-)?([a-z][a-z0-9_-]*)$", re.IGNORECASE)
-_OLD_VALID_NAME = re.compile(r"(__[a-zA-Z0-9.-]+_)?([a-zA-Z][a-zA-Z0-9_-]*)$")
+_OLD_VALID_NAME = r"(__[a-zA-Z0-9.-]+_)?([a-zA-Z][a-zA-Z0-9_-]*)$"
 _CAMEL = re.compile(r"[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*$")
 _IDENT = re.compile(r"[A-Z][A-Z0-9_]*")
 
@@ -353,7 +355,7 @@ def c_name(name: str) -> str:
         cached = name.replace("-", "_")
         # Letters, digits and '_' stay: most names need no regex.
         if not (cached.isascii() and cached.replace("_", "").isalnum()):
-            cached = _C_NAME.sub("_", name)
+            cached = re.sub(_C_NAME, "_", name)
         _C_NAMES[name] = cached
     return cached
 
@@ -374,7 +376,7 @@ def _stem(name: str, new_rules: bool) -> str | None:
         m = _VALID_NAME.match(name)
         stem = m.group(3) if m else None
     else:
-        m = _OLD_VALID_NAME.match(name)
+        m = re.match(_OLD_VALID_NAME, name)
         stem = m.group(2) if m else None
     if stem is not None and c_name(name).startswith("q_"):
         stem = None

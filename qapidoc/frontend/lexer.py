@@ -54,8 +54,11 @@ _TOKEN = re.compile(r"""
     )
 """, re.VERBOSE)
 # The inner lines of a doc block: comments that do not start with '##'.
-_DOC_BODY = re.compile(r"(?:[ \t\r\n\f]*\#(?!\#)[^\n]*)*")
-_DOC_LINE = re.compile(r"\#([^\n]*)")
+# (The patterns of layouts other than the usual one, and of junk, are
+# compiled where used, when first used: re keeps them.  Most schemas
+# never need them, and compiling a pattern costs more than using it.)
+_DOC_BODY = r"(?:[ \t\r\n\f]*\#(?!\#)[^\n]*)*"
+_DOC_LINE = r"\#([^\n]*)"
 _WS = re.compile(r"[ \t\r\n\f]*")
 _new = tuple.__new__     # a named tuple without its Python-level __new__
 
@@ -124,7 +127,7 @@ def doc_lines(text: str, body_start: int, body_end: int, first_only: bool = Fals
                 append(new(DocLine, (part[1:], hash_at + 1, hash_at)))
             hash_at += len(part) + 1
         return tuple(lines)
-    found = _DOC_LINE.finditer(text, body_start, body_end)
+    found = re.compile(_DOC_LINE).finditer(text, body_start, body_end)
     if first_only:
         found = itertools.islice(found, 1)
     for m in found:
@@ -226,7 +229,7 @@ class DocLines(Sequence[DocLine]):
 
 
 _MARK = struct.Struct("qqq")
-_WORD = re.compile(r"[^\[\]{}:,\s']+")
+_WORD = r"[^\[\]{}:,\s']+"         # (compiled where used, as _DOC_LINE)
 _OLD_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "/": "/", "'": "'", '"': '"'}
 
 
@@ -400,10 +403,10 @@ def _doc_body(source: SourceFile, end: int, result: LexResult) -> tuple[int, int
     a space after the '#'."""
     text = source.text
     diags = result.diagnostics
-    body_end = _match_end(_DOC_BODY, text, end)
+    body_end = _match_end(re.compile(_DOC_BODY), text, end)
     strip_cr = result.has_cr
     longest = 0
-    for m in _DOC_LINE.finditer(text, end, body_end):
+    for m in re.compile(_DOC_LINE).finditer(text, end, body_end):
         value = m[1]
         if strip_cr:
             value = value.rstrip("\r")
@@ -450,7 +453,7 @@ def _lex_other(source: SourceFile, start: int, result: LexResult) -> int:
             rules.SYNTAX_ERROR, "stray 'null' (null was removed from the language in QEMU 4.2)",
             source.span(start, start + 4))))
         return start + 4
-    m = _WORD.match(text, start)
+    m = re.compile(_WORD).match(text, start)
     end = m.end() if m else start + 1
     word = text[start:end]
     result.diagnostics.append(Diagnostic(rules.SYNTAX_ERROR, f"stray '{word}'", source.span(start, end)))

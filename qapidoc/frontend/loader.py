@@ -226,7 +226,9 @@ def _reason(err: OSError) -> str:
     return str(err.strerror or err)
 
 
-_RELEASE_LINE = re.compile(r"\s*([0-9]+\.[0-9]+\.[0-9]+)\s*")
+# (Patterns that a check seldom needs are compiled where used, when first
+# used: re keeps them.  Compiling one costs more than using it.)
+_RELEASE_LINE = r"\s*([0-9]+\.[0-9]+\.[0-9]+)\s*"
 #: how many folders above the root schema's own a QEMU tree's VERSION may be
 #: (qapi/qapi-schema.json, qga/..., storage-daemon/qapi/...)
 _VERSION_DEPTH = 3
@@ -246,7 +248,7 @@ def find_qemu_release(root: str) -> str | None:
         except (OSError, UnicodeDecodeError):
             first = None
         if first is not None:
-            match = _RELEASE_LINE.fullmatch(first)
+            match = re.fullmatch(_RELEASE_LINE, first)
             return match.group(1) if match else None
         parent = os.path.dirname(folder)
         if parent == folder:
@@ -280,7 +282,7 @@ def load_text(path: str, text: str, options: LoadOptions | None = None,
     return _load_paused(state, path, _encode(text), options)
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = "[\ud800-\udfff]"      # (compiled where used, as _RELEASE_LINE)
 
 
 def _encode(text: str) -> bytes:
@@ -292,7 +294,7 @@ def _encode(text: str) -> bytes:
         pass
     parts: list[bytes] = []
     last = 0
-    for m in _SURROGATE.finditer(text):
+    for m in re.finditer(_SURROGATE, text):
         parts.append(text[last:m.start()].encode("utf-8"))
         code = ord(m.group())
         parts.append(bytes([code - 0xDC00]) if 0xDC80 <= code <= 0xDCFF else b"\xff")

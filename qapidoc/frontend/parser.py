@@ -177,7 +177,8 @@ def next_token_start(text: str, pos: int) -> int:
     return m.end()
 
 
-_RESYNC = re.compile(r"^(?:\{|##)", re.MULTILINE)
+#: (compiled where used, after an error alone: re keeps it)
+_RESYNC = r"^(?:\{|##)"
 _FIRST_VALUE = "expected '{', '[', string, or boolean"
 
 
@@ -277,7 +278,7 @@ class _Parser:
         source = self.source
         text = source.text
         line_end = text.find("\n", err.start)
-        m = _RESYNC.search(text, line_end + 1) if line_end >= 0 else None
+        m = re.compile(_RESYNC, re.MULTILINE).search(text, line_end + 1) if line_end >= 0 else None
         target = m.start() if m else len(text)
         first = source.line_of(err.start)
         last = source.line_of(max(target - 1, err.start))
