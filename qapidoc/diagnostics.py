@@ -5,13 +5,9 @@ A stage never prints and never raises for bad input; it returns
 :mod:`qapidoc.report`.
 """
 
-# Annotations are evaluated at import (no ``from __future__ import
-# annotations``): typing.NamedTuple compiles every field annotation given as
-# a string, and the first compile() of a process alone costs as much as
-# checking a small schema.  Names used before their definition are quoted.
+from __future__ import annotations
 
-from typing import NamedTuple
-
+from .records import NamedTuple
 from .rules import Rule, Severity
 from .source import Span
 
@@ -56,7 +52,7 @@ class Diagnostic(_DiagnosticFields):
 
     def __new__(cls, rule: Rule, message: str, span: Span | None, context: Context | None = None,
                 notes: tuple[Note, ...] = (), severity: Severity | None = None,
-                path: str | None = None) -> "Diagnostic":
+                path: str | None = None) -> Diagnostic:
         return tuple.__new__(cls, (rule, message, span, context, notes, severity or rule.severity, path))
 
     @property
@@ -76,7 +72,7 @@ class Diagnostic(_DiagnosticFields):
         assert self.severity is not None
         return self.severity
 
-    def with_severity(self, severity: Severity) -> "Diagnostic":
+    def with_severity(self, severity: Severity) -> Diagnostic:
         return self._replace(severity=severity)
 
 

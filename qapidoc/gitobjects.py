@@ -20,7 +20,9 @@ import posixpath
 import re
 import subprocess
 from collections.abc import Iterable, Mapping
-from typing import IO, NamedTuple
+from typing import IO
+
+from .records import NamedTuple
 
 __all__ = ["GitError", "GitRepo", "GitTreeReader", "Tag", "version_key"]
 

@@ -20,13 +20,11 @@ change it.  Rules are values: stages refer to them by name
 (``rules.UNKNOWN_TYPE``), never by a bare code string.
 """
 
-# Annotations are evaluated at import (no ``from __future__ import
-# annotations``): typing.NamedTuple compiles every field annotation given as
-# a string, and the first compile() of a process alone costs as much as
-# checking a small schema.  Names used before their definition are quoted.
+from __future__ import annotations
 
 import enum
-from typing import NamedTuple
+
+from .records import NamedTuple
 
 __all__ = ["ALL_RULES", "MODEL_STAGES", "Rule", "Severity", "by_code_or_name"]
 

@@ -7,16 +7,15 @@ once per file, when first needed.  Nothing converts positions except at the edge
 formatter, SARIF, docutils).
 """
 
-# Annotations are evaluated at import (no ``from __future__ import
-# annotations``): typing.NamedTuple compiles every field annotation given as
-# a string, and the first compile() of a process alone costs as much as
-# checking a small schema.  Names used before their definition are quoted.
+from __future__ import annotations
 
 import bisect
 import os
 import stat
 from array import array
-from typing import NamedTuple, Protocol
+from typing import Protocol
+
+from .records import NamedTuple
 
 __all__ = ["FILE_SYSTEM", "FileSystemReader", "NotReadableError", "SourceFile", "SourceReader", "Span", "decode_utf8",
            "read_regular_file"]
@@ -125,10 +124,10 @@ class SourceFile:
 
     path: str
     text: str
-    included_from: "Span | None"
-    _line_starts: "array[int] | None"
+    included_from: Span | None
+    _line_starts: array[int] | None
 
-    def __init__(self, path: str, text: str, included_from: "Span | None" = None) -> None:
+    def __init__(self, path: str, text: str, included_from: Span | None = None) -> None:
         set_field = object.__setattr__
         set_field(self, "path", path)
         set_field(self, "text", text)
@@ -141,14 +140,14 @@ class SourceFile:
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"SourceFile is read-only: cannot delete {name!r}")
 
-    def __reduce__(self) -> "tuple[type[SourceFile], tuple[str, str, Span | None]]":
+    def __reduce__(self) -> tuple[type[SourceFile], tuple[str, str, Span | None]]:
         return (SourceFile, (self.path, self.text, self.included_from))
 
     def __repr__(self) -> str:
         return f"SourceFile(path={self.path!r}, included_from={self.included_from!r})"
 
     @property
-    def line_starts(self) -> "array[int]":
+    def line_starts(self) -> array[int]:
         """The offset where each line starts (the first is 0): machine
         integers (8 bytes a line, where a tuple of Python ints took 36)."""
         starts = self._line_starts
@@ -186,10 +185,10 @@ class SourceFile:
     def line_count(self) -> int:
         return len(self.line_starts)
 
-    def span(self, start: int, end: int | None = None) -> "Span":
+    def span(self, start: int, end: int | None = None) -> Span:
         return _new_span(Span, (self, start, start if end is None else end))
 
-    def include_chain(self) -> "list[Span]":
+    def include_chain(self) -> list[Span]:
         """The include directives that led here, outermost first."""
         chain: list[Span] = []
         where = self.included_from
@@ -223,7 +222,7 @@ class Span(NamedTuple):
     def path(self) -> str:
         return self.file.path
 
-    def contains(self, other: "Span") -> bool:
+    def contains(self, other: Span) -> bool:
         return other.file is self.file and self.start <= other.start and other.end <= self.end
 
     def __str__(self) -> str:

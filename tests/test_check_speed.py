@@ -8,7 +8,11 @@ rests on instead:
   not need (``dataclasses`` alone, with the classes it builds, was half of
   the start-up);
 * no Python source is compiled while it runs (typing.NamedTuple compiles
-  string annotations; the first compile() of a process is costly);
+  a ``__new__`` for each class, and string annotations: qapidoc.records
+  makes its named tuples without; the first compile() of a process is
+  costly);
+* the cyclic collector never runs once the schema is loaded (it would
+  scan all of it);
 * the entry point's fast exit (os._exit after a check): everything written
   still comes out, with the right exit code, also through a pipe;
 * the benchmark itself runs and reports a ratio.
@@ -130,11 +134,14 @@ def test_families_are_listed_without_importing_them() -> None:
 _SPY = """\
 import builtins, sys
 compiled = []
-real = builtins.compile
-def spy(source, *args, **kwargs):
-    compiled.append(repr(source)[:80])
-    return real(source, *args, **kwargs)
-builtins.compile = spy
+def spy(real):
+    def run(source, *args, **kwargs):
+        if isinstance(source, (str, bytes)):
+            compiled.append(repr(source)[:80])
+        return real(source, *args, **kwargs)
+    return run
+for name in ("compile", "eval", "exec"):
+    setattr(builtins, name, spy(getattr(builtins, name)))
 from qapidoc.cli.main import main
 code = main(["check", "s.json"])
 print(code, compiled)
@@ -152,6 +159,32 @@ def test_check_compiles_no_source(tmp_path: pathlib.Path) -> None:
     # The first run byte-compiles the package; the second only runs it.
     assert runs[0].stdout.startswith("0 ") and runs[0].stdout.strip() != "0 []"
     assert runs[1].stdout.strip() == "0 []", runs[1].stdout
+
+
+_COLLECTIONS = """\
+import gc, runpy, sys
+def note(phase, info):
+    if phase == "start":
+        sys.stderr.write("collection %s %s\\n" % (info["generation"], "qapidoc.frontend.loader" in sys.modules))
+gc.callbacks.append(note)
+gc.collect()        # (seen: the spy works)
+sys.argv = ["qapidoc", "check", "s.json"]
+runpy.run_module("qapidoc.cli", run_name="__main__")
+"""
+
+
+def test_check_never_runs_the_collector_once_the_front_end_is_imported(tmp_path: pathlib.Path) -> None:
+    """The collector is paused before check imports the front end, and the
+    fast exit does not turn it back on: a collection then would scan every
+    object of the loaded schema (allocated while it was paused, they are
+    all in the young generation)."""
+    (tmp_path / "s.json").write_text(SCHEMA, encoding="utf-8")
+    (tmp_path / "spy.py").write_text(_COLLECTIONS, encoding="utf-8")
+    proc = _run("spy.py", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    collections = re.findall(r"^collection (\d) (True|False)$", proc.stderr, re.MULTILINE)
+    assert collections[0] == ("2", "False"), proc.stderr
+    assert all(loaded == "False" for _, loaded in collections), collections
 
 
 @pytest.mark.parametrize(("text", "code"), [(SCHEMA, 0), (BROKEN, 1)])

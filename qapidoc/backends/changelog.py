@@ -24,8 +24,8 @@ are what ``qapidoc diff`` finds between 7.2 and 10.2.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import NamedTuple
 
+from ..records import NamedTuple
 from .compat import (
     Direction,
     Facts,

@@ -48,7 +48,7 @@ import enum
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Generic, Literal, NamedTuple, Protocol, TypeVar
+from typing import Generic, Literal, Protocol, TypeVar
 
 from ..frontend.expressions import Cond, CondAll, CondAny, CondNot, CondText, CondVar, Feature
 from ..frontend.model import (
@@ -66,6 +66,7 @@ from ..frontend.model import (
     Variant,
     Variants,
 )
+from ..records import NamedTuple
 from ..source import Span
 
 __all__ = [

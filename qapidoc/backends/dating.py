@@ -13,10 +13,10 @@ Sphinx extension's release badges.  Pure.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
 
 from ..frontend.dialect import Version
 from ..frontend.model import CommandEntity, EventEntity, Schema
+from ..records import NamedTuple
 from .history import SEP, History, Release, element_kind, expand, schema_parts
 
 __all__ = ["Dating", "Seen", "WireIndex", "wire_index"]

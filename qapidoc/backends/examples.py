@@ -33,10 +33,11 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from typing import Literal
 
 from ..frontend.docs import DocComment, DocExample
 from ..frontend.parser import DocLine
+from ..records import NamedTuple
 from ..source import SourceFile, Span
 
 __all__ = [

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from ..frontend.dialect import Version
 from ..frontend.expressions import Cond, Feature
@@ -52,6 +52,7 @@ from ..frontend.model import (
     Schema,
     TypeEntity,
 )
+from ..records import NamedTuple
 from ..source import Span
 from .compat import cond_text
 

@@ -47,9 +47,10 @@ from __future__ import annotations
 import copy
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from ..frontend.model import ObjectType, Schema
+from ..records import NamedTuple
 from .dating import Dating, wire_index
 from .history import SEP, History
 from .jsonschema import GeneratedSchemas

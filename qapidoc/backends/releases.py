@@ -25,11 +25,12 @@ import posixpath
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from ..frontend.dialect import NEWEST, OLDEST, Version
 from ..frontend.loader import LoadOptions, LoadResult, load_schema
 from ..gitobjects import GitRepo, GitTreeReader, Tag, version_key
+from ..records import NamedTuple
 from ..rules import Severity
 from ..source import FILE_SYSTEM, SourceFile, SourceReader, Span
 from .history import (

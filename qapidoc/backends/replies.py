@@ -18,9 +18,10 @@ command whose reply schema would accept the reply.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from ..frontend.model import AlternateType, ArrayType, BuiltinType, EnumType, ObjectType, Schema
+from ..records import NamedTuple
 
 __all__ = ["ReplyShapes", "Shape"]
 

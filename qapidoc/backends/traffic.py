@@ -51,8 +51,9 @@ import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any, Literal, NamedTuple
+from typing import IO, Any, Literal
 
+from ..records import NamedTuple
 from . import jsonvalues
 from .examples import parse_json
 

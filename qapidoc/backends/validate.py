@@ -31,13 +31,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 import jsonschema
 import referencing
 import referencing.jsonschema
 
 from ..frontend.model import BUILTIN_TYPES, Schema
+from ..records import NamedTuple
 from .jsonschema import GeneratedSchemas, GenerateOptions, generate
 from .jsonvalues import FloatsInside, holds_integral_float, mark_floats
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NamedTuple, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .. import rules
 from ..diagnostics import Diagnostic
@@ -26,6 +26,7 @@ from ..frontend.dialect import parse_dialect
 from ..frontend.loader import DEFAULT_MAX_SCHEMA_SIZE, LoadOptions, LoadResult
 from ..lint.config import Config, ConfigError, find_pyproject, load_config, resolve_rules
 from ..lint.runner import LintResult, LintSettings, lint
+from ..records import NamedTuple
 from ..report import FORMATS, format_diagnostics
 from ..rules import Severity
 from .exits import (
@@ -119,16 +120,17 @@ def _size_arg(text: str) -> int:
 
 # --- settings --------------------------------------------------------------------------
 
-# ``[tool.qapidoc]`` and the command line, combined: the configuration;
-# rule code -> effective severity, for every selected rule; the mistakes in
-# the configuration or the rule options; the load options; the lowest
-# severity that makes the exit code 1 (check, dump, lint).  (A named tuple
-# made with its types, not from annotations: under ``from __future__ import
-# annotations`` the class form would compile each one, in every
-# ``qapidoc check``.)
-Settings = NamedTuple("Settings", [  # noqa: UP014 - see above
-    ("config", Config), ("selected", dict[str, Severity]), ("errors", tuple[ConfigError, ...]),
-    ("load", LoadOptions), ("fail_on", str)])
+class Settings(NamedTuple):
+    """``[tool.qapidoc]`` and the command line, combined."""
+
+    config: Config
+    #: rule code -> effective severity, for every selected rule
+    selected: dict[str, Severity]
+    #: the mistakes in the configuration or the rule options
+    errors: tuple[ConfigError, ...]
+    load: LoadOptions
+    #: the lowest severity that makes the exit code 1 (check, dump, lint)
+    fail_on: str
 
 
 def _find_config(args: argparse.Namespace, near: Sequence[str]) -> Config:

@@ -35,7 +35,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any, NamedTuple, TextIO
+from typing import IO, Any, TextIO
 
 from ..backends.examples import value_at
 from ..backends.jsonvalues import FloatsInside
@@ -52,6 +52,7 @@ from ..backends.traffic import (
     read_traffic,
 )
 from ..backends.validate import MessageKind, QmpValidator, Violation
+from ..records import NamedTuple
 from ..report import format_diagnostics
 from .common import (
     EXIT_FINDINGS,

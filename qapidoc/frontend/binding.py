@@ -7,16 +7,13 @@ dialect's rules), a ``Returns`` or ``Errors`` section where none belongs,
 and a free-form block standing where a definition's doc belongs.
 """
 
-# Annotations are evaluated at import (no ``from __future__ import
-# annotations``): typing.NamedTuple compiles every field annotation given as
-# a string, and the first compile() of a process alone costs as much as
-# checking a small schema.  Names used before their definition are quoted.
+from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import NamedTuple
 
 from .. import rules
 from ..diagnostics import Diagnostic
+from ..records import NamedTuple
 from ..source import Span
 from .dialect import Dialect
 from .docs import DocComment, DocSection

@@ -12,13 +12,11 @@ Releases are given as ``(major, minor)``; :data:`RELEASES` lists the 26
 that qapidoc knows, 2.10 to 10.2.
 """
 
-# Annotations are evaluated at import (no ``from __future__ import
-# annotations``): typing.NamedTuple compiles every field annotation given as
-# a string, and the first compile() of a process alone costs as much as
-# checking a small schema.  Names used before their definition are quoted.
+from __future__ import annotations
 
 import re
-from typing import NamedTuple
+
+from ..records import NamedTuple
 
 __all__ = [
     "CHANGES", "NEWEST", "OLDEST", "RELEASES", "Dialect", "DialectEvidence", "TreeVersion", "detect",

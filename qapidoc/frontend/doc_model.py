@@ -6,17 +6,14 @@ grammars of the eras (:mod:`qapidoc.frontend.docs_classic`,
 :class:`DocBuilder`.
 """
 
-# Annotations are evaluated at import (no ``from __future__ import
-# annotations``): typing.NamedTuple compiles every field annotation given as
-# a string, and the first compile() of a process alone costs as much as
-# checking a small schema.  Names used before their definition are quoted.
+from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import NamedTuple
 
 from .. import rules
 from ..diagnostics import Diagnostic, StageError
+from ..records import NamedTuple
 from ..rules import Rule
 from ..source import Span
 from .dialect import Dialect
@@ -104,7 +101,7 @@ class DocComment(NamedTuple):
         return section.text.strip() if section is not None else None
 
     @property
-    def headings(self) -> tuple["DocHeading", ...]:
+    def headings(self) -> tuple[DocHeading, ...]:
         """The ``= Title`` headings of a free-form block (the markup of
         QEMU 2.10 to 9.x; today's schemas use rST section titles instead,
         which stay in the text)."""

@@ -11,17 +11,15 @@ model knows its name exists and does not report references to it as
 unknown; it takes no part in further checks.
 """
 
-# Annotations are evaluated at import (no ``from __future__ import
-# annotations``): typing.NamedTuple compiles every field annotation given as
-# a string, and the first compile() of a process alone costs as much as
-# checking a small schema.  Names used before their definition are quoted.
+from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from typing import Literal
 
 from .. import rules
 from ..diagnostics import Context, Diagnostic, StageError
+from ..records import NamedTuple
 from ..source import SourceFile, Span
 from .dialect import Dialect, DialectEvidence
 from .parser import Node, RawDoc, SynBool, SynList, SynObject, SynString
@@ -76,12 +74,6 @@ class CondText(NamedTuple):
         return self.text
 
 
-if not TYPE_CHECKING:
-    # What CondNot.operand's annotation names until the union below exists
-    # (as a string, typing.NamedTuple would compile it at import).
-    Cond = object
-
-
 class CondNot(NamedTuple):
     operand: Cond
 
@@ -90,14 +82,14 @@ class CondNot(NamedTuple):
 
 
 class CondAll(NamedTuple):
-    operands: tuple["Cond", ...]
+    operands: tuple[Cond, ...]
 
     def raw(self) -> object:
         return {"all": [c.raw() for c in self.operands]}
 
 
 class CondAny(NamedTuple):
-    operands: tuple["Cond", ...]
+    operands: tuple[Cond, ...]
 
     def raw(self) -> object:
         return {"any": [c.raw() for c in self.operands]}

@@ -10,19 +10,17 @@ Tokens are tuples ``(kind, start, end, value)``: the hot path of the whole
 tool, so no objects per token.
 """
 
-# Annotations are evaluated at import (no ``from __future__ import
-# annotations``): typing.NamedTuple compiles every field annotation given as
-# a string, and the first compile() of a process alone costs as much as
-# checking a small schema.  Names used before their definition are quoted.
+from __future__ import annotations
 
 import itertools
 import re
 import struct
 from collections.abc import Iterable, Iterator, Sequence
-from typing import NamedTuple, overload
+from typing import overload
 
 from .. import rules
 from ..diagnostics import Diagnostic
+from ..records import NamedTuple
 from ..source import SourceFile
 from .dialect import Dialect
 
@@ -182,9 +180,9 @@ class DocLines(Sequence[DocLine]):
     def __getitem__(self, index: int) -> DocLine: ...
 
     @overload
-    def __getitem__(self, index: slice) -> "DocLines": ...
+    def __getitem__(self, index: slice) -> DocLines: ...
 
-    def __getitem__(self, index: int | slice) -> "DocLine | DocLines":
+    def __getitem__(self, index: int | slice) -> DocLine | DocLines:
         if isinstance(index, slice):
             return DocLines(self[i] for i in range(*index.indices(len(self))))
         count = len(self)

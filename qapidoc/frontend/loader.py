@@ -21,18 +21,15 @@ is refused, and bytes are decoded as UTF-8 whatever the locale, each bad
 byte reported at its line and column (:data:`rules.NOT_UTF8`).
 """
 
-# Annotations are evaluated at import (no ``from __future__ import
-# annotations``): typing.NamedTuple compiles every field annotation given as
-# a string, and the first compile() of a process alone costs as much as
-# checking a small schema.  Names used before their definition are quoted.
+from __future__ import annotations
 
 import gc
 import os
 import re
-from typing import NamedTuple
 
 from .. import rules
 from ..diagnostics import Diagnostic
+from ..records import NamedTuple
 from ..rules import Rule
 from ..source import (
     FILE_SYSTEM,

@@ -13,17 +13,14 @@ rules.  An entity that fails a check is left out of ``schema.types`` and
 recorded in ``schema.broken``, so what depends on it is not reported again.
 """
 
-# Annotations are evaluated at import (no ``from __future__ import
-# annotations``): typing.NamedTuple compiles every field annotation given as
-# a string, and the first compile() of a process alone costs as much as
-# checking a small schema.  Names used before their definition are quoted.
+from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import NamedTuple
 
 from .. import rules
 from ..diagnostics import Diagnostic, Note, StageError
+from ..records import NamedTuple
 from ..rules import Rule
 from ..source import Span
 from .dialect import Dialect

@@ -14,16 +14,13 @@ nests more than about six); the bracket that opens level 101 is an error,
 so no later stage, each of which walks the nesting, meets deeper input.
 """
 
-# Annotations are evaluated at import (no ``from __future__ import
-# annotations``): typing.NamedTuple compiles every field annotation given as
-# a string, and the first compile() of a process alone costs as much as
-# checking a small schema.  Names used before their definition are quoted.
+from __future__ import annotations
 
 import re
-from typing import NamedTuple
 
 from .. import rules
 from ..diagnostics import Diagnostic
+from ..records import NamedTuple
 from ..rules import Rule
 from ..source import SourceFile, Span
 from . import lexer
@@ -53,7 +50,7 @@ class SynNull(NamedTuple):
 
 
 class SynList(NamedTuple):
-    items: list["Node"]
+    items: list[Node]
     start: int
     end: int
 
@@ -61,11 +58,11 @@ class SynList(NamedTuple):
 class SynObject(NamedTuple):
     """A JSON object; ``members`` maps each key to (key node, value node)."""
 
-    members: dict[str, tuple[SynString, "Node"]]
+    members: dict[str, tuple[SynString, Node]]
     start: int
     end: int
 
-    def get(self, key: str) -> "Node | None":
+    def get(self, key: str) -> Node | None:
         pair = self.members.get(key)
         return pair[1] if pair is not None else None
 

@@ -23,18 +23,16 @@ it, ``--severity CODE=LEVEL`` overrides.  Mistakes in the configuration are
 findings (QD902), not tracebacks.
 """
 
-# Annotations are evaluated at import (no ``from __future__ import
-# annotations``): typing.NamedTuple compiles every field annotation given as
-# a string, and the first compile() of a process alone costs as much as
-# checking a small schema (``qapidoc check`` reads its settings here).
+from __future__ import annotations
 
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from .. import rules
 from ..frontend.dialect import Version, parse_dialect
+from ..records import NamedTuple
 from ..rules import ALL_RULES, Rule, Severity
 
 __all__ = ["Config", "ConfigError", "find_pyproject", "load_config", "resolve_rules"]

@@ -25,7 +25,7 @@ import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple, Protocol
+from typing import Literal, Protocol
 
 from .. import rules
 from ..backends.examples import JsonPath, Message, ParsedExample, parse_examples, value_at
@@ -42,6 +42,7 @@ from ..frontend.model import (
     ObjectType,
     Schema,
 )
+from ..records import NamedTuple
 from ..rules import Rule
 from ..source import Span
 

@@ -42,7 +42,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Sequence
-from typing import NamedTuple
 
 from .. import rules
 from ..backends.dating import Dating, Seen, WireIndex, wire_index
@@ -52,6 +51,7 @@ from ..frontend.dialect import Version
 from ..frontend.docs import DocComment, DocSection
 from ..frontend.loader import LoadResult
 from ..frontend.model import Schema
+from ..records import NamedTuple
 from ..rules import Rule
 from ..source import Span
 
