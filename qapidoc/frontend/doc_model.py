@@ -136,7 +136,7 @@ TAG_KINDS = {
 class SectionBuilder:
     """A section being built; frozen into a DocSection at the end."""
 
-    __slots__ = ("indent", "kind", "lines", "name", "span", "tag")
+    __slots__ = ("indent", "kind", "lines", "name", "span", "tag", "texts")
 
     def __init__(self, kind: str, span: Span, name: str | None = None, tag: str | None = None,
                  indent: int | None = 0) -> None:
@@ -145,6 +145,9 @@ class SectionBuilder:
         self.name = name
         self.tag = tag
         self.lines: list[DocLine] = []
+        #: the text of each line, where the grammar keeps them apart (9.0
+        #: and later: a check keeps no lines, only their texts)
+        self.texts: list[str] = []
         #: the indentation stripped from its lines (QEMU 5.2 to 8.2); None
         #: until its first continuation line sets it (8.1 and 8.2)
         self.indent = indent

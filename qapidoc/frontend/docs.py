@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import TYPE_CHECKING
 
 from .. import rules
 from ..diagnostics import Diagnostic, StageError
@@ -34,13 +33,9 @@ from .docs_paragraph import ParagraphParser
 from .lexer import DocLines
 from .parser import DocLine, RawDoc
 
-if TYPE_CHECKING:
-    from .docs_classic import ClassicParser
-
 __all__ = [
-    "DocComment", "DocExample", "DocHeading", "DocSection", "gather_doc_evidence", "gather_indentation_evidence",
-    "gather_weak_doc_evidence",
-    "parse_doc",
+    "DocComment", "DocExample", "DocHeading", "DocParser", "DocSection", "gather_doc_evidence",
+    "gather_indentation_evidence", "gather_weak_doc_evidence", "parse_doc",
 ]
 
 
@@ -53,27 +48,42 @@ def parse_doc(raw: RawDoc, dialect: Dialect, line_style: list[Diagnostic] | None
     (symbol, sections, member and feature names, their spans) but no text:
     the sections hold no lines and no examples are picked out.  That is all
     the loader needs for a doc comment it lets go once checked (``qapidoc
-    check``), and packing lines nobody reads would cost a quarter of it."""
-    doc = DocBuilder(raw, dialect)
-    doc.start_body(raw.file.span(raw.start, raw.start + 2))
-    parser: ParagraphParser | ClassicParser
-    if dialect.has("doc-paragraphs"):
-        parser = ParagraphParser(doc)
-    else:
-        from .docs_classic import ClassicParser  # (imported for schemas before 9.0 only)
+    check``), and packing lines nobody reads would cost a quarter of it.
+    (For many blocks, a :class:`DocParser` does the same for less.)"""
+    return DocParser(dialect, keep_lines=keep_lines).parse(raw, line_style)
 
-        parser = ClassicParser(doc)
-    lines = raw.lines
-    try:
-        parser.run(lines)
-    except StageError as err:
-        doc.diagnostics.append(err.diagnostic())
-        doc.broken = True
-    if dialect.has("doc-line-style"):
-        doc.diagnostics.extend(line_style_findings(raw, lines) if line_style is None else line_style)
-    if not keep_lines:
-        return doc.freeze(None), doc.diagnostics
-    return doc.freeze(lambda sections: tuple(_examples(doc, sections))), doc.diagnostics
+
+class DocParser:
+    """Parses doc blocks by the rules of one dialect (what :func:`parse_doc`
+    does), what the grammar asks of the dialect looked up once."""
+
+    __slots__ = ("dialect", "keep_lines", "line_style", "paragraphs")
+
+    def __init__(self, dialect: Dialect, *, keep_lines: bool = True) -> None:
+        self.dialect = dialect
+        self.keep_lines = keep_lines
+        self.line_style = dialect.has("doc-line-style")
+        self.paragraphs = ParagraphParser(dialect, keep_lines) if dialect.has("doc-paragraphs") else None
+
+    def parse(self, raw: RawDoc, line_style: list[Diagnostic] | None = None) -> tuple[DocComment, list[Diagnostic]]:
+        """The doc comment of ``raw`` and what is wrong with it."""
+        doc = DocBuilder(raw, self.dialect)
+        doc.start_body(raw.file.span(raw.start, raw.start + 2))
+        try:
+            if self.paragraphs is not None:
+                self.paragraphs.run(doc, raw.table())
+            else:
+                from .docs_classic import ClassicParser  # (imported for schemas before 9.0 only)
+
+                ClassicParser(doc).run(raw.lines)
+        except StageError as err:
+            doc.diagnostics.append(err.diagnostic())
+            doc.broken = True
+        if self.line_style:
+            doc.diagnostics.extend(line_style_findings(raw) if line_style is None else line_style)
+        if not self.keep_lines:
+            return doc.freeze(None), doc.diagnostics
+        return doc.freeze(lambda sections: tuple(_examples(doc, sections))), doc.diagnostics
 
 
 # --- examples -------------------------------------------------------------------------
@@ -247,8 +257,12 @@ def _gather_section_titles(raw: RawDoc, evidence: DialectEvidence) -> None:
             return
 
 
-_OLD_TAG = re.compile(r"(Example|Examples|Note|Notes):(\s|$)")
-_OLD_TAG_INITIALS = ("E", "N")
+#: a '#' followed by one space or none, then a '.. qmp-example::'
+#: directive (1), an 'Errors:' section (2), or an 'Example:' or 'Note:'
+#: section (3): at the start of a doc line's text when the '#' starts the
+#: line (after blanks).  Found in the block's text, in the order of its
+#: lines, without making them (a search that starts at each '#').
+_ERA_TAG = re.compile(r"# ?(?:(\.\. qmp-example::)|(Errors:)|(Examples?|Notes?):(?:\s|$))")
 # (for the indentation evidence, seldom gathered: compiled when used)
 _TEXT_AFTER_TAG = r"(?:@[^:\s]+|Returns|Since|Notes?|Examples?|TODO): +(?=\S)"
 _BARE_DESCRIPTION = r"@[^:\s]+:$"
@@ -287,16 +301,15 @@ def gather_doc_evidence(raw: RawDoc, evidence: DialectEvidence) -> None:
         evidence.at_least("features", "a 'Features:' doc section")
     if raw.symbol is None and find("\n# ===", start, end) >= 0:
         _gather_section_titles(raw, evidence)
-    if (find("qmp-example", start, end) < 0 and find("Errors:", start, end) < 0
-            and find("Example", start, end) < 0 and find("Note", start, end) < 0):
-        return
-    for text in raw.texts():
-        first = text[:1]
-        if first == ".":
-            if text.startswith(".. qmp-example::"):
-                evidence.at_least("qmp-example", "a '.. qmp-example::' directive")
-                return
-        elif first == "E" and text.startswith("Errors:"):
+    text = raw.file.text
+    for m in _ERA_TAG.finditer(text, raw.body_start, raw.body_end):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if line_start != m.start() and text[line_start:m.start()].strip(" \t\f\r"):
+            continue        # (a '#' inside a line's text)
+        if m.group(1):
+            evidence.at_least("qmp-example", "a '.. qmp-example::' directive")
+            return
+        if m.group(2):
             evidence.at_least("doc-errors-section", "an 'Errors:' doc section")
-        elif first in _OLD_TAG_INITIALS and _OLD_TAG.match(text) and raw.symbol:
-            evidence.before("qmp-example", f"a '{text.split(':')[0]}:' doc section")
+        elif raw.symbol:
+            evidence.before("qmp-example", f"a '{m.group(3)}:' doc section")

@@ -18,7 +18,11 @@ from __future__ import annotations
 import re
 
 from .. import rules
+from ..diagnostics import StageError
+from ..rules import Rule
+from .dialect import Dialect
 from .doc_model import DocBuilder, SectionBuilder
+from .lexer import DocTable
 from .parser import DocLine
 
 __all__ = ["ParagraphParser"]
@@ -47,31 +51,70 @@ def _has_trailing_space(text: str, start: int, end: int) -> bool:
 
 
 class ParagraphParser:
-    """Reads the lines of one doc block into a :class:`DocBuilder`."""
+    """Reads the lines of one doc block into a :class:`DocBuilder`.
 
-    def __init__(self, doc: DocBuilder) -> None:
-        self.doc = doc
-        dialect = doc.dialect
+    The grammar reads the lines' texts (:class:`DocTable`); a line's offsets
+    are made only where a section starts or an error is.  The sections get
+    the texts of their lines, and with ``keep_lines`` the lines themselves
+    (for the doc model's text; a check needs the texts alone).  One reads
+    every block of a schema: what it asks of the dialect is looked up once.
+    """
+
+    #: the block being read, and its lines
+    doc: DocBuilder
+    table: DocTable
+
+    def __init__(self, dialect: Dialect, keep_lines: bool = True) -> None:
+        self.keep_lines = keep_lines
         self.tag_pattern = _TAG_91 if dialect.has("qmp-example") else re.compile(_TAG_90)
         self.refuse_old_tags = dialect.has("qmp-example")
         self.headings = not dialect.has("doc-headings-are-text")
         self.heading_first = self.headings and dialect.has("doc-heading-first")
         self.cut_indent = not dialect.has("doc-indentation-kept")
+        self.section_kinds = dialect.has("doc-section-kinds")
+        self.texts: list[str] = []
 
-    def run(self, lines: tuple[DocLine, ...]) -> None:
+    def run(self, doc: DocBuilder, table: DocTable) -> None:
+        """Read the lines of ``table`` into ``doc``."""
+        self.doc = doc
         # QEMU reads each line without its trailing whitespace.
-        raw = self.doc.raw
+        raw = doc.raw
         if _has_trailing_space(raw.file.text, raw.start, raw.end):
-            lines = tuple(line._replace(text=line.text.rstrip()) for line in lines)
-        if lines and lines[0].text.startswith("@"):
-            self.symbol_line(lines[0])
-            self.definition(lines)
+            table.texts = [text.rstrip() for text in table.texts]
+        self.table = table
+        self.texts = table.texts
+        if self.texts and self.texts[0].startswith("@"):
+            self.symbol_line()
+            self.definition()
         else:
-            self.freeform(lines)
+            self.freeform()
         self.check_empty()
 
-    def symbol_line(self, line: DocLine) -> None:
+    def line(self, index: int) -> DocLine:
+        return self.table.line(index)
+
+    def error(self, rule: Rule, message: str, index: int) -> StageError:
+        return self.doc.error(rule, message, self.line(index))
+
+    def add(self, section: SectionBuilder, start: int, end: int, cut: int = 0) -> None:
+        """Lines ``start`` to ``end`` to ``section``, less ``cut`` columns
+        of indentation (blank lines have none to lose)."""
+        texts = self.texts[start:end]
+        section.texts += [text[cut:] for text in texts] if cut else texts
+        if self.keep_lines:
+            lines = self.table.lines(start, end)
+            section.lines += [_cut(line, cut) for line in lines] if cut else lines
+
+    def add_rest(self, section: SectionBuilder, line: DocLine, column: int) -> None:
+        """What follows column ``column`` of ``line`` (its tag), to ``section``."""
+        text = line.text[column:]
+        section.texts.append(text)
+        if self.keep_lines:
+            section.lines.append(_new(DocLine, (text, line.offset + column, line.hash_offset)))
+
+    def symbol_line(self) -> None:
         doc = self.doc
+        line = self.line(0)
         text = line.text
         if not text.endswith(":"):
             raise doc.error(rules.DOC_SYNTAX, "line should end with ':'", line)
@@ -83,82 +126,83 @@ class ParagraphParser:
         assert doc.body is not None
         doc.body.span = doc.line_span(line)
 
-    def freeform(self, lines: tuple[DocLine, ...]) -> None:
-        doc = self.doc
-        body = doc.current.lines
+    def freeform(self) -> None:
+        body = self.doc.current
         match = _AT_NAME.match
-        for i, line in enumerate(lines):
-            text = line.text
+        for i, text in enumerate(self.texts):
             m = match(text)
             if m:
-                raise doc.error(rules.DOC_STRUCTURE,
-                                f"'@{m.group(1)}:' not allowed in free-form documentation", line)
+                self.add(body, 0, i)
+                raise self.error(rules.DOC_STRUCTURE, f"'@{m.group(1)}:' not allowed in free-form documentation", i)
             if i and self.heading_first and text.startswith("="):
-                raise doc.error(rules.DOC_STRUCTURE, "'=' heading must come first in a comment block", line)
-            body.append(line)
+                self.add(body, 0, i)
+                raise self.error(rules.DOC_STRUCTURE, "'=' heading must come first in a comment block", i)
+        self.add(body, 0, len(self.texts))
 
-    def definition(self, lines: tuple[DocLine, ...]) -> None:
+    def definition(self) -> None:
         doc = self.doc
-        n = len(lines)
+        texts = self.texts
+        n = len(texts)
         at_name = _AT_NAME.match
         i = 1
         no_more_args = False
         while i < n:
-            line = lines[i]
-            text = line.text
+            text = texts[i]
             if not text:
                 i += 1
                 continue
             if text == "Features:":
                 if doc.features:
-                    raise doc.error(rules.DOC_STRUCTURE, "duplicated 'Features:' line", line)
+                    raise self.error(rules.DOC_STRUCTURE, "duplicated 'Features:' line", i)
                 i += 1
-                while i < n and not lines[i].text:
+                while i < n and not texts[i]:
                     i += 1
-                while i < n and (m := at_name(lines[i].text)):
-                    i = self.description("feature", m, lines, i)
+                while i < n and (m := at_name(texts[i])):
+                    i = self.description("feature", m, i)
                 if not doc.features and (i < n or doc.raw.closed):
-                    raise doc.error(rules.DOC_STRUCTURE, "feature descriptions expected",
-                                    lines[i] if i < n else lines[-1])
+                    raise self.error(rules.DOC_STRUCTURE, "feature descriptions expected", min(i, n - 1))
                 no_more_args = True
             elif text[0] == "@" and (m := at_name(text)):
                 if no_more_args:
-                    raise doc.error(rules.DOC_STRUCTURE,
-                                    f"description of '@{m.group(1)}:' follows a section", line)
-                while i < n and (m := at_name(lines[i].text)):
-                    i = self.description("member", m, lines, i)
+                    raise self.error(rules.DOC_STRUCTURE, f"description of '@{m.group(1)}:' follows a section", i)
+                while i < n and (m := at_name(texts[i])):
+                    i = self.description("member", m, i)
                 no_more_args = True
             elif text[0] in _TAG_INITIALS and (m := self.tag_pattern.match(text)):
                 tag = m.group(1)
+                line = self.line(i)
                 self.check_obsolete(tag, line)
-                out = doc.new_tagged(tag, line, unique=_UNIQUE_TAGS).lines
-                end = m.end()
-                if end < len(text):
-                    out.append(_new(DocLine, (text[end:], line.offset + end, line.hash_offset)))
-                i = self.indented(out, lines, i + 1)
+                section = doc.new_tagged(tag, line, unique=_UNIQUE_TAGS)
+                if m.end() < len(text):
+                    self.add_rest(section, line, m.end())
+                i = self.indented(section, i + 1)
                 no_more_args = True
             elif self.headings and text.startswith("="):
-                raise doc.error(rules.DOC_STRUCTURE, "unexpected '=' markup in definition documentation", line)
+                raise self.error(rules.DOC_STRUCTURE, "unexpected '=' markup in definition documentation", i)
             else:
-                out = self.untagged(line).lines
-                out.append(line)
+                section = self.untagged(i)
+                start = i
                 i += 1
-                while i < n and lines[i].text:
-                    out.append(lines[i])
+                while i < n and texts[i]:
                     i += 1
+                self.add(section, start, i)
 
-    def untagged(self, line: DocLine) -> SectionBuilder:
-        """The untagged section a paragraph starting at ``line`` extends
-        (the previous one, when it is untagged), or a new one."""
+    def untagged(self, index: int) -> SectionBuilder:
+        """The untagged section a paragraph starting at line ``index``
+        extends (the previous one, when it is untagged), or a new one."""
         doc = self.doc
         section = doc.current
         if section.kind == "plain":
-            if section.lines:
-                section.lines.append(_new(DocLine, ("", line.hash_offset, line.hash_offset)))
-            elif doc.dialect.has("doc-section-kinds") and section is not doc.body:
-                section.span = doc.line_span(line)
+            if section.texts:
+                # (a blank line between the paragraphs)
+                section.texts.append("")
+                if self.keep_lines:
+                    hash_offset = self.line(index).hash_offset
+                    section.lines.append(_new(DocLine, ("", hash_offset, hash_offset)))
+            elif self.section_kinds and section is not doc.body:
+                section.span = doc.line_span(self.line(index))
             return section
-        return doc.new_plain(line)
+        return doc.new_plain(self.line(index))
 
     def check_obsolete(self, tag: str, line: DocLine) -> None:
         if not self.refuse_old_tags:
@@ -174,38 +218,39 @@ class ParagraphParser:
                             f"The '{tag}' section is no longer supported. Please use the "
                             "'.. qmp-example::' directive, or other suitable markup instead.", line)
 
-    def description(self, kind: str, m: re.Match[str], lines: tuple[DocLine, ...], i: int) -> int:
-        """A ``@name:`` description starting at ``lines[i]``; return the
+    def description(self, kind: str, m: re.Match[str], i: int) -> int:
+        """A ``@name:`` description starting at line ``i``; return the
         index of the line after it."""
-        line = lines[i]
-        out = self.doc.new_description(kind, m.group(1), line).lines
-        text = line.text
-        end = m.end()
-        if end < len(text):
-            out.append(_new(DocLine, (text[end:], line.offset + end, line.hash_offset)))
-        return self.indented(out, lines, i + 1)
+        line = self.line(i)
+        section = self.doc.new_description(kind, m.group(1), line)
+        if m.end() < len(line.text):
+            self.add_rest(section, line, m.end())
+        return self.indented(section, i + 1)
 
-    def indented(self, out: list[DocLine], lines: tuple[DocLine, ...], i: int) -> int:
+    def indented(self, section: SectionBuilder, i: int) -> int:
         """The lines of a description or tagged section after its first
-        line, from ``lines[i]``; return the index of the line after them."""
-        n = len(lines)
-        while i < n and not lines[i].text:
-            out.append(lines[i])
+        line, from line ``i``; return the index of the line after them."""
+        texts = self.texts
+        n = len(texts)
+        start = i
+        while i < n and not texts[i]:
             i += 1
         if i >= n:
+            self.add(section, start, i)
             return i
-        text = lines[i].text
+        text = texts[i]
         indent = len(text) - len(text.lstrip())
         if not indent:
+            self.add(section, start, i)
             return i
         cut = indent if self.cut_indent else 0
-        out.append(_cut(lines[i], cut) if cut else lines[i])
+        # (the blank lines before the first, then the first)
+        self.add(section, start, i + 1, cut)
         i += 1
         at_name = _AT_NAME.match
         first = i
         while i < n:
-            line = lines[i]
-            text = line.text
+            text = texts[i]
             if text[:1] == "@" and at_name(text):
                 break
             # (less indented: fewer than ``indent`` leading blanks)
@@ -213,20 +258,20 @@ class ParagraphParser:
                 # QEMU sets "after a blank line" after every line, not only
                 # blank ones: only the first such line is an error.
                 if i == first:
-                    raise self.doc.error(rules.DOC_STRUCTURE,
-                                         f"unexpected de-indent (expected at least {indent} spaces)", line)
+                    raise self.error(rules.DOC_STRUCTURE,
+                                     f"unexpected de-indent (expected at least {indent} spaces)", i)
                 break
             i += 1
-        out.extend([_cut(line, cut) for line in lines[first:i]] if cut else lines[first:i])
+        self.add(section, first, i, cut)
         return i
 
     def check_empty(self) -> None:
         """Every section but the untagged ones needs text."""
         doc = self.doc
         for section in doc.all_sections:
-            if section.kind != "plain" and not section.has_text and doc.raw.closed:
+            if section.kind != "plain" and not any(map(str.strip, section.texts)) and doc.raw.closed:
                 # (QEMU checks the sections at the closing '##'.)
-                if doc.dialect.has("doc-section-kinds"):
+                if self.section_kinds:
                     tag = section.kind.title() if section.kind != "todo" else "Todo"
                 elif section.name is not None:
                     tag = f"@{section.name}"

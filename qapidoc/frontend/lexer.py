@@ -24,8 +24,8 @@ from ..records import NamedTuple
 from ..source import SourceFile
 from .dialect import Dialect
 
-__all__ = ["Deferred", "DocBlock", "DocLine", "DocLines", "LexResult", "Lexing", "Token", "doc_lines", "doc_texts",
-           "tokenize"]
+__all__ = ["Deferred", "DocBlock", "DocLine", "DocLines", "DocTable", "LexResult", "Lexing", "Token", "doc_lines",
+           "doc_texts", "tokenize"]
 
 # Token kinds.  Punctuation is its own kind ('{', '}', '[', ']', ':', ','),
 # so the parser tests a token with one comparison.
@@ -150,6 +150,65 @@ def doc_texts(text: str, body_start: int, body_end: int) -> list[str]:
     if parts[0] == "" and block.count("\n#") == len(parts) - 1 and "\r" not in block:
         return [part[2:] if part[1:2] == " " else part[1:] for part in parts[1:]]
     return [line.text for line in doc_lines(text, body_start, body_end)]
+
+
+class DocTable:
+    """The lines of a doc block for a parser that reads their texts: the
+    texts in a list, and a line's :class:`DocLine` (its offsets) made only
+    when asked for.  A parser reads every line but needs the offsets of a
+    few (where a section starts, where an error is); making a DocLine for
+    each line cost a third of parsing a doc comment."""
+
+    __slots__ = ("_ends", "_lines", "_parts", "_start", "texts")
+
+    def __init__(self, text: str, body_start: int, body_end: int) -> None:
+        block = text[body_start:body_end]
+        parts = block.split("\n")
+        #: the text of each line (as :func:`doc_lines` gives it); a parser
+        #: may change them (QEMU strips trailing blanks): the offsets stay
+        self.texts: list[str]
+        # The usual layout (every line '#...' from its first column, no
+        # carriage returns): each line's offsets from the lengths of the
+        # lines before it.  Any other: the lines made now.
+        self._lines: tuple[DocLine, ...] | None = None
+        #: the total length of the lines before each (made when first needed)
+        self._ends: list[int] | None = None
+        if parts[0] == "" and block.count("\n#") == len(parts) - 1 and "\r" not in block:
+            del parts[0]
+            self._parts = parts
+            self._start = body_start + 1
+            self.texts = [part[2:] if part[1:2] == " " else part[1:] for part in parts]
+        else:
+            self._lines = doc_lines(text, body_start, body_end)
+            self._parts = []
+            self._start = body_start
+            self.texts = [line.text for line in self._lines]
+
+    def line(self, index: int) -> DocLine:
+        """Line ``index`` (0 <= index < len(texts)), with its current text."""
+        if self._lines is not None:
+            line = self._lines[index]
+            return tuple.__new__(DocLine, (self.texts[index], line.offset, line.hash_offset))
+        ends = self._ends
+        if ends is None:
+            ends = self._ends = list(itertools.accumulate(map(len, self._parts), initial=0))
+        hash_at = self._start + ends[index] + index        # (and a newline after each line)
+        return tuple.__new__(DocLine, (self.texts[index], hash_at + (2 if self._parts[index][1:2] == " " else 1),
+                                       hash_at))
+
+    def lines(self, start: int, end: int) -> list[DocLine]:
+        """Lines ``start`` to ``end``, with their current texts."""
+        if self._lines is not None or start >= end:
+            return [self.line(i) for i in range(start, end)]
+        new = tuple.__new__
+        parts, texts = self._parts, self.texts
+        hash_at = self.line(start).hash_offset
+        out = []
+        for i in range(start, end):
+            part = parts[i]
+            out.append(new(DocLine, (texts[i], hash_at + (2 if part[1:2] == " " else 1), hash_at)))
+            hash_at += len(part) + 1
+        return out
 
 
 class DocLines(Sequence[DocLine]):

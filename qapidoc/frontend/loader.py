@@ -54,10 +54,10 @@ from .dialect import (
 )
 from .docs import (
     DocComment,
+    DocParser,
     gather_doc_evidence,
     gather_indentation_evidence,
     gather_weak_doc_evidence,
-    parse_doc,
 )
 from .expressions import (
     Definition,
@@ -448,11 +448,12 @@ def _read_docs(raws: list[tuple[SourceFile, RawDoc]], names_by_raw: dict[int, st
     # doc comments: a suppression inside one covers the definition it
     # documents, which the linter finds from the doc.  (Asked once a file.)
     keeps: dict[int, bool] = {}
+    parsers = {keep: DocParser(dialect, keep_lines=keep) for keep in (False, True)}
     for file, raw in raws:
         keep = keeps.get(id(file))
         if keep is None:
             keep = keeps[id(file)] = options.keep_docs or "qapidoc:" in file.text
-        doc, diags = parse_doc(raw, dialect, line_style.pop(id(raw), None), keep_lines=keep)
+        doc, diags = parsers[keep].parse(raw, line_style.pop(id(raw), None))
         found.parse_stage.extend(diags)
         if doc.broken:
             found.broken.append((file, raw))

@@ -96,6 +96,10 @@ class RawDoc(NamedTuple):
     def lines(self) -> tuple[DocLine, ...]:
         return lexer.doc_lines(self.file.text, self.body_start, self.body_end)
 
+    def table(self) -> lexer.DocTable:
+        """The lines' texts, each line made when asked for."""
+        return lexer.DocTable(self.file.text, self.body_start, self.body_end)
+
     def texts(self) -> list[str]:
         """The text of each line, without making the lines."""
         return lexer.doc_texts(self.file.text, self.body_start, self.body_end)

@@ -1,0 +1,158 @@
+"""The doc pass's fast paths give what the plain ways give.
+
+* DocTable (texts, lines made on demand) against doc_lines, on every doc
+  block of the corpora, on variants of them in other layouts (CRLF,
+  indented '#', no space after '#', trailing blanks, blank lines without
+  '#') and on random blocks;
+* gather_doc_evidence (a search in the block's text) against a reading of
+  its lines, one at a time;
+* a doc comment parsed without its lines (``qapidoc check``) against the
+  same parsed with them: the same structure, spans and findings.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import random
+
+import pytest
+
+from qapidoc.frontend import docs
+from qapidoc.frontend.dialect import Dialect, DialectEvidence
+from qapidoc.frontend.docs import DocParser, gather_doc_evidence
+from qapidoc.frontend.lexer import DOC, DocBlock, DocTable, doc_lines, tokenize
+from qapidoc.frontend.parser import RawDoc
+from qapidoc.source import SourceFile
+
+CORPORA = ("qemu-10.2", "qemu-7.2", "qemu-2.10-seed")
+
+
+def _blocks(text: str, path: str = "x.json") -> list[RawDoc]:
+    """Every doc block of ``text``, as the parser makes them."""
+    source = SourceFile(path, text)
+    out = []
+    for token in tokenize(source).tokens:
+        if token[0] == DOC:
+            block = token[3]
+            assert isinstance(block, DocBlock)
+            symbol = None
+            first = doc_lines(text, block.body_start, block.body_end, first_only=True)
+            if first and first[0].text.startswith("@"):
+                symbol = first[0].text.rstrip()[1:].rstrip(":")
+            out.append(RawDoc(source, block.start, block.end, block.longest + 1, block.body_start,
+                              block.body_end, symbol))
+    return out
+
+
+def _variants(text: str) -> list[str]:
+    """``text`` in other layouts of its doc lines."""
+    return [
+        text,
+        text.replace("\n", "\r\n"),
+        text.replace("\n# ", "\n  # "),
+        text.replace("\n# ", "\n#"),
+        text.replace("\n#\n", "\n# \t\n"),
+        text.replace("\n#\n", "\n\n#\n"),
+    ]
+
+
+def _random_schema(rng: random.Random) -> str:
+    words = ["@arg:", "Errors:", "Example:", "Notes:", ".. qmp-example::", "Since: 1.0", "text", "#", "a # b",
+             "   indented", "Features:", "@feat: x", "=== Title", "Returns: x", "", "Note: y", "x.  Y", "e.g. Z"]
+    blocks = []
+    for i in range(40):
+        lines = [f"@Thing{i}:" if rng.random() < 0.7 else "free text"]
+        lines += [rng.choice(words) for _ in range(rng.randrange(0, 12))]
+        prefix = rng.choice(["# ", "#", " # ", "\t# "])
+        body = "\n".join(("#" if not line else prefix + line) for line in lines)
+        blocks.append(f"##\n{body}\n##\n{{ 'struct': 'Thing{i}', 'data': {{}} }}\n")
+    return "\n".join(blocks)
+
+
+@pytest.fixture(scope="module")
+def texts(shared_dir: pathlib.Path) -> list[str]:
+    """The corpora's schema files, and random schemas."""
+    out = [_random_schema(random.Random(seed)) for seed in range(5)]
+    for corpus in CORPORA:
+        for path in sorted((shared_dir / "corpus" / corpus).rglob("*.json")):
+            out.append(path.read_text(encoding="utf-8"))
+    return out
+
+
+def test_doc_table_gives_the_lines_doc_lines_gives(texts: list[str]) -> None:
+    checked = 0
+    for text in texts:
+        for variant in _variants(text):
+            for raw in _blocks(variant):
+                lines = doc_lines(variant, raw.body_start, raw.body_end)
+                table = DocTable(variant, raw.body_start, raw.body_end)
+                assert table.texts == [line.text for line in lines]
+                assert [table.line(i) for i in range(len(lines))] == list(lines)
+                for start in range(0, len(lines), 4):
+                    assert table.lines(start, len(lines)) == list(lines[start:])
+                # A parser may change a text (QEMU strips trailing blanks): the offsets stay.
+                table.texts = [t.rstrip() for t in table.texts]
+                assert [table.line(i) for i in range(len(lines))] == [
+                    line._replace(text=line.text.rstrip()) for line in lines]
+                checked += 1
+    assert checked > 3000
+
+
+def _evidence_by_lines(raw: RawDoc, evidence: DialectEvidence) -> None:
+    """gather_doc_evidence as it was: the block's lines read one at a time."""
+    import re
+
+    find, start, end = raw.file.text.find, raw.start, raw.end
+    if find("\n# Features:", start, end) >= 0:
+        evidence.at_least("features", "a 'Features:' doc section")
+    if raw.symbol is None and find("\n# ===", start, end) >= 0:
+        docs._gather_section_titles(raw, evidence)
+    for text in raw.texts():
+        if text.startswith(".. qmp-example::"):
+            evidence.at_least("qmp-example", "a '.. qmp-example::' directive")
+            return
+        if text.startswith("Errors:"):
+            evidence.at_least("doc-errors-section", "an 'Errors:' doc section")
+        elif re.match(r"(Example|Examples|Note|Notes):(\s|$)", text) and raw.symbol:
+            evidence.before("qmp-example", f"a '{text.split(':')[0]}:' doc section")
+
+
+def _state(evidence: DialectEvidence) -> tuple[object, ...]:
+    return (evidence.low, evidence.low_reasons, evidence.high, evidence.high_reasons, evidence.strong_high)
+
+
+def test_doc_evidence_is_what_the_lines_say(texts: list[str]) -> None:
+    reasons = set()
+    for text in texts:
+        for variant in [*_variants(text)[:4], text.replace("\n# Note", "\n# x #Note")]:
+            fast, slow = DialectEvidence(), DialectEvidence()
+            for raw in _blocks(variant):
+                gather_doc_evidence(raw, fast)
+                _evidence_by_lines(raw, slow)
+                assert _state(fast) == _state(slow)
+                alone = DialectEvidence()
+                gather_doc_evidence(raw, alone)
+                reasons.update((alone.low_reasons or []) + (alone.high_reasons or []))
+    # The cases occur: a directive, an Errors section, old Example and Note sections.
+    for what in ("a '.. qmp-example::' directive", "an 'Errors:' doc section", "a 'Example:' doc section",
+                 "a 'Notes:' doc section", "a 'Note:' doc section"):
+        assert what in reasons, (what, reasons)
+
+
+@pytest.mark.parametrize("version", [(9, 0), (9, 1), (10, 0), (10, 1), (10, 2)])
+def test_a_doc_parsed_without_its_lines_is_the_same_doc(texts: list[str], version: tuple[int, int]) -> None:
+    dialect = Dialect(version)
+    with_lines, without = DocParser(dialect), DocParser(dialect, keep_lines=False)
+    broken = 0
+    for text in texts:
+        for variant in _variants(text)[:2]:
+            for raw in _blocks(variant):
+                kept, kept_findings = with_lines.parse(raw)
+                bare, bare_findings = without.parse(raw)
+                assert bare_findings == kept_findings
+                assert (bare.symbol, bare.symbol_span, bare.broken) == (kept.symbol, kept.symbol_span, kept.broken)
+                assert [(s.kind, s.name, s.tag, s.span) for s in bare.all_sections] == [
+                    (s.kind, s.name, s.tag, s.span) for s in kept.all_sections]
+                assert all(not s.lines for s in bare.all_sections)
+                broken += kept.broken
+    assert broken > 0       # (the random blocks break some rules)
