@@ -259,3 +259,28 @@ def test_descriptions_checked_for_every_definition_since_4_2() -> None:
     text = "##\n# @Colour:\n#\n# @blue: no such value\n##\n{ 'enum': 'Colour', 'data': [ 'red' ] }\n"
     assert errors(text, "4.1") == []
     assert errors(text, "4.2") == ["4: documented member 'blue' does not exist"]
+
+
+USES_BEFORE_BAD_VALUE = """\
+    { 'struct': 'Head', 'data': { 'kind': 'Sort' } }
+    { 'union': 'Shape', 'base': 'Head', 'discriminator': 'kind',
+      'data': { 'circle': 'Head' } }
+    { 'enum': 'Sort', 'data': [ '!circle' ] }
+    """
+
+
+def test_definition_with_a_bad_part_name_stays_in_the_model() -> None:
+    """Before 4.2 QEMU checked each definition in source order, with its
+    parts' names: a union's discriminator values were checked against the
+    enum before the enum's own bad value name when the union came first.
+    From 4.2 all names are checked before any definition is built."""
+    assert errors(USES_BEFORE_BAD_VALUE, "4.1") == [
+        "3: branch 'circle' is not a value of enum type 'Sort'",
+        "4: 'data' member '!circle' has an invalid name"]
+    assert errors(USES_BEFORE_BAD_VALUE, "4.2")[0] == "4: 'data' member '!circle' has an invalid name"
+
+
+def test_bad_member_name_keeps_the_struct() -> None:
+    text = "{ 'struct': 'Box', 'data': { 'a b': 'int', 'size': 'nosuchtype' } }\n"
+    assert errors(text, "10.2") == ["1: 'data' member 'a b' has an invalid name",
+                                    "1: member 'size' uses unknown type 'nosuchtype'"]

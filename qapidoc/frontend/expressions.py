@@ -472,6 +472,20 @@ class _Checker:
         elif self.dialect.has("name-case-by-definition") and not permit_upper and name != name.lower():
             raise StageError(rules.NAME_CASE, f"{source} uses uppercase in name", span)
 
+    def check_part_name(self, name: str, span: Span, source: str, *, permit_upper: bool = False,
+                        permit_underscore: bool = False, lifted_by: str | None = None) -> None:
+        """Check the name of a part of a definition (enum value, member,
+        branch, feature).  A bad one is reported and the part kept: the
+        definition stays in the model, so the checks of other definitions
+        that use it still run (before 4.2, QEMU checked a union's
+        discriminator values against its enum before the enum's own value
+        names when the union came first)."""
+        try:
+            self.check_name_lower(name, span, source, permit_upper=permit_upper,
+                                  permit_underscore=permit_underscore, lifted_by=lifted_by)
+        except StageError as err:
+            self.report(err)
+
     def check_name_camel(self, name: str, span: Span, source: str) -> None:
         stem = self.check_name(name, span, source)
         if self.new_names and not _CAMEL.match(stem):
@@ -553,7 +567,7 @@ class _Checker:
                 raise StageError(rules.INVALID_FEATURE, f"{source} requires a string name", self.span(name_node))
             source = f"{source} '{name_node.value}'"
             span = self.span(name_node)
-            self.check_name_lower(name_node.value, span, source)
+            self.check_part_name(name_node.value, span, source)
             cond = self.cond(item, source) if isinstance(item, SynObject) else None
             out.append(_new(Feature, (name_node.value, cond, span)))
         return tuple(out)
@@ -590,12 +604,12 @@ class _Checker:
             span = _new(Span, (self.file, key_node.start, key_node.end))
             optional = key[:1] == "*"
             name = key[1:] if optional else key
-            self.check_name_lower(name, span, key_source, permit_upper=permissive,
-                                  permit_underscore=permissive,
-                                  lifted_by="member-name-exceptions" if parent is not None else None)
+            self.check_part_name(name, span, key_source, permit_upper=permissive,
+                                 permit_underscore=permissive,
+                                 lifted_by="member-name-exceptions" if parent is not None else None)
             cname = c_name(name)
             if cname == "u" or cname.startswith("has_"):
-                raise StageError(rules.RESERVED_NAME, f"{key_source} uses reserved name", span)
+                self.report(StageError(rules.RESERVED_NAME, f"{key_source} uses reserved name", span))
             cond: Cond | None = None
             features: tuple[Feature, ...] = ()
             if isinstance(value, SynObject):
@@ -628,7 +642,7 @@ class _Checker:
             # From 6.0 a union's branch names are its discriminator's values,
             # checked there.
             if alternate or simple or not self.new_names:
-                self.check_name_lower(key, span, source)
+                self.check_part_name(key, span, source)
             cond = None
             if isinstance(value, SynObject):
                 self.check_keys(value, source, ["type"], ["if"] if self.dialect.has("if-inner") else [])
@@ -826,9 +840,8 @@ def _build_enum(checker: _Checker, node: SynObject, name: str, name_span: Span, 
         source = f"{source} '{vname}'"
         # Enum values may start with a digit: hide it from the name rules.
         checked = "d" + vname if vname[:1].isdigit() else vname
-        checker.check_name_lower(checked, vspan, source, permit_upper=permissive,
-                                 lifted_by="member-name-exceptions",
-                                 permit_underscore=permissive)
+        checker.check_part_name(checked, vspan, source, permit_upper=permissive,
+                                lifted_by="member-name-exceptions", permit_underscore=permissive)
         if isinstance(item, SynObject):
             cond = checker.cond(item, source)
             features = checker.features(item)
