@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """How qapidoc agrees with each QEMU release, 2.10 to 10.2: the table of README's correctness section.
 
-    .venv/bin/python scripts/release_agreement.py [--mutants N] [--qga-mutants M] [--seed S]
+    .venv/bin/python scripts/release_agreement.py [--mutants N] [--qga-mutants M] [--seed S] [--keep DIR]
 
 Clones ``../shared/corpus/qemu-qapi-history.bundle`` into a temporary
 directory and, for each release:
@@ -65,7 +65,7 @@ def suite_agreement(tree: pathlib.Path, tag: str) -> tuple[int, int]:
 
 
 def differential(tree: pathlib.Path, tag: str, roots: dict[str, pathlib.Path], rng: random.Random,
-                 mutants: int, qga_mutants: int) -> Counter[str]:
+                 mutants: int, qga_mutants: int, keep: pathlib.Path | None = None) -> Counter[str]:
     counts: Counter[str] = Counter()
     suite = tree / "tests" / "qapi-schema"
     cases = sorted(p for p in suite.glob("*.json") if p.with_suffix(".err").exists())
@@ -93,10 +93,22 @@ def differential(tree: pathlib.Path, tag: str, roots: dict[str, pathlib.Path], r
         counts["rejected"] += verdict["verdict"] == "error"
         if disagreement(result, verdict, first_only=False) is None:
             counts["agree"] += 1
-            counts["first"] += verdict["verdict"] == "error" and disagreement(result, verdict) is None
+            first = disagreement(result, verdict) if verdict["verdict"] == "error" else None
+            counts["first"] += verdict["verdict"] == "error" and first is None
+            if first is not None:
+                print(f"  {tag} {path.name}: first error elsewhere: {first}", file=sys.stderr)
+                _keep(keep, tag, path)
         else:
             print(f"  {tag} {path.name}: {disagreement(result, verdict, first_only=False)}", file=sys.stderr)
+            _keep(keep, tag, path)
     return counts
+
+
+def _keep(keep: pathlib.Path | None, tag: str, path: pathlib.Path) -> None:
+    """Copy an input on which the two differ into ``keep`` (when given)."""
+    if keep is not None and path.name.startswith("zz-mutant-"):
+        keep.mkdir(parents=True, exist_ok=True)
+        (keep / f"{tag}-{path.name}").write_bytes(path.read_bytes())
 
 
 def main() -> int:
@@ -104,6 +116,8 @@ def main() -> int:
     parser.add_argument("--mutants", type=int, default=500, help="mutants of test cases per release")
     parser.add_argument("--qga-mutants", type=int, default=40, help="mutants of the QGA schema per release")
     parser.add_argument("--seed", type=int, default=9)
+    parser.add_argument("--keep", type=pathlib.Path, metavar="DIR",
+                        help="copy each mutant on which qapidoc and QEMU differ into DIR")
     args = parser.parse_args()
     shared = pathlib.Path(os.environ.get("QAPIDOC_SHARED", ROOT.parent / "shared"))
     bundle = shared / "corpus" / "qemu-qapi-history.bundle"
@@ -125,7 +139,7 @@ def main() -> int:
                            for r in roots.values())
             agree, cases = suite_agreement(tree, tag)
             if release_version(tag) >= (2, 12):
-                c = differential(tree, tag, roots, rng, args.mutants, args.qga_mutants)
+                c = differential(tree, tag, roots, rng, args.mutants, args.qga_mutants, args.keep)
                 diff = f"{c['agree']} / {c['inputs']}"
                 first = f"{c['first']} / {c['rejected']}"
             else:
