@@ -7,11 +7,12 @@ Each checks the release before the change and the release that made it.
 
 from __future__ import annotations
 
+import pathlib
 import textwrap
 
 import pytest
 
-from qapidoc import LoadOptions, LoadResult, load_text
+from qapidoc import LoadOptions, LoadResult, load_schema, load_text
 from qapidoc.frontend.dialect import Dialect, parse_dialect
 from qapidoc.lint.rst_checks import check_rst
 
@@ -284,3 +285,61 @@ def test_bad_member_name_keeps_the_struct() -> None:
     text = "{ 'struct': 'Box', 'data': { 'a b': 'int', 'size': 'nosuchtype' } }\n"
     assert errors(text, "10.2") == ["1: 'data' member 'a b' has an invalid name",
                                     "1: member 'size' uses unknown type 'nosuchtype'"]
+
+
+def test_unicode_escapes_were_ascii_only_before_4_2() -> None:
+    escaped = "{ 'enum': 'Letter', 'data': [ 'a' ], 'prefix': 'L_\\u00e9' }\n"
+    assert errors(escaped, "4.1") == ["1: \\u escape only supports non-zero values up to \\u007f"]
+    assert errors(escaped.replace("00e9", "0041"), "4.1") == []
+    assert errors(escaped.replace("00e9", "0000"), "2.10") == [
+        "1: \\u escape only supports non-zero values up to \\u007f"]
+    assert errors(escaped.replace("00e9", "0041"), "4.2") == ["1: unknown escape \\u"]
+
+
+# --- which error comes first --------------------------------------------------
+#
+# QEMU stops at its first error.  It lexes one token past an expression, then
+# handles the expression (a directive, the file it includes, a top-level
+# value that is not an object), and only then parses what follows.
+
+@pytest.mark.parametrize("dialect", ["2.10", "4.1", "6.0", "6.1", "10.2"])
+def test_directive_is_handled_before_what_follows_is_parsed(dialect: str) -> None:
+    text = "{ 'pragma': { 'doc-required': true }, 'extra': 'x' }\n]\n"
+    assert errors(text, dialect)[0].startswith("1: ")
+    assert any(e.startswith("2: ") for e in errors(text, dialect))
+
+
+@pytest.mark.parametrize(("dialect", "first"), [
+    ("6.0", "1: expected '{'"), ("6.1", "1: top-level expression must be an object"),
+    ("10.2", "1: top-level expression must be an object")])
+def test_top_level_value_is_refused_before_what_follows_is_parsed(dialect: str, first: str) -> None:
+    assert errors("[ ]\n}\n", dialect)[0] == first
+
+
+@pytest.mark.parametrize("dialect", ["2.12", "6.1", "10.2"])
+def test_included_file_is_read_before_what_follows_is_parsed(tmp_path: pathlib.Path, dialect: str) -> None:
+    (tmp_path / "sub.json").write_text("{ 'struct': 'Empty', 'data': { }, 'oops': 1 }\n")
+    (tmp_path / "root.json").write_text("{ 'include': 'sub.json' }\n]\n")
+    result = load_schema(str(tmp_path / "root.json"), LoadOptions(dialect=parse_dialect(dialect)))
+    first = next(d for d in result.diagnostics if d.level.value == "error")
+    assert first.span is not None and first.span.file.path.endswith("sub.json")
+
+
+RETURNS_ON_REDEFINED_EVENT = """\
+    { 'event': 'PING' }
+    ##
+    # @PING:
+    #
+    # Returns: nothing
+    ##
+    { 'event': 'PING' }
+    """
+
+
+def test_doc_sections_are_checked_with_the_definition_since_4_2() -> None:
+    """From 4.2 QEMU checks a 'Returns' section as it checks the definition
+    it documents, before it builds the schema (where a second definition of
+    a name is refused); before, it knew every name first."""
+    assert errors(RETURNS_ON_REDEFINED_EVENT, "4.1")[0] == "7: 'PING' is already defined"
+    assert errors(RETURNS_ON_REDEFINED_EVENT, "4.2")[0] == "5: 'Returns:' is only valid for commands"
+    assert errors(RETURNS_ON_REDEFINED_EVENT, "10.2")[0] == "5: 'Returns' section is only valid for commands"

@@ -503,6 +503,11 @@ def _lex_escape(source: SourceFile, pos: int, chunks: list[str], result: LexResu
                 source.span(pos, end)))
             chunks.append("\ufffd")
             return end
+        if not "\x01" <= decoded <= "\x7f":
+            # Before 4.2 QEMU decoded \u escapes of ASCII only (not NUL).
+            result.deferred.append(Deferred(None, Diagnostic(
+                rules.SYNTAX_ERROR, "\\u escape only supports non-zero values up to \\u007f",
+                source.span(pos, end)), until="strict-strings"))
     else:
         result.diagnostics.append(Diagnostic(rules.SYNTAX_ERROR, f"unknown escape \\{esc}", span))
         chunks.append(esc)

@@ -167,8 +167,10 @@ class _Loading:
         self.limit = limit
         #: free-form doc blocks right before a definition, with the definition's end
         self.misplaced_docs: list[tuple[RawDoc, int]] = []
-        #: diagnostics QEMU finds only after reading a whole expression: the
-        #: offset to sort them at
+        #: diagnostics QEMU finds later than where they are: the offset to
+        #: sort them at, then when at that offset: 0 as it lexes the token
+        #: there, 1 as it handles the expression before (a directive, the
+        #: file it includes), 2 as it starts to read the expression there
         self.found_at: dict[int, tuple[int, int]] = {}
 
     def after_reading(self, diag: Diagnostic, file: SourceFile, node: SynObject) -> Diagnostic:
@@ -359,9 +361,11 @@ def _load(state: _Loading, path: str, data: bytes, options: LoadOptions) -> Load
                        if not (d.rule is rules.DOC_BINDING and d.span is not None
                                and d.span.file is file and d.span.start == raw.start)]
     parse_stage.sort(key=lambda d: _position(state, d))
-    checks = definition_stage + model_stage + docs.binding_stage()
-    if not dialect.has("one-pass-definition-checks"):
-        checks.sort(key=_two_pass_order)
+    if dialect.has("one-pass-definition-checks"):
+        checks = _with_section_checks(definition_stage, docs) + model_stage + docs.undocumented + docs.nonexistent
+    else:
+        checks = definition_stage + model_stage + docs.binding_stage()
+        checks.sort(key=lambda diag: _two_pass_order(diag, docs.anchors))
     diagnostics = parse_stage + checks
     return LoadResult(schema, diagnostics, tuple(state.modules), tuple(docs.kept), dialect, docs.doc_for,
                       expr_order)
@@ -414,7 +418,7 @@ def _add_deferred(state: _Loading, dialect: Dialect, parse_stage: list[Diagnosti
 class _DocPass:
     """What reading the doc comments found."""
 
-    __slots__ = ("broken", "doc_for", "kept", "nonexistent", "parse_stage", "sections", "undocumented")
+    __slots__ = ("anchors", "broken", "doc_for", "kept", "nonexistent", "parse_stage", "sections", "undocumented")
 
     def __init__(self) -> None:
         self.parse_stage: list[Diagnostic] = []
@@ -426,6 +430,8 @@ class _DocPass:
         self.sections: list[Diagnostic] = []
         self.undocumented: list[Diagnostic] = []
         self.nonexistent: list[Diagnostic] = []
+        #: the span of the definition each of ``sections`` is about, by ``id``
+        self.anchors: dict[int, Span] = {}
 
     def binding_stage(self) -> list[Diagnostic]:
         return self.sections + self.undocumented + self.nonexistent
@@ -459,7 +465,10 @@ def _read_docs(raws: list[tuple[SourceFile, RawDoc]], names_by_raw: dict[int, st
             found.broken.append((file, raw))
         definition = by_raw.get(id(raw))
         if definition is not None:
+            before = len(found.sections)
             binder.bind(definition, doc, bound)
+            for diag in found.sections[before:]:
+                found.anchors[id(diag)] = definition.span
         if keep:
             found.kept.append(doc)
             name = names_by_raw.get(id(raw))
@@ -537,10 +546,36 @@ _FIRST_PASS = frozenset((rules.DOC_MISSING, rules.EXPR_KEYS, rules.INVALID_FLAG,
 _LAST_PASS = frozenset((rules.MEMBER_CLASH, rules.DOCUMENTED_NONEXISTENT, rules.BASE_CYCLE))
 
 
-def _two_pass_order(diag: Diagnostic) -> tuple[int, tuple[int, ...]]:
+_DEFINITION_NAME_RULES = (rules.INVALID_NAME, rules.RESERVED_NAME, rules.NAME_CASE)
+
+
+def _with_section_checks(definition_stage: list[Diagnostic], docs: _DocPass) -> list[Diagnostic]:
+    """From 4.2, QEMU checks a doc comment's sections against its definition
+    (a 'Returns' section only for a command) as it checks the definition's
+    expression: after the definition's name and which doc comment is its
+    own, before the rest.  ``definition_stage`` with ``docs.sections`` in
+    that place."""
+    if not docs.sections:
+        return definition_stage
+
+    def order(diag: Diagnostic) -> tuple[tuple[int, ...], int]:
+        context = diag.context
+        anchor = context.span if context is not None else docs.anchors.get(id(diag), diag.span)
+        where = (-1,) if anchor is None else (*_include_path(anchor.file), anchor.start)
+        if id(diag) in docs.anchors:
+            return where, 1
+        early = context is None or diag.rule in (rules.DOC_BINDING, rules.DOC_MISSING) or (
+            diag.rule in _DEFINITION_NAME_RULES and diag.message.startswith((context.meta, f"name of {context.meta}")))
+        return where, 0 if early else 2
+
+    return sorted(definition_stage + docs.sections, key=order)
+
+
+def _two_pass_order(diag: Diagnostic, anchors: dict[int, Span]) -> tuple[int, tuple[int, ...]]:
     """Before 4.2, QEMU checked the keys and names of every definition, then
     each definition's types and rules, then the schema built from them:
-    the order its first error comes in."""
+    the order its first error comes in.  (``anchors``: the definition that
+    a finding about a doc comment's sections is about.)"""
     rule = diag.rule
     context = diag.context
     # (the keys and the name of the definition itself, not of its parts)
@@ -553,7 +588,7 @@ def _two_pass_order(diag: Diagnostic) -> tuple[int, tuple[int, ...]]:
         phase = 2
     else:
         phase = 1
-    anchor = context.span if context is not None else diag.span
+    anchor = context.span if context is not None else anchors.get(id(diag), diag.span)
     if anchor is None:
         return (phase, ())
     return (phase, (*_include_path(anchor.file), anchor.start))
@@ -577,6 +612,9 @@ def _load_file(state: _Loading, file: SourceFile, chain: tuple[str, ...]) -> Non
     parsed = parse(file)
     state.parsed.append(parsed)
     state.diagnostics.extend(parsed.diagnostics)
+    for diag in parsed.met_reading_next:
+        assert diag.span is not None
+        state.found_at[id(diag)] = (diag.span.start, 2)
     includes: list[tuple[str, Span, int]] = []
     module_index = len(state.modules)
     state.modules.append(Module(file, ()))

@@ -143,13 +143,19 @@ class TopExpr(NamedTuple):
 class ParsedFile:
     """One file's top-level expressions and doc blocks, in source order."""
 
-    __slots__ = ("deferred", "diagnostics", "file", "items")
+    __slots__ = ("deferred", "diagnostics", "file", "items", "met_reading_next")
 
     def __init__(self, file: SourceFile, deferred: list[Deferred] | None = None) -> None:
         self.file = file
         self.items: list[TopExpr | RawDoc] = []
         self.diagnostics: list[Diagnostic] = []
         self.deferred: list[Deferred] = [] if deferred is None else deferred
+        #: the parser's own errors (not the lexer's): QEMU meets one at the
+        #: first token of an expression only when it starts to read that
+        #: expression, after it has handled the one before (a directive and
+        #: any file it includes, a top-level value that is not an object),
+        #: though it lexed that token before
+        self.met_reading_next: list[Diagnostic] = []
 
 
 class _SyntaxError(Exception):
@@ -240,8 +246,9 @@ class _Parser:
             self.depth = 0
             if kind not in ("{", JUNK):
                 # Until 6.1, QEMU refused it at its first token.
-                self.out.deferred.append(Deferred(None, Diagnostic(
-                    rules.SYNTAX_ERROR, "expected '{'", self.source.span(tok[1], tok[2])), "top-level-value-parsed"))
+                refused = Diagnostic(rules.SYNTAX_ERROR, "expected '{'", self.source.span(tok[1], tok[2]))
+                self.out.deferred.append(Deferred(None, refused, "top-level-value-parsed"))
+                self.out.met_reading_next.append(refused)
             try:
                 node, self.pos = _value(self, self.pos)
             except _SyntaxError as err:
@@ -270,6 +277,10 @@ class _Parser:
                 f"documentation for '{doc.symbol}' is not followed by the definition",
                 self.source.span(doc.start, doc.start + 2)), found_at=found_at))
 
+    def _met_reading_next(self, diag: Diagnostic) -> None:
+        self.out.diagnostics.append(diag)
+        self.out.met_reading_next.append(diag)
+
     def _recover(self, err: _SyntaxError) -> None:
         """Report ``err`` and skip to the next line that starts a definition
         or a doc comment.  A run of several lines of prose is reported once,
@@ -289,14 +300,14 @@ class _Parser:
             start = source.line_start(first) + len(line_text) - len(line_text.lstrip())
             resumes = (f"parsing resumes at line {source.line_of(target)}" if m
                        else "nothing after it parses")
-            self.out.diagnostics.append(Diagnostic(
+            self._met_reading_next(Diagnostic(
                 rules.NOT_QAPI,
                 f"this is not QAPI: '{_shorten(stripped)}'; skipped lines {first}-{last}, {resumes}",
                 source.span(start, start + len(stripped))))
             self.skipped.append((err.start, target))
         else:
             if self.tokens[err.token][0] != JUNK:     # the lexer said it already
-                self.out.diagnostics.append(Diagnostic(err.rule, err.message, source.span(err.start, err.end)))
+                self._met_reading_next(Diagnostic(err.rule, err.message, source.span(err.start, err.end)))
             self.skipped.append((err.end, target))
         tokens = self.tokens
         while True:
