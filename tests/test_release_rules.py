@@ -343,3 +343,19 @@ def test_doc_sections_are_checked_with_the_definition_since_4_2() -> None:
     assert errors(RETURNS_ON_REDEFINED_EVENT, "4.1")[0] == "7: 'PING' is already defined"
     assert errors(RETURNS_ON_REDEFINED_EVENT, "4.2")[0] == "5: 'Returns:' is only valid for commands"
     assert errors(RETURNS_ON_REDEFINED_EVENT, "10.2")[0] == "5: 'Returns' section is only valid for commands"
+
+
+COMMAND_AND_EVENT = "{ 'command': 'ping' }\n{ 'event': 'PONG' }\n"
+
+
+@pytest.mark.parametrize("dialect", ["2.12", "4.2", "10.2"])
+@pytest.mark.parametrize(("definition", "expected"), [
+    ("{ 'struct': 'Box', 'data': { 'a': 'PONG' } }", "member 'a' cannot use event type 'PONG'"),
+    ("{ 'struct': 'Box', 'data': { 'a': [ 'ping' ] } }", "array cannot use command type 'ping'"),
+    ("{ 'command': 'poke', 'data': { 'how': 'ping' } }", "parameter 'how' cannot use command type 'ping'"),
+])
+def test_commands_and_events_are_no_types(dialect: str, definition: str, expected: str) -> None:
+    """A command's or an event's name is no type: no member, argument or
+    array may use it (every release refused it; before 4.2 as a command or
+    event type, from 4.2 as an unknown type)."""
+    assert errors(COMMAND_AND_EVENT + definition + "\n", dialect) == [f"3: {expected}"]

@@ -86,6 +86,8 @@ BUILTIN_TYPES: dict[str, BuiltinType] = {
     ]
 }
 _QTYPE_VALUES = ("none", "qnull", "qnum", "qstring", "qdict", "qlist", "qbool")
+#: definitions whose names are no types
+_NOT_TYPES = frozenset(("command", "event"))
 
 
 class EnumMember(NamedTuple):
@@ -617,6 +619,13 @@ class _Checker:
                 self.incomplete.add(self.current or name)
         return name
 
+    def _check_is_type(self, name: str, what: str, span: Span | None) -> None:
+        """A command or an event is no type (it names no entity a member
+        or an array may hold)."""
+        meta = self.meta_of.get(name)
+        if meta in _NOT_TYPES:
+            raise StageError(rules.WRONG_TYPE_KIND, f"{what} cannot use {meta} type '{name}'", span)
+
     def _known(self, name: str) -> bool:
         return name in self.meta_of
 
@@ -677,7 +686,9 @@ class _Checker:
             return
         definition = self.owner.get(name)
         what = definition.meta if definition is not None else "array"
-        self._resolve(element, what, span or (definition.name_span if definition else None))
+        where = span or (definition.name_span if definition else None)
+        self._resolve(element, what, where)
+        self._check_is_type(element, "array", where)
         self.entities[name] = ArrayType(name, element, span)
 
     # Members are described as QEMU does: "member 'x' of type 'T'".
@@ -792,6 +803,9 @@ class _Checker:
         for member, type_name in rec.local:
             if type_name not in known or type_name in broken:
                 self._resolve(type_name, self._describe_member(
+                    ObjectMember(member.name, type_name, member.optional, name), context), member.type.span)
+            elif known[type_name] in _NOT_TYPES:
+                self._check_is_type(type_name, self._describe_member(
                     ObjectMember(member.name, type_name, member.optional, name), context), member.type.span)
             if member.features:
                 self._check_features(member.features, name)
