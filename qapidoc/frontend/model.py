@@ -619,7 +619,7 @@ class _Checker:
                 self.incomplete.add(self.current or name)
         return name
 
-    def _check_is_type(self, name: str, what: str, span: Span | None) -> None:
+    def _check_is_type(self, name: str, what: str, span: Span) -> None:
         """A command or an event is no type (it names no entity a member
         or an array may hold)."""
         meta = self.meta_of.get(name)
@@ -688,7 +688,8 @@ class _Checker:
         what = definition.meta if definition is not None else "array"
         where = span or (definition.name_span if definition else None)
         self._resolve(element, what, where)
-        self._check_is_type(element, "array", where)
+        if where is not None:       # (no built-in array holds a command)
+            self._check_is_type(element, "array", where)
         self.entities[name] = ArrayType(name, element, span)
 
     # Members are described as QEMU does: "member 'x' of type 'T'".
