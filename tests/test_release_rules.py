@@ -325,6 +325,21 @@ def test_included_file_is_read_before_what_follows_is_parsed(tmp_path: pathlib.P
     assert first.span is not None and first.span.file.path.endswith("sub.json")
 
 
+@pytest.mark.parametrize("dialect", ["2.12", "6.0", "10.2"])
+def test_token_after_a_directive_is_lexed_before_the_directive_is_handled(dialect: str) -> None:
+    assert errors("{ 'pragma': { 'no-such': [ ] } }\n-\n", dialect) == [
+        "2: stray '-'", "1: unknown pragma 'no-such'"]
+
+
+def test_string_after_a_top_level_value_is_lexed_before_the_value_is_refused() -> None:
+    assert errors("'data'\n'\\u0041'\n", "10.2")[0] == "2: unknown escape \\u"
+    assert errors("'data'\n'\\u0041'\n", "6.0")[0] == "1: expected '{'"
+
+
+def test_doc_comment_is_read_after_a_top_level_value_is_refused() -> None:
+    assert errors("true\n## x\n##\n", "10.2")[0] == "1: top-level expression must be an object"
+
+
 RETURNS_ON_REDEFINED_EVENT = """\
     { 'event': 'PING' }
     ##

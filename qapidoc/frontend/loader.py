@@ -70,6 +70,7 @@ from .expressions import (
     gather_pragma_evidence,
     gather_schema_evidence,
 )
+from .lexer import MET_HANDLING_BEFORE, MET_LEXING
 from .model import Schema, build_model
 from .parser import Node, ParsedFile, RawDoc, SynBool, SynList, SynObject, SynString, TopExpr, next_token_start, parse
 
@@ -158,7 +159,8 @@ class _Loading:
         self.parsed: list[ParsedFile] = []
         self.modules: list[Module] = []
         self.exprs: list[tuple[SourceFile, TopExpr]] = []
-        self.pragmas: list[tuple[SourceFile, SynObject]] = []
+        #: each pragma directive, with its value
+        self.pragmas: list[tuple[SourceFile, SynObject, SynObject]] = []
         self.docs: list[tuple[SourceFile, RawDoc, TopExpr | None]] = []
         self.diagnostics: list[Diagnostic] = []
         self.seen: set[str] = set()
@@ -167,17 +169,15 @@ class _Loading:
         self.limit = limit
         #: free-form doc blocks right before a definition, with the definition's end
         self.misplaced_docs: list[tuple[RawDoc, int]] = []
-        #: diagnostics QEMU finds later than where they are: the offset to
-        #: sort them at, then when at that offset: 0 as it lexes the token
-        #: there, 1 as it handles the expression before (a directive, the
-        #: file it includes), 2 as it starts to read the expression there
+        #: diagnostics QEMU finds elsewhere than where they are: the offset
+        #: to sort them at, and when at that offset (lexer.MET_*)
         self.found_at: dict[int, tuple[int, int]] = {}
 
     def after_reading(self, diag: Diagnostic, file: SourceFile, node: SynObject) -> Diagnostic:
         """Note that QEMU finds ``diag`` about a directive once it has read
         it and the token after it (after any complaint about the doc
         comment before it)."""
-        self.found_at[id(diag)] = (next_token_start(file.text, node.end), 1)
+        self.found_at[id(diag)] = (next_token_start(file.text, node.end), MET_HANDLING_BEFORE)
         return diag
 
 
@@ -331,7 +331,7 @@ def _load(state: _Loading, path: str, data: bytes, options: LoadOptions) -> Load
     for raw, expr_end in state.misplaced_docs if options.docs else ():
         misplaced = Diagnostic(rules.DOC_BINDING, f"{what} documentation required",
                                raw.file.span(raw.start, raw.start + 2))
-        state.found_at[id(misplaced)] = (expr_end, 0)
+        state.found_at[id(misplaced)] = (expr_end, MET_LEXING)
         parse_stage.append(misplaced)
 
     # Which definition each doc comment stands before, and the order of the
@@ -386,7 +386,7 @@ def _choose_dialect(state: _Loading, path: str, options: LoadOptions,
     for _, expr in state.exprs:
         gather_evidence(expr.node, evidence)
     gather_schema_evidence([expr.node for _, expr in state.exprs], evidence)
-    for _, pragma in state.pragmas:
+    for _, _, pragma in state.pragmas:
         gather_pragma_evidence(pragma, evidence)
     for _, raw, _ in state.docs:
         gather_doc_evidence(raw, evidence)
@@ -412,7 +412,7 @@ def _add_deferred(state: _Loading, dialect: Dialect, parse_stage: list[Diagnosti
             if deferred.holds(dialect):
                 parse_stage.append(deferred.diagnostic)
                 if deferred.found_at is not None:
-                    state.found_at[id(deferred.diagnostic)] = (deferred.found_at, 0)
+                    state.found_at[id(deferred.diagnostic)] = (deferred.found_at, MET_LEXING)
 
 
 class _DocPass:
@@ -612,9 +612,8 @@ def _load_file(state: _Loading, file: SourceFile, chain: tuple[str, ...]) -> Non
     parsed = parse(file)
     state.parsed.append(parsed)
     state.diagnostics.extend(parsed.diagnostics)
-    for diag in parsed.met_reading_next:
-        assert diag.span is not None
-        state.found_at[id(diag)] = (diag.span.start, 2)
+    for diag, offset, when in parsed.found_at:
+        state.found_at[id(diag)] = (offset, when)
     includes: list[tuple[str, Span, int]] = []
     module_index = len(state.modules)
     state.modules.append(Module(file, ()))
@@ -693,7 +692,7 @@ def _include(state: _Loading, file: SourceFile, item: TopExpr, chain: tuple[str,
 def _pragma_directive(state: _Loading, file: SourceFile, node: SynObject) -> None:
     value = _directive_value(state, file, node, "pragma", SynObject, "an object", rules.PRAGMA_ERROR)
     if isinstance(value, SynObject):
-        state.pragmas.append((file, value))
+        state.pragmas.append((file, node, value))
 
 
 _LIST_PRAGMAS_NEW = {
@@ -716,22 +715,24 @@ def _apply_pragmas(state: _Loading, dialect: Dialect, out: list[Diagnostic]) -> 
         lists = dict(_LIST_PRAGMAS_OLD)
     if dialect.has("documentation-exceptions"):
         lists["documentation-exceptions"] = "documentation_exceptions"
-    for file, obj in state.pragmas:
+    for file, directive, obj in state.pragmas:
         for name, (key, value) in obj.members.items():
             span = file.span(key.start, value.end)
             if name == "doc-required":
                 if not isinstance(value, SynBool):
-                    out.append(Diagnostic(rules.PRAGMA_ERROR, "pragma 'doc-required' must be boolean", span))
+                    out.append(state.after_reading(Diagnostic(
+                        rules.PRAGMA_ERROR, "pragma 'doc-required' must be boolean", span), file, directive))
                     continue
                 doc_required = value.value
             elif name in lists:
                 if not isinstance(value, SynList) or not all(isinstance(i, SynString) for i in value.items):
-                    out.append(Diagnostic(rules.PRAGMA_ERROR,
-                                          f"pragma {name} must be a list of strings", span))
+                    out.append(state.after_reading(Diagnostic(
+                        rules.PRAGMA_ERROR, f"pragma {name} must be a list of strings", span), file, directive))
                     continue
                 names[lists[name]] = frozenset(i.value for i in value.items if isinstance(i, SynString))
             else:
-                out.append(Diagnostic(rules.PRAGMA_ERROR, f"unknown pragma '{name}'", span))
+                out.append(state.after_reading(Diagnostic(
+                    rules.PRAGMA_ERROR, f"unknown pragma '{name}'", span), file, directive))
     empty: frozenset[str] = frozenset()
     return Pragmas(doc_required=doc_required,
                    command_name_exceptions=names.get("command_name_exceptions", empty),

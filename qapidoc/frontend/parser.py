@@ -27,7 +27,7 @@ from ..diagnostics import Diagnostic
 from ..rules import Rule
 from ..source import SourceFile, Span
 from . import lexer
-from .lexer import BOOL, DOC, EOF, JUNK, NULL, STRING, Deferred, DocBlock, DocLine
+from .lexer import BOOL, DOC, EOF, JUNK, MET_READING, NULL, STRING, Deferred, DocBlock, DocLine
 
 __all__ = [
     "MAX_NESTING", "DocLine", "Node", "ParsedFile", "RawDoc", "SynBool", "SynList", "SynNull",
@@ -143,19 +143,21 @@ class TopExpr(NamedTuple):
 class ParsedFile:
     """One file's top-level expressions and doc blocks, in source order."""
 
-    __slots__ = ("deferred", "diagnostics", "file", "items", "met_reading_next")
+    __slots__ = ("deferred", "diagnostics", "file", "found_at", "items")
 
-    def __init__(self, file: SourceFile, deferred: list[Deferred] | None = None) -> None:
+    def __init__(self, file: SourceFile, deferred: list[Deferred] | None = None,
+                 found_at: list[tuple[Diagnostic, int, int]] | None = None) -> None:
         self.file = file
         self.items: list[TopExpr | RawDoc] = []
         self.diagnostics: list[Diagnostic] = []
         self.deferred: list[Deferred] = [] if deferred is None else deferred
-        #: the parser's own errors (not the lexer's): QEMU meets one at the
-        #: first token of an expression only when it starts to read that
-        #: expression, after it has handled the one before (a directive and
-        #: any file it includes, a top-level value that is not an object),
-        #: though it lexed that token before
-        self.met_reading_next: list[Diagnostic] = []
+        #: findings QEMU meets elsewhere than where they are: (finding,
+        #: offset, when at that offset), as the loader orders them.  The
+        #: parser's own errors are met when QEMU starts to read the
+        #: expression there, after it has handled the one before (a
+        #: directive and any file it includes, a top-level value that is
+        #: not an object), though it lexed that token before
+        self.found_at: list[tuple[Diagnostic, int, int]] = [] if found_at is None else found_at
 
 
 class _SyntaxError(Exception):
@@ -190,7 +192,7 @@ _FIRST_VALUE = "expected '{', '[', string, or boolean"
 def parse(source: SourceFile) -> ParsedFile:
     lexing = lexer.Lexing(source)
     lexed = lexing.result
-    parsed = ParsedFile(source, deferred=lexed.deferred)
+    parsed = ParsedFile(source, deferred=lexed.deferred, found_at=lexed.found_at)
     parser = _Parser(source, lexing, parsed)
     parser.run()
     # Lexer complaints inside text the parser skipped after an error would
@@ -248,7 +250,7 @@ class _Parser:
                 # Until 6.1, QEMU refused it at its first token.
                 refused = Diagnostic(rules.SYNTAX_ERROR, "expected '{'", self.source.span(tok[1], tok[2]))
                 self.out.deferred.append(Deferred(None, refused, "top-level-value-parsed"))
-                self.out.met_reading_next.append(refused)
+                self.out.found_at.append((refused, tok[1], MET_READING))
             try:
                 node, self.pos = _value(self, self.pos)
             except _SyntaxError as err:
@@ -278,8 +280,9 @@ class _Parser:
                 self.source.span(doc.start, doc.start + 2)), found_at=found_at))
 
     def _met_reading_next(self, diag: Diagnostic) -> None:
+        assert diag.span is not None
         self.out.diagnostics.append(diag)
-        self.out.met_reading_next.append(diag)
+        self.out.found_at.append((diag, diag.span.start, MET_READING))
 
     def _recover(self, err: _SyntaxError) -> None:
         """Report ``err`` and skip to the next line that starts a definition
