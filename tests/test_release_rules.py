@@ -374,3 +374,22 @@ def test_commands_and_events_are_no_types(dialect: str, definition: str, expecte
     array may use it (every release refused it; before 4.2 as a command or
     event type, from 4.2 as an unknown type)."""
     assert errors(COMMAND_AND_EVENT + definition + "\n", dialect) == [f"3: {expected}"]
+
+
+def test_enum_with_clashing_values_stays_in_the_model() -> None:
+    """Two values of an enum that collide are reported, and the enum kept:
+    before 4.2 QEMU checked an alternate that uses it first; from 4.2, the
+    enum first."""
+    text = ("{ 'enum': 'Digit', 'data': [ '1', '2', '1' ] }\n"
+            "{ 'alternate': 'Either', 'data': { 'digit': 'Digit', 'count': 'int' } }\n")
+    assert errors(text, "4.1") == ["2: branch 'count' can't be distinguished from 'digit'",
+                                   "1: value '1' collides with value '1'"]
+    assert errors(text, "10.2") == ["1: value '1' collides with value '1'",
+                                    "2: branch 'count' can't be distinguished from 'digit'"]
+
+
+def test_doc_comment_checked_after_its_definition_before_4_2() -> None:
+    text = ("##\n# @Choice:\n# @left: a\n##\n"
+            "{ 'alternate': 'Choice', 'data': { 'flag': 'bool', 'Count': 'int' } }\n")
+    assert errors(text, "4.1") == ["5: 'Count' (branch of Choice) should not use uppercase",
+                                   "3: documented member 'left' does not exist"]

@@ -29,6 +29,7 @@ byte reported at its line and column (:data:`rules.NOT_UTF8`).
 import gc
 import os
 import re
+from itertools import chain
 from typing import NamedTuple
 
 from .. import rules
@@ -430,7 +431,7 @@ class _DocPass:
         self.sections: list[Diagnostic] = []
         self.undocumented: list[Diagnostic] = []
         self.nonexistent: list[Diagnostic] = []
-        #: the span of the definition each of ``sections`` is about, by ``id``
+        #: the span of the definition each finding of binding is about, by ``id``
         self.anchors: dict[int, Span] = {}
 
     def binding_stage(self) -> list[Diagnostic]:
@@ -465,9 +466,10 @@ def _read_docs(raws: list[tuple[SourceFile, RawDoc]], names_by_raw: dict[int, st
             found.broken.append((file, raw))
         definition = by_raw.get(id(raw))
         if definition is not None:
-            before = len(found.sections)
+            before = (len(found.sections), len(found.undocumented), len(found.nonexistent))
             binder.bind(definition, doc, bound)
-            for diag in found.sections[before:]:
+            for diag in chain(found.sections[before[0]:], found.undocumented[before[1]:],
+                              found.nonexistent[before[2]:]):
                 found.anchors[id(diag)] = definition.span
         if keep:
             found.kept.append(doc)
@@ -557,12 +559,13 @@ def _with_section_checks(definition_stage: list[Diagnostic], docs: _DocPass) -> 
     that place."""
     if not docs.sections:
         return definition_stage
+    sections = {id(diag) for diag in docs.sections}
 
     def order(diag: Diagnostic) -> tuple[tuple[int, ...], int]:
         context = diag.context
         anchor = context.span if context is not None else docs.anchors.get(id(diag), diag.span)
         where = (-1,) if anchor is None else (*_include_path(anchor.file), anchor.start)
-        if id(diag) in docs.anchors:
+        if id(diag) in sections:
             return where, 1
         early = context is None or diag.rule in (rules.DOC_BINDING, rules.DOC_MISSING) or (
             diag.rule in _DEFINITION_NAME_RULES and diag.message.startswith((context.meta, f"name of {context.meta}")))
@@ -574,8 +577,9 @@ def _with_section_checks(definition_stage: list[Diagnostic], docs: _DocPass) -> 
 def _two_pass_order(diag: Diagnostic, anchors: dict[int, Span]) -> tuple[int, tuple[int, ...]]:
     """Before 4.2, QEMU checked the keys and names of every definition, then
     each definition's types and rules, then the schema built from them:
-    the order its first error comes in.  (``anchors``: the definition that
-    a finding about a doc comment's sections is about.)"""
+    the order its first error comes in: a doc comment with its definition,
+    after the definition's own checks.  (``anchors``: the definition each
+    finding about a doc comment is about.)"""
     rule = diag.rule
     context = diag.context
     # (the keys and the name of the definition itself, not of its parts)

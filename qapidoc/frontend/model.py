@@ -672,9 +672,14 @@ class _Checker:
             key = c_name(value.name)
             other = seen.get(key)
             if other is not None:
+                # Reported, and the enum kept with the first of the two: a
+                # definition that uses it is still checked (before 4.2 QEMU
+                # checked an alternate's branches before the enum's clashes).
                 assert value.span is not None
-                raise StageError(rules.MEMBER_CLASH, f"value '{value.name}' collides with value '{other.name}'",
-                            value.span, (Note(f"value '{other.name}' is here", other.span),))
+                self.diagnostics.append(Diagnostic(
+                    rules.MEMBER_CLASH, f"value '{value.name}' collides with value '{other.name}'",
+                    value.span, definition.context, (Note(f"value '{other.name}' is here", other.span),)))
+                continue
             seen[key] = member
             values.append(member)
         self.entities[name] = EnumType(name, tuple(values), definition.prefix, definition.cond,
