@@ -727,7 +727,10 @@ class _Checker:
 
         The report goes to the member, or to ``at`` when the member is
         ``outside`` the definition being checked (a branch type's member is
-        reported at the branch), with notes on where both members are."""
+        reported at the branch), with notes on where both members are.  The
+        type is kept without the second member, so the definitions that use
+        it are still checked (before 4.2 QEMU checked a union, an alternate
+        or a command before the clashes of the types they use)."""
         key = c_name(member.name)
         other = seen.get(key)
         if other is None:
@@ -738,8 +741,10 @@ class _Checker:
         notes = tuple(Note(f"{d} is here", m.span) for d, m in
                       ((described, member), (other_described, other)) if m.span is not None)
         where = (at if outside else member.span or at) or self._here()
-        raise StageError(rules.MEMBER_CLASH, f"{described} collides with {other_described}", where,
-                          notes if outside else notes[1:])
+        definition = self.owner.get(self.current or "")
+        self.diagnostics.append(Diagnostic(rules.MEMBER_CLASH, f"{described} collides with {other_described}",
+                                           where, definition.context if definition else None,
+                                           notes if outside else notes[1:]))
 
     def _context_name(self, rec: _ObjRec) -> str:
         return rec.definition.name if rec.definition is not None else rec.name
@@ -924,9 +929,6 @@ class _Checker:
             if not self._known(type_name):
                 variants.append(variant)
                 continue
-            if (type_name in self.objects and type_name not in self.entities and type_name != name
-                    and self.meta_of[type_name] != "alternate"):
-                self._check_dependency(type_name)
             other = seen.get(c_name(branch.name))
             if other is not None:
                 raise StageError(rules.MEMBER_CLASH, f"branch '{branch.name}' collides with branch '{other.name}'",
@@ -1004,6 +1006,11 @@ class _Checker:
             raise StageError(rules.WRONG_TYPE_KIND,
                         f"{what}'s 'data' can take {self._describe_type(arg_name)} only with 'boxed': true",
                         span)
+        # QEMU checked the argument type's members here from 8.1 (for its
+        # conditions); before, at the type's own turn, after the command.
+        old_boxed_rule = definition.boxed and not self.dialect.has("alternate-single-branch")
+        if not (self.dialect.has("unboxed-conditions-rejected") or old_boxed_rule):
+            return arg_name
         members = self._check_dependency(arg_name)
         if (self.dialect.has("unboxed-conditions-rejected") and not definition.boxed
                 and any(m.cond is not None for m in members)):
@@ -1012,7 +1019,7 @@ class _Checker:
                               f"conditional {what} arguments require 'boxed': true", span,
                               (Note(f"argument '{conditional.name}' has an 'if' condition",
                                     conditional.span),))
-        if definition.boxed and not members and not self.dialect.has("alternate-single-branch"):
+        if old_boxed_rule and not members:
             raise StageError(rules.WRONG_TYPE_KIND, "cannot use 'boxed' with empty type", span)
         return arg_name
 
