@@ -423,3 +423,40 @@ def test_struct_with_clashing_members_stays_in_the_model(text: str, dialect: str
     found = errors(text, dialect)
     assert found[0] == first
     assert any("collides with member 'a-b'" in error for error in found)
+
+
+@pytest.mark.parametrize("dialect", ["2.12", "6.1", "10.2"])
+def test_duplicate_key_is_met_before_its_value_is_read(dialect: str) -> None:
+    text = "{ 'struct': 'Box',\n  'struct': { 'a': 'int',\n{ 'command': 'x' }\n"
+    assert errors(text, dialect)[0] == "2: duplicate key 'struct'"
+
+
+GONE_MEMBER = """\
+    ##
+    # @Head:
+    #
+    # @kind: the sort
+    #
+    # @gone: no such member
+    ##
+    { 'struct': 'Head', 'data': { 'kind': 'Sort' } }
+    { 'enum': 'Sort', 'data': [ 'a' ] }
+    { 'union': 'Uni', 'base': 'Head', 'discriminator': 'nope', 'data': { 'a': 'Void' } }
+    { 'struct': 'Void', 'data': { } }
+    """
+
+
+@pytest.mark.parametrize(("dialect", "first"), [
+    ("4.1", "10: discriminator 'nope' is not a member of 'base'"),
+    ("4.2", "6: documented member 'gone' does not exist"),
+    ("8.2", "6: documented member 'gone' does not exist"),
+    ("9.0", "10: discriminator 'nope' is not a member of 'base'"),
+])
+def test_descriptions_of_what_does_not_exist_are_checked_with_the_definition_from_4_2_to_8_2(
+        dialect: str, first: str) -> None:
+    """From 4.2 QEMU checks a definition's doc comment right after the
+    definition, in turn; from 9.0 its descriptions of what does not exist
+    wait until the whole schema is checked."""
+    found = errors(GONE_MEMBER, dialect)
+    assert found[0] == first
+    assert len(found) == 2

@@ -352,7 +352,7 @@ def _load(state: _Loading, path: str, data: bytes, options: LoadOptions) -> Load
     definition_stage: list[Diagnostic] = []
     definitions = _check_definitions(exprs, dialect, pragmas, options, definition_stage)
     del exprs
-    schema, model_stage = build_model(definitions, pragmas, dialect, module_alone=options.module_alone)
+    schema, model_stage, turns = build_model(definitions, pragmas, dialect, module_alone=options.module_alone)
 
     docs = _read_docs(raws, names_by_raw, schema, definitions, dialect, options, line_style)
     parse_stage.extend(docs.parse_stage)
@@ -363,7 +363,7 @@ def _load(state: _Loading, path: str, data: bytes, options: LoadOptions) -> Load
                                and d.span.file is file and d.span.start == raw.start)]
     parse_stage.sort(key=lambda d: _position(state, d))
     if dialect.has("one-pass-definition-checks"):
-        checks = _with_section_checks(definition_stage, docs) + model_stage + docs.undocumented + docs.nonexistent
+        checks = _with_section_checks(definition_stage, docs) + _with_doc_checks(model_stage, turns, docs, dialect)
     else:
         checks = definition_stage + model_stage + docs.binding_stage()
         checks.sort(key=lambda diag: _two_pass_order(diag, docs.anchors))
@@ -431,8 +431,8 @@ class _DocPass:
         self.sections: list[Diagnostic] = []
         self.undocumented: list[Diagnostic] = []
         self.nonexistent: list[Diagnostic] = []
-        #: the span of the definition each finding of binding is about, by ``id``
-        self.anchors: dict[int, Span] = {}
+        #: the definition each finding of binding is about, by ``id``
+        self.anchors: dict[int, Definition] = {}
 
     def binding_stage(self) -> list[Diagnostic]:
         return self.sections + self.undocumented + self.nonexistent
@@ -470,7 +470,7 @@ def _read_docs(raws: list[tuple[SourceFile, RawDoc]], names_by_raw: dict[int, st
             binder.bind(definition, doc, bound)
             for diag in chain(found.sections[before[0]:], found.undocumented[before[1]:],
                               found.nonexistent[before[2]:]):
-                found.anchors[id(diag)] = definition.span
+                found.anchors[id(diag)] = definition
         if keep:
             found.kept.append(doc)
             name = names_by_raw.get(id(raw))
@@ -563,7 +563,8 @@ def _with_section_checks(definition_stage: list[Diagnostic], docs: _DocPass) -> 
 
     def order(diag: Diagnostic) -> tuple[tuple[int, ...], int]:
         context = diag.context
-        anchor = context.span if context is not None else docs.anchors.get(id(diag), diag.span)
+        about = docs.anchors.get(id(diag))
+        anchor = context.span if context is not None else about.span if about is not None else diag.span
         where = (-1,) if anchor is None else (*_include_path(anchor.file), anchor.start)
         if id(diag) in sections:
             return where, 1
@@ -574,7 +575,29 @@ def _with_section_checks(definition_stage: list[Diagnostic], docs: _DocPass) -> 
     return sorted(definition_stage + docs.sections, key=order)
 
 
-def _two_pass_order(diag: Diagnostic, anchors: dict[int, Span]) -> tuple[int, tuple[int, ...]]:
+def _with_doc_checks(model_stage: list[Diagnostic], turns: list[tuple[str, int]], docs: _DocPass,
+                     dialect: Dialect) -> list[Diagnostic]:
+    """From 4.2 QEMU checks the schema one entity at a time and, right
+    after each, its doc comment: the descriptions it lacks and, until 9.0,
+    the descriptions of what it does not have (from 9.0, those once every
+    entity is checked).  ``model_stage`` (found in ``turns``) with the
+    findings of binding in those places."""
+    late = dialect.has("doc-checks-after-schema")
+    of_definition: dict[str, list[Diagnostic]] = {}
+    for diag in docs.undocumented if late else docs.undocumented + docs.nonexistent:
+        of_definition.setdefault(docs.anchors[id(diag)].name, []).append(diag)
+    if not of_definition:
+        return model_stage + docs.nonexistent
+    out = model_stage[:turns[0][1]] if turns else list(model_stage)
+    for (name, start), (_, end) in zip(turns, [*turns[1:], ("", len(model_stage))], strict=True):
+        out += model_stage[start:end]
+        out += of_definition.pop(name, ())
+    for left in of_definition.values():       # (of definitions the model has no turn for)
+        out += left
+    return out + docs.nonexistent if late else out
+
+
+def _two_pass_order(diag: Diagnostic, anchors: dict[int, Definition]) -> tuple[int, tuple[int, ...]]:
     """Before 4.2, QEMU checked the keys and names of every definition, then
     each definition's types and rules, then the schema built from them:
     the order its first error comes in: a doc comment with its definition,
@@ -592,7 +615,8 @@ def _two_pass_order(diag: Diagnostic, anchors: dict[int, Span]) -> tuple[int, tu
         phase = 2
     else:
         phase = 1
-    anchor = context.span if context is not None else anchors.get(id(diag), diag.span)
+    about = anchors.get(id(diag))
+    anchor = context.span if context is not None else about.span if about is not None else diag.span
     if anchor is None:
         return (phase, ())
     return (phase, (*_include_path(anchor.file), anchor.start))

@@ -47,9 +47,22 @@ from .expressions import (
 )
 
 __all__ = [
-    "BUILTIN_TYPES", "AlternateType", "ArrayType", "BuiltinType", "CommandEntity", "Entity",
-    "EnumMember", "EnumType", "EventEntity", "ObjectMember", "ObjectType", "Schema", "Variant",
-    "Variants", "build_model",
+    "BUILTIN_TYPES",
+    "AlternateType",
+    "ArrayType",
+    "Built",
+    "BuiltinType",
+    "CommandEntity",
+    "Entity",
+    "EnumMember",
+    "EnumType",
+    "EventEntity",
+    "ObjectMember",
+    "ObjectType",
+    "Schema",
+    "Variant",
+    "Variants",
+    "build_model",
 ]
 
 
@@ -322,7 +335,7 @@ class _Definitions:
     from), before anything is resolved; :class:`_Checker` does the rest."""
 
     __slots__ = ("arrays", "broken", "defined_at", "diagnostics", "dialect", "entities", "meta_of",
-                 "module_alone", "modules", "objects", "order", "owner", "pending", "pragmas")
+                 "module_alone", "modules", "objects", "order", "owner", "pending", "pragmas", "turns")
 
     def __init__(self, dialect: Dialect, pragmas: Pragmas, *, module_alone: bool = False) -> None:
         self.dialect = dialect
@@ -331,6 +344,8 @@ class _Definitions:
         self.diagnostics: list[Diagnostic] = []
         self.entities: dict[str, Entity] = {}
         self.order: list[str] = []
+        #: each entity checked in turn, with where its turn's diagnostics begin
+        self.turns: list[tuple[str, int]] = []
         #: where each definition is (its whole span; its head is reported)
         self.defined_at: dict[str, Span | None] = {}
         self.meta_of: dict[str, str] = {}
@@ -532,7 +547,8 @@ class _Checker:
     It works on the same tables, which it completes."""
 
     __slots__ = ("arrays", "broken", "current", "diagnostics", "dialect", "entities", "incomplete", "meta_of",
-                 "module_alone", "objects", "order", "owner", "pending", "pragmas", "report", "unknown_reported")
+                 "module_alone", "objects", "order", "owner", "pending", "pragmas", "report", "turns",
+                 "unknown_reported")
 
     def __init__(self, defined: _Definitions) -> None:
         self.dialect = defined.dialect
@@ -543,6 +559,7 @@ class _Checker:
         self.diagnostics = defined.diagnostics
         self.entities = defined.entities
         self.order = defined.order
+        self.turns = defined.turns
         self.meta_of = defined.meta_of
         self.owner = defined.owner
         self.objects = defined.objects
@@ -557,6 +574,7 @@ class _Checker:
 
     def check_all(self) -> None:
         for name in list(self.order):
+            self.turns.append((name, len(self.diagnostics)))
             self.current = name
             try:
                 self._check_entity(name)
@@ -1082,8 +1100,18 @@ def _all_features(definition: Definition) -> list[Feature]:
     return found
 
 
+class Built(NamedTuple):
+    """What :func:`build_model` made and found."""
+
+    schema: Schema
+    diagnostics: list[Diagnostic]
+    #: each entity (named, implicit ones too) in the order it was checked,
+    #: with the index in ``diagnostics`` where the findings of its turn begin
+    turns: list[tuple[str, int]]
+
+
 def build_model(definitions: list[Definition], pragmas: Pragmas, dialect: Dialect, *,
-                module_alone: bool = False) -> tuple[Schema, list[Diagnostic]]:
+                module_alone: bool = False) -> Built:
     """Resolve and check ``definitions`` (in source order).
 
     With ``module_alone``, the definitions are one module of a larger
@@ -1099,5 +1127,5 @@ def build_model(definitions: list[Definition], pragmas: Pragmas, dialect: Dialec
     schema = Schema(entities, frozenset(builder.broken), tuple(definitions), pragmas, dialect,
                     {n: builder.modules.get(n) for n in entities},
                     {n: builder.owner[n] for n in entities if n in builder.owner})
-    return schema, builder.diagnostics
+    return Built(schema, builder.diagnostics, builder.turns)
 

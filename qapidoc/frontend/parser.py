@@ -27,7 +27,7 @@ from ..diagnostics import Diagnostic
 from ..rules import Rule
 from ..source import SourceFile, Span
 from . import lexer
-from .lexer import BOOL, DOC, EOF, JUNK, MET_READING, NULL, STRING, Deferred, DocBlock, DocLine
+from .lexer import BOOL, DOC, EOF, JUNK, MET_HANDLING_BEFORE, MET_READING, NULL, STRING, Deferred, DocBlock, DocLine
 
 __all__ = [
     "MAX_NESTING", "DocLine", "Node", "ParsedFile", "RawDoc", "SynBool", "SynList", "SynNull",
@@ -382,16 +382,19 @@ def _object(p: _Parser, pos: int) -> tuple[SynObject, int]:
         if tokens[pos + 1][0] != ":":
             raise _error(p, "expected ':'", pos + 1)
         tok = tokens[pos + 2]
+        duplicate = key[0] in members
+        if duplicate:
+            # (from the key to the value, where QEMU notices it: once it has
+            # lexed the value's first token, before it reads the value)
+            found = Diagnostic(rules.DUPLICATE_KEY, f"duplicate key '{key.value}'", p.source.span(key.start, tok[1]))
+            p.out.diagnostics.append(found)
+            p.out.found_at.append((found, tok[1], MET_HANDLING_BEFORE))
         if tok[0] == STRING:        # the common case, without a call
             value = _new(SynString, (tok[3], tok[1], tok[2]))
             pos += 3
         else:
             value, pos = _value(p, pos + 2)
-        if key[0] in members:
-            # (from the key to the value, where QEMU notices it)
-            p.out.diagnostics.append(Diagnostic(
-                rules.DUPLICATE_KEY, f"duplicate key '{key.value}'", p.source.span(key.start, tok[1])))
-        else:
+        if not duplicate:
             members[key[0]] = (key, value)
         tok = tokens[pos]
         if tok[0] == "}":
