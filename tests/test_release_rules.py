@@ -460,3 +460,30 @@ def test_descriptions_of_what_does_not_exist_are_checked_with_the_definition_fro
     found = errors(GONE_MEMBER, dialect)
     assert found[0] == first
     assert len(found) == 2
+
+
+# Before 4.2 QEMU checked a union against its base's members and its enum's
+# values as written, before their own errors: a member or value with an
+# error is reported and kept as far as its name and type can be read.
+
+UNION_OF_HEAD = ("{ 'union': 'Uni', 'base': 'Head', 'discriminator': 'nope', 'data': { 'a': 'Void' } }\n"
+                 "{ 'struct': 'Head', 'data': { 'kind': 'Sort', %s }%s }\n"
+                 "{ 'enum': 'Sort', 'data': [ 'a' ] }\n"
+                 "{ 'struct': 'Void', 'data': { } }\n")
+UNION_OF_SORT = ("{ 'union': 'Uni', 'base': 'Head', 'discriminator': 'kind', 'data': { 'b': 'Void' } }\n"
+                 "{ 'struct': 'Head', 'data': { 'kind': 'Sort' } }\n"
+                 "{ 'enum': 'Sort', 'data': [ 'a'%s ]%s }\n"
+                 "{ 'struct': 'Void', 'data': { } }\n")
+
+
+@pytest.mark.parametrize(("text", "first"), [
+    (UNION_OF_HEAD % ("'x': { 'type': 'int', 'bogus': 'y' }", ""), "1: discriminator 'nope' is not a member of 'base'"),
+    (UNION_OF_HEAD % ("'x': [ 'int', 'str' ]", ""), "1: discriminator 'nope' is not a member of 'base'"),
+    (UNION_OF_HEAD % ("'x': 'int'", ", 'features': [ 'f', 'f' ]"), "1: discriminator 'nope' is not a member of 'base'"),
+    (UNION_OF_SORT % ("", ", 'prefix': [ ]"), "1: branch 'b' is not a value of enum type 'Sort'"),
+    (UNION_OF_SORT % (", { 'name': 'c', 'bogus': 'y' }", ""), "1: branch 'b' is not a value of enum type 'Sort'"),
+])
+def test_definition_with_a_bad_part_is_kept_for_the_checks_of_others(text: str, first: str) -> None:
+    found = errors(text, "4.1")
+    assert found[0] == first
+    assert len(found) == 2

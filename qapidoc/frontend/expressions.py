@@ -594,35 +594,48 @@ class _Checker:
         return _new(TypeRef, (node.items[0].value, True, self.span(node)))
 
     def members(self, node: Node, source: str, parent: str | None) -> tuple[Member, ...]:
-        """An inline members object: ``{ '[*]name': TYPE-REF or {type, if, features} }``."""
+        """An inline members object: ``{ '[*]name': TYPE-REF or {type, if, features} }``.
+
+        A member with an error is reported and kept as far as its name and
+        type can be read: before 4.2, QEMU checked a union against its base
+        type's members (as written) before the base type's own errors."""
         if not isinstance(node, SynObject):
             raise StageError(rules.EXPR_VALUE, f"{source} should be an object or type name", self.span(node))
         permissive = parent is not None and parent in self.pragmas.member_name_exceptions
         out = []
         for key, (key_node, value) in node.members.items():
-            key_source = f"{source} member '{key}'"
             span = _new(Span, (self.file, key_node.start, key_node.end))
             optional = key[:1] == "*"
             name = key[1:] if optional else key
-            self.check_part_name(name, span, key_source, permit_upper=permissive,
-                                 permit_underscore=permissive,
-                                 lifted_by="member-name-exceptions" if parent is not None else None)
-            cname = c_name(name)
-            if cname == "u" or cname.startswith("has_"):
-                self.report(StageError(rules.RESERVED_NAME, f"{key_source} uses reserved name", span))
-            cond: Cond | None = None
-            features: tuple[Feature, ...] = ()
-            if isinstance(value, SynObject):
-                self.check_keys(value, key_source, ["type"], self._member_keys())
-                cond = self.cond(value, key_source)
-                features = self.features(value)
-                type_node = value.get("type")
-            else:
-                type_node = value
-            typ = self.type_name_or_array(type_node, key_source)
-            assert typ is not None
-            out.append(_new(Member, (name, optional, typ, cond, features, span)))
+            try:
+                out.append(self._member(name, optional, span, value, f"{source} member '{key}'", permissive,
+                                        "member-name-exceptions" if parent is not None else None))
+            except StageError as err:
+                self.report(err)
+                typ = _type_as_written(value, self.span(value))
+                if typ is not None:
+                    out.append(_new(Member, (name, optional, typ, None, (), span)))
         return tuple(out)
+
+    def _member(self, name: str, optional: bool, span: Span, value: Node, source: str, permissive: bool,
+                lifted_by: str | None) -> Member:
+        self.check_part_name(name, span, source, permit_upper=permissive, permit_underscore=permissive,
+                             lifted_by=lifted_by)
+        cname = c_name(name)
+        if cname == "u" or cname.startswith("has_"):
+            self.report(StageError(rules.RESERVED_NAME, f"{source} uses reserved name", span))
+        cond: Cond | None = None
+        features: tuple[Feature, ...] = ()
+        if isinstance(value, SynObject):
+            self.check_keys(value, source, ["type"], self._member_keys())
+            cond = self.cond(value, source)
+            features = self.features(value)
+            type_node = value.get("type")
+        else:
+            type_node = value
+        typ = self.type_name_or_array(type_node, source)
+        assert typ is not None
+        return _new(Member, (name, optional, typ, cond, features, span))
 
     def _member_keys(self) -> list[str]:
         keys = []
@@ -819,38 +832,50 @@ def _build_enum(checker: _Checker, node: SynObject, name: str, name_span: Span, 
         raise StageError(rules.EXPR_VALUE, "'data' must be an array", checker.span(data))
     prefix = node.get("prefix")
     if prefix is not None and not isinstance(prefix, SynString):
-        raise StageError(rules.EXPR_VALUE, "'prefix' must be a string", checker.span(prefix))
+        checker.report(StageError(rules.EXPR_VALUE, "'prefix' must be a string", checker.span(prefix)))
     permissive = name in checker.pragmas.member_name_exceptions
     value_keys = (["if"] if checker.dialect.has("if-inner") else []) + (
         ["features"] if checker.dialect.has("enum-value-features") else [])
     values = []
-    file = checker.file
+    # A value with an error is reported and kept when it has a name: before
+    # 4.2 QEMU checked a union or alternate against the values as written
+    # before the enum's own errors.
     for item in data.items:
-        source = "'data' member"
-        if isinstance(item, SynObject):
-            checker.check_keys(item, source, ("name",), value_keys)
-            name_node = item.get("name")
-        else:
-            name_node = item
-        if not isinstance(name_node, SynString):
-            checker.name_str(name_node, source, checker.span(item))     # reports it
-        assert isinstance(name_node, SynString)
-        vname = name_node.value
-        vspan = _new(Span, (file, name_node.start, name_node.end))
-        source = f"{source} '{vname}'"
-        # Enum values may start with a digit: hide it from the name rules.
-        checked = "d" + vname if vname[:1].isdigit() else vname
-        checker.check_part_name(checked, vspan, source, permit_upper=permissive,
-                                lifted_by="member-name-exceptions", permit_underscore=permissive)
-        if isinstance(item, SynObject):
-            cond = checker.cond(item, source)
-            features = checker.features(item)
-        else:
-            cond, features = None, ()
-        values.append(_new(EnumValue, (vname, cond, features, vspan)))
+        name_node = item.get("name") if isinstance(item, SynObject) else item
+        try:
+            values.append(_enum_value(checker, item, value_keys, permissive))
+        except StageError as err:
+            checker.report(err)
+            if isinstance(name_node, SynString):
+                values.append(_new(EnumValue, (name_node.value, None, (), checker.span(name_node))))
     cond, features = _common(checker, node, "enum")
     return _new(Enum, (name, name_span, span, doc, cond, features, False, tuple(values),
                        prefix.value if isinstance(prefix, SynString) else None))
+
+
+def _enum_value(checker: _Checker, item: Node, value_keys: list[str], permissive: bool) -> EnumValue:
+    source = "'data' member"
+    if isinstance(item, SynObject):
+        checker.check_keys(item, source, ("name",), value_keys)
+        name_node = item.get("name")
+    else:
+        name_node = item
+    if not isinstance(name_node, SynString):
+        checker.name_str(name_node, source, checker.span(item))     # reports it
+    assert isinstance(name_node, SynString)
+    vname = name_node.value
+    vspan = checker.span(name_node)
+    source = f"{source} '{vname}'"
+    # Enum values may start with a digit: hide it from the name rules.
+    checked = "d" + vname if vname[:1].isdigit() else vname
+    checker.check_part_name(checked, vspan, source, permit_upper=permissive,
+                            lifted_by="member-name-exceptions", permit_underscore=permissive)
+    if isinstance(item, SynObject):
+        cond = checker.cond(item, source)
+        features = checker.features(item)
+    else:
+        cond, features = None, ()
+    return _new(EnumValue, (vname, cond, features, vspan))
 
 
 def _build_struct(checker: _Checker, node: SynObject, name: str, name_span: Span, span: Span,
@@ -972,6 +997,18 @@ _BROKEN_CLASSES: dict[str, type[Definition]] = {
     "enum": Enum, "struct": Struct, "union": Union_, "alternate": Alternate,
     "command": Command, "event": Event,
 }
+
+
+def _type_as_written(value: Node, span: Span) -> TypeRef | None:
+    """The type a member with an error names, if it names one: a string,
+    ``{'type': string}``, or an array whose first item is a string."""
+    if isinstance(value, SynObject):
+        value = value.get("type") or value
+    if isinstance(value, SynString):
+        return _new(TypeRef, (value.value, False, span))
+    if isinstance(value, SynList) and value.items and isinstance(value.items[0], SynString):
+        return _new(TypeRef, (value.items[0].value, True, span))
+    return None
 
 
 def _broken(meta: Meta, name: str, name_span: Span, span: Span, doc: RawDoc | None) -> Definition:

@@ -654,13 +654,18 @@ class _Checker:
         return f"{meta} type '{name}'"
 
     def _check_features(self, features: tuple[Feature, ...], owner: str) -> None:
+        """Features that collide are reported; what has them is kept (a
+        definition that uses it is still checked)."""
         seen: dict[str, Feature] = {}
+        definition = self.owner.get(self.current or "")
         for feature in features:
             other = seen.get(c_name(feature.name))
             if other is not None:
-                raise StageError(rules.MEMBER_CLASH,
-                            f"feature '{feature.name}' collides with feature '{other.name}'",
-                            feature.span, (Note(f"feature '{other.name}' is here", other.span),))
+                self.diagnostics.append(Diagnostic(
+                    rules.MEMBER_CLASH, f"feature '{feature.name}' collides with feature '{other.name}'",
+                    feature.span, definition.context if definition else None,
+                    (Note(f"feature '{other.name}' is here", other.span),)))
+                continue
             seen[c_name(feature.name)] = feature
 
     def _check_type_features(self, definition: Definition) -> None:
