@@ -487,3 +487,15 @@ def test_definition_with_a_bad_part_is_kept_for_the_checks_of_others(text: str, 
     found = errors(text, "4.1")
     assert found[0] == first
     assert len(found) == 2
+
+
+@pytest.mark.parametrize(("dialect", "expected"), [
+    ("4.1", ["2: 'Up' (feature of Box) should not use uppercase"]),
+    ("6.0", ["2: name of 'features' member 'Up' must not use uppercase or '_'"]),
+    ("6.1", []),
+    ("7.0", []),
+    ("7.1", ["2: name of 'features' member 'Up' must not use uppercase or '_'"]),
+])
+def test_feature_name_case(dialect: str, expected: list[str]) -> None:
+    """6.1 checked only the syntax of feature names, until 7.1."""
+    assert errors("{ 'struct': 'Box', 'data': { },\n  'features': [ 'Up' ] }\n", dialect) == expected

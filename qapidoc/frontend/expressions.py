@@ -567,7 +567,9 @@ class _Checker:
                 raise StageError(rules.INVALID_FEATURE, f"{source} requires a string name", self.span(name_node))
             source = f"{source} '{name_node.value}'"
             span = self.span(name_node)
-            self.check_part_name(name_node.value, span, source)
+            any_case = self.dialect.has("feature-names-any-case") and not self.dialect.has(
+                "feature-names-lower-case")
+            self.check_part_name(name_node.value, span, source, permit_upper=any_case, permit_underscore=any_case)
             cond = self.cond(item, source) if isinstance(item, SynObject) else None
             out.append(_new(Feature, (name_node.value, cond, span)))
         return tuple(out)
@@ -747,9 +749,12 @@ def _old_case_findings(definition: Definition, pragmas: Pragmas, context: Contex
     owner, described, names = _owned_names(definition)
     if owner in pragmas.member_name_exceptions:
         return []
-    for member, span in names:
+    # (a struct's features from 4.1, checked after its members, owned by it)
+    features = () if definition.name in pragmas.member_name_exceptions else tuple(
+        (f"(feature of {definition.name})", feature.name, feature.span) for feature in definition.features)
+    for member_described, member, span in (*((described, n, s) for n, s in names), *features):
         if member != member.lower():
-            message = f"'{member}' {described} should not use uppercase"
+            message = f"'{member}' {member_described} should not use uppercase"
             if module_alone:
                 return [Diagnostic(rules.NAME_CASE,
                                    f"{message} (unless pragma 'name-case-whitelist' of another module lists it)",
