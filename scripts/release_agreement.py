@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """How qapidoc agrees with each QEMU release, 2.10 to 10.2: the table of README's correctness section.
 
-    .venv/bin/python scripts/release_agreement.py [--mutants N] [--qga-mutants M] [--seed S]
+    .venv/bin/python scripts/release_agreement.py [--mutants N] [--qga-mutants M] [--tree-mutants T]
+                                                  [--seed S] [--keep DIR]
 
 Clones ``../shared/corpus/qemu-qapi-history.bundle`` into a temporary
 directory and, for each release:
@@ -12,8 +13,9 @@ directory and, for each release:
   error at QEMU's place; valid cases accepted, their dump equal to
   ``.out``);
 * differential (2.12 on, where the release's front end runs on today's
-  Python): its roots, N mutants of its test cases and M mutants of the doc
-  comments of its QGA schema, read by QEMU's front end and by qapidoc:
+  Python): its roots, N mutants of its test cases, M mutants of the doc
+  comments of its QGA schema and T copies of its QMP schema with one module
+  mutated, read by QEMU's front end and by qapidoc:
   verdicts that agree (accept, or reject with QEMU's error among qapidoc's)
   and, of the rejected, those whose first error is QEMU's.
 
@@ -27,6 +29,7 @@ import argparse
 import os
 import pathlib
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -64,8 +67,26 @@ def suite_agreement(tree: pathlib.Path, tag: str) -> tuple[int, int]:
     return agree, len(cases)
 
 
+def tree_mutants(tree: pathlib.Path, root: pathlib.Path, rng: random.Random, count: int) -> list[pathlib.Path]:
+    """``count`` copies of the modules of ``root`` inside ``tree`` (so that
+    its ``VERSION`` still holds), each with one module mutated; their roots."""
+    modules = [pathlib.Path(m.file.path).resolve().relative_to(tree.resolve())
+               for m in load_schema(str(root), LoadOptions(docs=False)).modules]
+    out = []
+    for k in range(count):
+        copy = tree / f"zz-tree-{k}"
+        for relative in modules:
+            (copy / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(tree / relative, copy / relative)
+        victim = copy / rng.choice(modules)
+        victim.write_text(mutate(RandomPicks(rng), victim.read_text()))
+        out.append(copy / root.relative_to(tree))
+    return out
+
+
 def differential(tree: pathlib.Path, tag: str, roots: dict[str, pathlib.Path], rng: random.Random,
-                 mutants: int, qga_mutants: int) -> Counter[str]:
+                 mutants: int, qga_mutants: int, keep: pathlib.Path | None = None,
+                 trees: tuple[random.Random, int] | None = None) -> Counter[str]:
     counts: Counter[str] = Counter()
     suite = tree / "tests" / "qapi-schema"
     cases = sorted(p for p in suite.glob("*.json") if p.with_suffix(".err").exists())
@@ -83,6 +104,8 @@ def differential(tree: pathlib.Path, tag: str, roots: dict[str, pathlib.Path], r
             path = qga.with_name(f"zz-mutant-{k}.json")
             path.write_text(mutate_docs(RandomPicks(rng), original))
             inputs.append((path, LoadOptions()))
+        if trees is not None:
+            inputs += [(path, LoadOptions()) for path in tree_mutants(tree, roots["qmp"], *trees)]
         verdicts += qemu.verdicts(path for path, _ in inputs[len(verdicts):])
     for (path, options), verdict in zip(inputs, verdicts, strict=True):
         if verdict["verdict"] == "crash":
@@ -93,17 +116,38 @@ def differential(tree: pathlib.Path, tag: str, roots: dict[str, pathlib.Path], r
         counts["rejected"] += verdict["verdict"] == "error"
         if disagreement(result, verdict, first_only=False) is None:
             counts["agree"] += 1
-            counts["first"] += verdict["verdict"] == "error" and disagreement(result, verdict) is None
+            first = disagreement(result, verdict) if verdict["verdict"] == "error" else None
+            counts["first"] += verdict["verdict"] == "error" and first is None
+            if first is not None:
+                print(f"  {tag} {path.name}: first error elsewhere: {first}", file=sys.stderr)
+                _keep(keep, tag, path)
         else:
             print(f"  {tag} {path.name}: {disagreement(result, verdict, first_only=False)}", file=sys.stderr)
+            _keep(keep, tag, path)
     return counts
+
+
+def _keep(keep: pathlib.Path | None, tag: str, path: pathlib.Path) -> None:
+    """Copy an input on which the two differ into ``keep`` (when given)."""
+    if keep is None:
+        return
+    keep.mkdir(parents=True, exist_ok=True)
+    if path.name.startswith("zz-mutant-"):
+        (keep / f"{tag}-{path.name}").write_bytes(path.read_bytes())
+    for parent in path.parents:
+        if parent.name.startswith("zz-tree-"):
+            shutil.copytree(parent, keep / f"{tag}-{parent.name}", dirs_exist_ok=True)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--mutants", type=int, default=500, help="mutants of test cases per release")
     parser.add_argument("--qga-mutants", type=int, default=40, help="mutants of the QGA schema per release")
+    parser.add_argument("--tree-mutants", type=int, default=20,
+                        help="copies of the QMP schema per release, one module of each mutated")
     parser.add_argument("--seed", type=int, default=9)
+    parser.add_argument("--keep", type=pathlib.Path, metavar="DIR",
+                        help="copy each mutant on which qapidoc and QEMU differ into DIR")
     args = parser.parse_args()
     shared = pathlib.Path(os.environ.get("QAPIDOC_SHARED", ROOT.parent / "shared"))
     bundle = shared / "corpus" / "qemu-qapi-history.bundle"
@@ -111,6 +155,8 @@ def main() -> int:
         print(f"the history bundle is not there: {bundle}", file=sys.stderr)
         return 2
     rng = random.Random(args.seed)
+    # (its own generator, so that the other mutants do not change with its count)
+    tree_rng = random.Random(f"trees-{args.seed}")
     print("| release | roots clean (VERSION / detected) | own suite agrees | differential: verdicts agree "
           "| first error is QEMU's |")
     print("|---|---|---|---|---|")
@@ -125,7 +171,8 @@ def main() -> int:
                            for r in roots.values())
             agree, cases = suite_agreement(tree, tag)
             if release_version(tag) >= (2, 12):
-                c = differential(tree, tag, roots, rng, args.mutants, args.qga_mutants)
+                c = differential(tree, tag, roots, rng, args.mutants, args.qga_mutants, args.keep,
+                                 (tree_rng, args.tree_mutants))
                 diff = f"{c['agree']} / {c['inputs']}"
                 first = f"{c['first']} / {c['rejected']}"
             else:

@@ -7,11 +7,12 @@ Each checks the release before the change and the release that made it.
 
 from __future__ import annotations
 
+import pathlib
 import textwrap
 
 import pytest
 
-from qapidoc import LoadOptions, LoadResult, load_text
+from qapidoc import LoadOptions, LoadResult, load_schema, load_text
 from qapidoc.frontend.dialect import Dialect, parse_dialect
 from qapidoc.lint.rst_checks import check_rst
 
@@ -259,3 +260,242 @@ def test_descriptions_checked_for_every_definition_since_4_2() -> None:
     text = "##\n# @Colour:\n#\n# @blue: no such value\n##\n{ 'enum': 'Colour', 'data': [ 'red' ] }\n"
     assert errors(text, "4.1") == []
     assert errors(text, "4.2") == ["4: documented member 'blue' does not exist"]
+
+
+USES_BEFORE_BAD_VALUE = """\
+    { 'struct': 'Head', 'data': { 'kind': 'Sort' } }
+    { 'union': 'Shape', 'base': 'Head', 'discriminator': 'kind',
+      'data': { 'circle': 'Head' } }
+    { 'enum': 'Sort', 'data': [ '!circle' ] }
+    """
+
+
+def test_definition_with_a_bad_part_name_stays_in_the_model() -> None:
+    """Before 4.2 QEMU checked each definition in source order, with its
+    parts' names: a union's discriminator values were checked against the
+    enum before the enum's own bad value name when the union came first.
+    From 4.2 all names are checked before any definition is built."""
+    assert errors(USES_BEFORE_BAD_VALUE, "4.1") == [
+        "3: branch 'circle' is not a value of enum type 'Sort'",
+        "4: 'data' member '!circle' has an invalid name"]
+    assert errors(USES_BEFORE_BAD_VALUE, "4.2")[0] == "4: 'data' member '!circle' has an invalid name"
+
+
+def test_bad_member_name_keeps_the_struct() -> None:
+    text = "{ 'struct': 'Box', 'data': { 'a b': 'int', 'size': 'nosuchtype' } }\n"
+    assert errors(text, "10.2") == ["1: 'data' member 'a b' has an invalid name",
+                                    "1: member 'size' uses unknown type 'nosuchtype'"]
+
+
+def test_unicode_escapes_were_ascii_only_before_4_2() -> None:
+    escaped = "{ 'enum': 'Letter', 'data': [ 'a' ], 'prefix': 'L_\\u00e9' }\n"
+    assert errors(escaped, "4.1") == ["1: \\u escape only supports non-zero values up to \\u007f"]
+    assert errors(escaped.replace("00e9", "0041"), "4.1") == []
+    assert errors(escaped.replace("00e9", "0000"), "2.10") == [
+        "1: \\u escape only supports non-zero values up to \\u007f"]
+    assert errors(escaped.replace("00e9", "0041"), "4.2") == ["1: unknown escape \\u"]
+
+
+# --- which error comes first --------------------------------------------------
+#
+# QEMU stops at its first error.  It lexes one token past an expression, then
+# handles the expression (a directive, the file it includes, a top-level
+# value that is not an object), and only then parses what follows.
+
+@pytest.mark.parametrize("dialect", ["2.10", "4.1", "6.0", "6.1", "10.2"])
+def test_directive_is_handled_before_what_follows_is_parsed(dialect: str) -> None:
+    text = "{ 'pragma': { 'doc-required': true }, 'extra': 'x' }\n]\n"
+    assert errors(text, dialect)[0].startswith("1: ")
+    assert any(e.startswith("2: ") for e in errors(text, dialect))
+
+
+@pytest.mark.parametrize(("dialect", "first"), [
+    ("6.0", "1: expected '{'"), ("6.1", "1: top-level expression must be an object"),
+    ("10.2", "1: top-level expression must be an object")])
+def test_top_level_value_is_refused_before_what_follows_is_parsed(dialect: str, first: str) -> None:
+    assert errors("[ ]\n}\n", dialect)[0] == first
+
+
+@pytest.mark.parametrize("dialect", ["2.12", "6.1", "10.2"])
+def test_included_file_is_read_before_what_follows_is_parsed(tmp_path: pathlib.Path, dialect: str) -> None:
+    (tmp_path / "sub.json").write_text("{ 'struct': 'Empty', 'data': { }, 'oops': 1 }\n")
+    (tmp_path / "root.json").write_text("{ 'include': 'sub.json' }\n]\n")
+    result = load_schema(str(tmp_path / "root.json"), LoadOptions(dialect=parse_dialect(dialect)))
+    first = next(d for d in result.diagnostics if d.level.value == "error")
+    assert first.span is not None and first.span.file.path.endswith("sub.json")
+
+
+@pytest.mark.parametrize("dialect", ["2.12", "6.0", "10.2"])
+def test_token_after_a_directive_is_lexed_before_the_directive_is_handled(dialect: str) -> None:
+    assert errors("{ 'pragma': { 'no-such': [ ] } }\n-\n", dialect) == [
+        "2: stray '-'", "1: unknown pragma 'no-such'"]
+
+
+def test_string_after_a_top_level_value_is_lexed_before_the_value_is_refused() -> None:
+    assert errors("'data'\n'\\u0041'\n", "10.2")[0] == "2: unknown escape \\u"
+    assert errors("'data'\n'\\u0041'\n", "6.0")[0] == "1: expected '{'"
+
+
+def test_doc_comment_is_read_after_a_top_level_value_is_refused() -> None:
+    assert errors("true\n## x\n##\n", "10.2")[0] == "1: top-level expression must be an object"
+
+
+RETURNS_ON_REDEFINED_EVENT = """\
+    { 'event': 'PING' }
+    ##
+    # @PING:
+    #
+    # Returns: nothing
+    ##
+    { 'event': 'PING' }
+    """
+
+
+def test_doc_sections_are_checked_with_the_definition_since_4_2() -> None:
+    """From 4.2 QEMU checks a 'Returns' section as it checks the definition
+    it documents, before it builds the schema (where a second definition of
+    a name is refused); before, it knew every name first."""
+    assert errors(RETURNS_ON_REDEFINED_EVENT, "4.1")[0] == "7: 'PING' is already defined"
+    assert errors(RETURNS_ON_REDEFINED_EVENT, "4.2")[0] == "5: 'Returns:' is only valid for commands"
+    assert errors(RETURNS_ON_REDEFINED_EVENT, "10.2")[0] == "5: 'Returns' section is only valid for commands"
+
+
+COMMAND_AND_EVENT = "{ 'command': 'ping' }\n{ 'event': 'PONG' }\n"
+
+
+@pytest.mark.parametrize("dialect", ["2.12", "4.2", "10.2"])
+@pytest.mark.parametrize(("definition", "expected"), [
+    ("{ 'struct': 'Box', 'data': { 'a': 'PONG' } }", "member 'a' cannot use event type 'PONG'"),
+    ("{ 'struct': 'Box', 'data': { 'a': [ 'ping' ] } }", "array cannot use command type 'ping'"),
+    ("{ 'command': 'poke', 'data': { 'how': 'ping' } }", "parameter 'how' cannot use command type 'ping'"),
+])
+def test_commands_and_events_are_no_types(dialect: str, definition: str, expected: str) -> None:
+    """A command's or an event's name is no type: no member, argument or
+    array may use it (every release refused it; before 4.2 as a command or
+    event type, from 4.2 as an unknown type)."""
+    assert errors(COMMAND_AND_EVENT + definition + "\n", dialect) == [f"3: {expected}"]
+
+
+def test_enum_with_clashing_values_stays_in_the_model() -> None:
+    """Two values of an enum that collide are reported, and the enum kept:
+    before 4.2 QEMU checked an alternate that uses it first; from 4.2, the
+    enum first."""
+    text = ("{ 'enum': 'Digit', 'data': [ '1', '2', '1' ] }\n"
+            "{ 'alternate': 'Either', 'data': { 'digit': 'Digit', 'count': 'int' } }\n")
+    assert errors(text, "4.1") == ["2: branch 'count' can't be distinguished from 'digit'",
+                                   "1: value '1' collides with value '1'"]
+    assert errors(text, "10.2") == ["1: value '1' collides with value '1'",
+                                    "2: branch 'count' can't be distinguished from 'digit'"]
+
+
+def test_doc_comment_checked_after_its_definition_before_4_2() -> None:
+    text = ("##\n# @Choice:\n# @left: a\n##\n"
+            "{ 'alternate': 'Choice', 'data': { 'flag': 'bool', 'Count': 'int' } }\n")
+    assert errors(text, "4.1") == ["5: 'Count' (branch of Choice) should not use uppercase",
+                                   "3: documented member 'left' does not exist"]
+
+
+# A struct whose members collide is kept (without the second), so what uses
+# it is still checked, in QEMU's order: before 4.2 a union, an alternate or
+# a command before the clashes of the types it uses; from 4.2 a union checks
+# its base (the clash first), an alternate and, until 8.1, a command do not.
+
+CLASHING_HEAD = ("{ 'enum': 'Sort', 'data': [ 'a' ] }\n"
+                 "{ 'union': 'Uni', 'base': 'Head', 'discriminator': 'nope', 'data': { 'a': 'Void' } }\n"
+                 "{ 'struct': 'Head', 'data': { 'kind': 'Sort', 'a-b': 'int', 'a_b': 'int' } }\n"
+                 "{ 'struct': 'Void', 'data': { } }\n")
+CLASHING_ARGS = ("{ 'command': 'go', 'data': 'Args', 'returns': 'int' }\n"
+                 "{ 'struct': 'Args', 'data': { 'a-b': 'int', 'a_b': 'int' } }\n")
+CLASHING_BRANCH = ("{ 'alternate': 'Alt', 'data': { 'one': 'Args', 'two': 'Void' } }\n"
+                   "{ 'struct': 'Args', 'data': { 'a-b': 'int', 'a_b': 'int' } }\n"
+                   "{ 'struct': 'Void', 'data': { } }\n")
+
+
+@pytest.mark.parametrize(("text", "dialect", "first"), [
+    (CLASHING_HEAD, "4.1", "2: discriminator 'nope' is not a member of 'base'"),
+    (CLASHING_HEAD, "4.2", "3: member 'a_b' collides with member 'a-b'"),
+    (CLASHING_ARGS, "4.1", "1: command's 'returns' cannot take built-in type 'int'"),
+    (CLASHING_ARGS, "5.2", "1: command's 'returns' cannot take built-in type 'int'"),
+    (CLASHING_BRANCH, "4.1", "1: branch 'two' can't be distinguished from 'one'"),
+    (CLASHING_BRANCH, "5.2", "1: branch 'two' can't be distinguished from 'one'"),
+])
+def test_struct_with_clashing_members_stays_in_the_model(text: str, dialect: str, first: str) -> None:
+    found = errors(text, dialect)
+    assert found[0] == first
+    assert any("collides with member 'a-b'" in error for error in found)
+
+
+@pytest.mark.parametrize("dialect", ["2.12", "6.1", "10.2"])
+def test_duplicate_key_is_met_before_its_value_is_read(dialect: str) -> None:
+    text = "{ 'struct': 'Box',\n  'struct': { 'a': 'int',\n{ 'command': 'x' }\n"
+    assert errors(text, dialect)[0] == "2: duplicate key 'struct'"
+
+
+GONE_MEMBER = """\
+    ##
+    # @Head:
+    #
+    # @kind: the sort
+    #
+    # @gone: no such member
+    ##
+    { 'struct': 'Head', 'data': { 'kind': 'Sort' } }
+    { 'enum': 'Sort', 'data': [ 'a' ] }
+    { 'union': 'Uni', 'base': 'Head', 'discriminator': 'nope', 'data': { 'a': 'Void' } }
+    { 'struct': 'Void', 'data': { } }
+    """
+
+
+@pytest.mark.parametrize(("dialect", "first"), [
+    ("4.1", "10: discriminator 'nope' is not a member of 'base'"),
+    ("4.2", "6: documented member 'gone' does not exist"),
+    ("8.2", "6: documented member 'gone' does not exist"),
+    ("9.0", "10: discriminator 'nope' is not a member of 'base'"),
+])
+def test_descriptions_of_what_does_not_exist_are_checked_with_the_definition_from_4_2_to_8_2(
+        dialect: str, first: str) -> None:
+    """From 4.2 QEMU checks a definition's doc comment right after the
+    definition, in turn; from 9.0 its descriptions of what does not exist
+    wait until the whole schema is checked."""
+    found = errors(GONE_MEMBER, dialect)
+    assert found[0] == first
+    assert len(found) == 2
+
+
+# Before 4.2 QEMU checked a union against its base's members and its enum's
+# values as written, before their own errors: a member or value with an
+# error is reported and kept as far as its name and type can be read.
+
+UNION_OF_HEAD = ("{ 'union': 'Uni', 'base': 'Head', 'discriminator': 'nope', 'data': { 'a': 'Void' } }\n"
+                 "{ 'struct': 'Head', 'data': { 'kind': 'Sort', %s }%s }\n"
+                 "{ 'enum': 'Sort', 'data': [ 'a' ] }\n"
+                 "{ 'struct': 'Void', 'data': { } }\n")
+UNION_OF_SORT = ("{ 'union': 'Uni', 'base': 'Head', 'discriminator': 'kind', 'data': { 'b': 'Void' } }\n"
+                 "{ 'struct': 'Head', 'data': { 'kind': 'Sort' } }\n"
+                 "{ 'enum': 'Sort', 'data': [ 'a'%s ]%s }\n"
+                 "{ 'struct': 'Void', 'data': { } }\n")
+
+
+@pytest.mark.parametrize(("text", "first"), [
+    (UNION_OF_HEAD % ("'x': { 'type': 'int', 'bogus': 'y' }", ""), "1: discriminator 'nope' is not a member of 'base'"),
+    (UNION_OF_HEAD % ("'x': [ 'int', 'str' ]", ""), "1: discriminator 'nope' is not a member of 'base'"),
+    (UNION_OF_HEAD % ("'x': 'int'", ", 'features': [ 'f', 'f' ]"), "1: discriminator 'nope' is not a member of 'base'"),
+    (UNION_OF_SORT % ("", ", 'prefix': [ ]"), "1: branch 'b' is not a value of enum type 'Sort'"),
+    (UNION_OF_SORT % (", { 'name': 'c', 'bogus': 'y' }", ""), "1: branch 'b' is not a value of enum type 'Sort'"),
+])
+def test_definition_with_a_bad_part_is_kept_for_the_checks_of_others(text: str, first: str) -> None:
+    found = errors(text, "4.1")
+    assert found[0] == first
+    assert len(found) == 2
+
+
+@pytest.mark.parametrize(("dialect", "expected"), [
+    ("4.1", ["2: 'Up' (feature of Box) should not use uppercase"]),
+    ("6.0", ["2: name of 'features' member 'Up' must not use uppercase or '_'"]),
+    ("6.1", []),
+    ("7.0", []),
+    ("7.1", ["2: name of 'features' member 'Up' must not use uppercase or '_'"]),
+])
+def test_feature_name_case(dialect: str, expected: list[str]) -> None:
+    """6.1 checked only the syntax of feature names, until 7.1."""
+    assert errors("{ 'struct': 'Box', 'data': { },\n  'features': [ 'Up' ] }\n", dialect) == expected

@@ -95,6 +95,11 @@ CHANGES: dict[str, tuple[Version, str]] = {
     "special-features-not-on-types": ((6, 2), "'unstable' like 'deprecated' is not allowed on types"),
     "doc-line-style": ((10, 2), "doc lines at most 70 columns; two spaces between sentences"),
     "returns-section-needs-returns": ((9, 0), "a 'Returns' section needs a command with 'returns'"),
+    "feature-names-any-case": ((6, 1), "feature names may use upper case and '_' (as in 6.0's rule for "
+                               "definitions, not members)"),
+    "feature-names-lower-case": ((7, 1), "feature names must be lower case again, as in 6.0"),
+    "doc-checks-after-schema": ((9, 0), "descriptions of what a definition does not have are checked once "
+                                "the whole schema is; before (from 4.2), right after the definition"),
 }
 
 #: every QEMU release whose rules qapidoc knows, oldest first

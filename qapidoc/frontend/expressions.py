@@ -466,6 +466,20 @@ class _Checker:
         elif self.dialect.has("name-case-by-definition") and not permit_upper and name != name.lower():
             raise StageError(rules.NAME_CASE, f"{source} uses uppercase in name", span)
 
+    def check_part_name(self, name: str, span: Span, source: str, *, permit_upper: bool = False,
+                        permit_underscore: bool = False, lifted_by: str | None = None) -> None:
+        """Check the name of a part of a definition (enum value, member,
+        branch, feature).  A bad one is reported and the part kept: the
+        definition stays in the model, so the checks of other definitions
+        that use it still run (before 4.2, QEMU checked a union's
+        discriminator values against its enum before the enum's own value
+        names when the union came first)."""
+        try:
+            self.check_name_lower(name, span, source, permit_upper=permit_upper,
+                                  permit_underscore=permit_underscore, lifted_by=lifted_by)
+        except StageError as err:
+            self.report(err)
+
     def check_name_camel(self, name: str, span: Span, source: str) -> None:
         stem = self.check_name(name, span, source)
         if self.new_names and not _CAMEL.match(stem):
@@ -547,7 +561,9 @@ class _Checker:
                 raise StageError(rules.INVALID_FEATURE, f"{source} requires a string name", self.span(name_node))
             source = f"{source} '{name_node.value}'"
             span = self.span(name_node)
-            self.check_name_lower(name_node.value, span, source)
+            any_case = self.dialect.has("feature-names-any-case") and not self.dialect.has(
+                "feature-names-lower-case")
+            self.check_part_name(name_node.value, span, source, permit_upper=any_case, permit_underscore=any_case)
             cond = self.cond(item, source) if isinstance(item, SynObject) else None
             out.append(_new(Feature, (name_node.value, cond, span)))
         return tuple(out)
@@ -574,35 +590,48 @@ class _Checker:
         return _new(TypeRef, (node.items[0].value, True, self.span(node)))
 
     def members(self, node: Node, source: str, parent: str | None) -> tuple[Member, ...]:
-        """An inline members object: ``{ '[*]name': TYPE-REF or {type, if, features} }``."""
+        """An inline members object: ``{ '[*]name': TYPE-REF or {type, if, features} }``.
+
+        A member with an error is reported and kept as far as its name and
+        type can be read: before 4.2, QEMU checked a union against its base
+        type's members (as written) before the base type's own errors."""
         if not isinstance(node, SynObject):
             raise StageError(rules.EXPR_VALUE, f"{source} should be an object or type name", self.span(node))
         permissive = parent is not None and parent in self.pragmas.member_name_exceptions
         out = []
         for key, (key_node, value) in node.members.items():
-            key_source = f"{source} member '{key}'"
             span = _new(Span, (self.file, key_node.start, key_node.end))
             optional = key[:1] == "*"
             name = key[1:] if optional else key
-            self.check_name_lower(name, span, key_source, permit_upper=permissive,
-                                  permit_underscore=permissive,
-                                  lifted_by="member-name-exceptions" if parent is not None else None)
-            cname = c_name(name)
-            if cname == "u" or cname.startswith("has_"):
-                raise StageError(rules.RESERVED_NAME, f"{key_source} uses reserved name", span)
-            cond: Cond | None = None
-            features: tuple[Feature, ...] = ()
-            if isinstance(value, SynObject):
-                self.check_keys(value, key_source, ["type"], self._member_keys())
-                cond = self.cond(value, key_source)
-                features = self.features(value)
-                type_node = value.get("type")
-            else:
-                type_node = value
-            typ = self.type_name_or_array(type_node, key_source)
-            assert typ is not None
-            out.append(_new(Member, (name, optional, typ, cond, features, span)))
+            try:
+                out.append(self._member(name, optional, span, value, f"{source} member '{key}'", permissive,
+                                        "member-name-exceptions" if parent is not None else None))
+            except StageError as err:
+                self.report(err)
+                typ = _type_as_written(value, self.span(value))
+                if typ is not None:
+                    out.append(_new(Member, (name, optional, typ, None, (), span)))
         return tuple(out)
+
+    def _member(self, name: str, optional: bool, span: Span, value: Node, source: str, permissive: bool,
+                lifted_by: str | None) -> Member:
+        self.check_part_name(name, span, source, permit_upper=permissive, permit_underscore=permissive,
+                             lifted_by=lifted_by)
+        cname = c_name(name)
+        if cname == "u" or cname.startswith("has_"):
+            self.report(StageError(rules.RESERVED_NAME, f"{source} uses reserved name", span))
+        cond: Cond | None = None
+        features: tuple[Feature, ...] = ()
+        if isinstance(value, SynObject):
+            self.check_keys(value, source, ["type"], self._member_keys())
+            cond = self.cond(value, source)
+            features = self.features(value)
+            type_node = value.get("type")
+        else:
+            type_node = value
+        typ = self.type_name_or_array(type_node, source)
+        assert typ is not None
+        return _new(Member, (name, optional, typ, cond, features, span))
 
     def _member_keys(self) -> list[str]:
         keys = []
@@ -622,7 +651,7 @@ class _Checker:
             # From 6.0 a union's branch names are its discriminator's values,
             # checked there.
             if alternate or simple or not self.new_names:
-                self.check_name_lower(key, span, source)
+                self.check_part_name(key, span, source)
             cond = None
             if isinstance(value, SynObject):
                 self.check_keys(value, source, ["type"], ["if"] if self.dialect.has("if-inner") else [])
@@ -714,9 +743,12 @@ def _old_case_findings(definition: Definition, pragmas: Pragmas, context: Contex
     owner, described, names = _owned_names(definition)
     if owner in pragmas.member_name_exceptions:
         return []
-    for member, span in names:
+    # (a struct's features from 4.1, checked after its members, owned by it)
+    features = () if definition.name in pragmas.member_name_exceptions else tuple(
+        (f"(feature of {definition.name})", feature.name, feature.span) for feature in definition.features)
+    for member_described, member, span in (*((described, n, s) for n, s in names), *features):
         if member != member.lower():
-            message = f"'{member}' {described} should not use uppercase"
+            message = f"'{member}' {member_described} should not use uppercase"
             if module_alone:
                 return [Diagnostic(rules.NAME_CASE,
                                    f"{message} (unless pragma 'name-case-whitelist' of another module lists it)",
@@ -799,39 +831,50 @@ def _build_enum(checker: _Checker, node: SynObject, name: str, name_span: Span, 
         raise StageError(rules.EXPR_VALUE, "'data' must be an array", checker.span(data))
     prefix = node.get("prefix")
     if prefix is not None and not isinstance(prefix, SynString):
-        raise StageError(rules.EXPR_VALUE, "'prefix' must be a string", checker.span(prefix))
+        checker.report(StageError(rules.EXPR_VALUE, "'prefix' must be a string", checker.span(prefix)))
     permissive = name in checker.pragmas.member_name_exceptions
     value_keys = (["if"] if checker.dialect.has("if-inner") else []) + (
         ["features"] if checker.dialect.has("enum-value-features") else [])
     values = []
-    file = checker.file
+    # A value with an error is reported and kept when it has a name: before
+    # 4.2 QEMU checked a union or alternate against the values as written
+    # before the enum's own errors.
     for item in data.items:
-        source = "'data' member"
-        if isinstance(item, SynObject):
-            checker.check_keys(item, source, ("name",), value_keys)
-            name_node = item.get("name")
-        else:
-            name_node = item
-        if not isinstance(name_node, SynString):
-            checker.name_str(name_node, source, checker.span(item))     # reports it
-        assert isinstance(name_node, SynString)
-        vname = name_node.value
-        vspan = _new(Span, (file, name_node.start, name_node.end))
-        source = f"{source} '{vname}'"
-        # Enum values may start with a digit: hide it from the name rules.
-        checked = "d" + vname if vname[:1].isdigit() else vname
-        checker.check_name_lower(checked, vspan, source, permit_upper=permissive,
-                                 lifted_by="member-name-exceptions",
-                                 permit_underscore=permissive)
-        if isinstance(item, SynObject):
-            cond = checker.cond(item, source)
-            features = checker.features(item)
-        else:
-            cond, features = None, ()
-        values.append(_new(EnumValue, (vname, cond, features, vspan)))
+        name_node = item.get("name") if isinstance(item, SynObject) else item
+        try:
+            values.append(_enum_value(checker, item, value_keys, permissive))
+        except StageError as err:
+            checker.report(err)
+            if isinstance(name_node, SynString):
+                values.append(_new(EnumValue, (name_node.value, None, (), checker.span(name_node))))
     cond, features = _common(checker, node, "enum")
     return _new(Enum, (name, name_span, span, doc, cond, features, False, tuple(values),
                        prefix.value if isinstance(prefix, SynString) else None))
+
+
+def _enum_value(checker: _Checker, item: Node, value_keys: list[str], permissive: bool) -> EnumValue:
+    source = "'data' member"
+    if isinstance(item, SynObject):
+        checker.check_keys(item, source, ("name",), value_keys)
+        name_node = item.get("name")
+    else:
+        name_node = item
+    if not isinstance(name_node, SynString):
+        checker.name_str(name_node, source, checker.span(item))     # reports it
+    assert isinstance(name_node, SynString)
+    vname = name_node.value
+    vspan = checker.span(name_node)
+    source = f"{source} '{vname}'"
+    # Enum values may start with a digit: hide it from the name rules.
+    checked = "d" + vname if vname[:1].isdigit() else vname
+    checker.check_part_name(checked, vspan, source, permit_upper=permissive,
+                            lifted_by="member-name-exceptions", permit_underscore=permissive)
+    if isinstance(item, SynObject):
+        cond = checker.cond(item, source)
+        features = checker.features(item)
+    else:
+        cond, features = None, ()
+    return _new(EnumValue, (vname, cond, features, vspan))
 
 
 def _build_struct(checker: _Checker, node: SynObject, name: str, name_span: Span, span: Span,
@@ -953,6 +996,18 @@ _BROKEN_CLASSES: dict[str, type[Definition]] = {
     "enum": Enum, "struct": Struct, "union": Union_, "alternate": Alternate,
     "command": Command, "event": Event,
 }
+
+
+def _type_as_written(value: Node, span: Span) -> TypeRef | None:
+    """The type a member with an error names, if it names one: a string,
+    ``{'type': string}``, or an array whose first item is a string."""
+    if isinstance(value, SynObject):
+        value = value.get("type") or value
+    if isinstance(value, SynString):
+        return _new(TypeRef, (value.value, False, span))
+    if isinstance(value, SynList) and value.items and isinstance(value.items[0], SynString):
+        return _new(TypeRef, (value.items[0].value, True, span))
+    return None
 
 
 def _broken(meta: Meta, name: str, name_span: Span, span: Span, doc: RawDoc | None) -> Definition:

@@ -306,15 +306,27 @@ class Deferred(NamedTuple):
             self.until is None or not dialect.has(self.until))
 
 
+# When, at one offset, QEMU meets a finding (the loader orders findings by
+# where QEMU meets them: offset, then this).  It lexes the token there, then
+# handles the expression before it (a directive, the file it includes, a
+# top-level value that is not an object), then reads the expression or
+# doc comment that starts there.
+MET_LEXING, MET_HANDLING_BEFORE, MET_READING = 0, 1, 2
+
+
 class LexResult:
     """The tokens of one file, and what the lexer found wrong."""
 
-    __slots__ = ("deferred", "diagnostics", "has_cr", "tokens")
+    __slots__ = ("deferred", "diagnostics", "found_at", "has_cr", "tokens")
 
     def __init__(self, tokens: list[Token], *, has_cr: bool = False) -> None:
         self.tokens = tokens
         self.diagnostics: list[Diagnostic] = []
         self.deferred: list[Deferred] = []
+        #: findings QEMU meets elsewhere than where they are: (finding,
+        #: offset, when at that offset), as the loader orders them (a
+        #: string's are met as its token is lexed, at its start)
+        self.found_at: list[tuple[Diagnostic, int, int]] = []
         #: the text has carriage returns (CRLF line ends) to strip from doc lines
         self.has_cr = has_cr
 
@@ -406,8 +418,10 @@ def _lex_doc(source: SourceFile, start: int, result: LexResult) -> int:
     if end < 0:
         end = len(text)
     if end - start != 2 and text[start:end].rstrip("\r") != "##":
-        diags.append(Diagnostic(rules.DOC_SYNTAX, "junk after '##' at start of documentation comment",
-                                source.span(start, end)))
+        junk = Diagnostic(rules.DOC_SYNTAX, "junk after '##' at start of documentation comment",
+                          source.span(start, end))
+        diags.append(junk)
+        result.found_at.append((junk, start, MET_READING))
     plain = None if result.has_cr else _plain_doc_body(text, end)
     if plain is not None:
         body_end, longest = plain
@@ -534,17 +548,18 @@ def _lex_string(source: SourceFile, start: int, result: LexResult) -> int:
             result.tokens.append((STRING, start, pos + 1, "".join(chunks)))
             return pos + 1
         if char == "\\":
-            pos = _lex_escape(source, pos, chunks, result)
+            pos = _lex_escape(source, pos, chunks, result, start)
             continue
         if not " " <= char <= "~":
             result.deferred.append(Deferred("strict-strings", Diagnostic(
-                rules.SYNTAX_ERROR, "funny character in string", source.span(pos, pos + 1))))
+                rules.SYNTAX_ERROR, "funny character in string", source.span(pos, pos + 1)), found_at=start))
         chunks.append(char)
         pos += 1
 
 
-def _lex_escape(source: SourceFile, pos: int, chunks: list[str], result: LexResult) -> int:
-    """Decode the escape at ``pos`` (a backslash); return the offset after it."""
+def _lex_escape(source: SourceFile, pos: int, chunks: list[str], result: LexResult, string: int) -> int:
+    """Decode the escape at ``pos`` (a backslash) in the string token that
+    starts at ``string``; return the offset after it."""
     text = source.text
     esc = text[pos + 1:pos + 2]
     if esc == "\\":
@@ -558,16 +573,28 @@ def _lex_escape(source: SourceFile, pos: int, chunks: list[str], result: LexResu
         if "\ud800" <= decoded <= "\udfff":
             # Half of a UTF-16 pair is no character: it could not even be
             # written to a file.  Kept as U+FFFD.
-            result.diagnostics.append(Diagnostic(
+            _in_string(result, Diagnostic(
                 rules.SYNTAX_ERROR, f"\\{text[pos + 1:end]} is a lone UTF-16 surrogate, not a character",
-                source.span(pos, end)))
+                source.span(pos, end)), string)
             chunks.append("\ufffd")
             return end
+        if not "\x01" <= decoded <= "\x7f":
+            # Before 4.2 QEMU decoded \u escapes of ASCII only (not NUL).
+            result.deferred.append(Deferred(None, Diagnostic(
+                rules.SYNTAX_ERROR, "\\u escape only supports non-zero values up to \\u007f",
+                source.span(pos, end)), until="strict-strings", found_at=string))
     else:
-        result.diagnostics.append(Diagnostic(rules.SYNTAX_ERROR, f"unknown escape \\{esc}", span))
+        _in_string(result, Diagnostic(rules.SYNTAX_ERROR, f"unknown escape \\{esc}", span), string)
         chunks.append(esc)
         return pos + 2 if esc else pos + 1
     result.deferred.append(Deferred("strict-strings", Diagnostic(
-        rules.SYNTAX_ERROR, f"unknown escape \\{esc}", span)))
+        rules.SYNTAX_ERROR, f"unknown escape \\{esc}", span), found_at=string))
     chunks.append(decoded)
     return end
+
+
+def _in_string(result: LexResult, diag: Diagnostic, string: int) -> None:
+    """Report ``diag``, found inside the string token that starts at
+    ``string``: QEMU meets it as it lexes that token."""
+    result.diagnostics.append(diag)
+    result.found_at.append((diag, string, MET_LEXING))

@@ -26,6 +26,7 @@ from __future__ import annotations
 import gc
 import os
 import re
+from itertools import chain
 
 from .. import rules
 from ..diagnostics import Diagnostic
@@ -67,6 +68,7 @@ from .expressions import (
     gather_pragma_evidence,
     gather_schema_evidence,
 )
+from .lexer import MET_HANDLING_BEFORE, MET_LEXING
 from .model import Schema, build_model
 from .parser import Node, ParsedFile, RawDoc, SynBool, SynList, SynObject, SynString, TopExpr, next_token_start, parse
 
@@ -155,7 +157,8 @@ class _Loading:
         self.parsed: list[ParsedFile] = []
         self.modules: list[Module] = []
         self.exprs: list[tuple[SourceFile, TopExpr]] = []
-        self.pragmas: list[tuple[SourceFile, SynObject]] = []
+        #: each pragma directive, with its value
+        self.pragmas: list[tuple[SourceFile, SynObject, SynObject]] = []
         self.docs: list[tuple[SourceFile, RawDoc, TopExpr | None]] = []
         self.diagnostics: list[Diagnostic] = []
         self.seen: set[str] = set()
@@ -164,15 +167,15 @@ class _Loading:
         self.limit = limit
         #: free-form doc blocks right before a definition, with the definition's end
         self.misplaced_docs: list[tuple[RawDoc, int]] = []
-        #: diagnostics QEMU finds only after reading a whole expression: the
-        #: offset to sort them at
+        #: diagnostics QEMU finds elsewhere than where they are: the offset
+        #: to sort them at, and when at that offset (lexer.MET_*)
         self.found_at: dict[int, tuple[int, int]] = {}
 
     def after_reading(self, diag: Diagnostic, file: SourceFile, node: SynObject) -> Diagnostic:
         """Note that QEMU finds ``diag`` about a directive once it has read
         it and the token after it (after any complaint about the doc
         comment before it)."""
-        self.found_at[id(diag)] = (next_token_start(file.text, node.end), 1)
+        self.found_at[id(diag)] = (next_token_start(file.text, node.end), MET_HANDLING_BEFORE)
         return diag
 
 
@@ -328,7 +331,7 @@ def _load(state: _Loading, path: str, data: bytes, options: LoadOptions) -> Load
     for raw, expr_end in state.misplaced_docs if options.docs else ():
         misplaced = Diagnostic(rules.DOC_BINDING, f"{what} documentation required",
                                raw.file.span(raw.start, raw.start + 2))
-        state.found_at[id(misplaced)] = (expr_end, 0)
+        state.found_at[id(misplaced)] = (expr_end, MET_LEXING)
         parse_stage.append(misplaced)
 
     # Which definition each doc comment stands before, and the order of the
@@ -348,7 +351,7 @@ def _load(state: _Loading, path: str, data: bytes, options: LoadOptions) -> Load
     definition_stage: list[Diagnostic] = []
     definitions = _check_definitions(exprs, dialect, pragmas, options, definition_stage)
     del exprs
-    schema, model_stage = build_model(definitions, pragmas, dialect, module_alone=options.module_alone)
+    schema, model_stage, turns = build_model(definitions, pragmas, dialect, module_alone=options.module_alone)
 
     docs = _read_docs(raws, names_by_raw, schema, definitions, dialect, options, line_style)
     parse_stage.extend(docs.parse_stage)
@@ -358,9 +361,11 @@ def _load(state: _Loading, path: str, data: bytes, options: LoadOptions) -> Load
                        if not (d.rule is rules.DOC_BINDING and d.span is not None
                                and d.span.file is file and d.span.start == raw.start)]
     parse_stage.sort(key=lambda d: _position(state, d))
-    checks = definition_stage + model_stage + docs.binding_stage()
-    if not dialect.has("one-pass-definition-checks"):
-        checks.sort(key=_two_pass_order)
+    if dialect.has("one-pass-definition-checks"):
+        checks = _with_section_checks(definition_stage, docs) + _with_doc_checks(model_stage, turns, docs, dialect)
+    else:
+        checks = definition_stage + model_stage + docs.binding_stage()
+        checks.sort(key=lambda diag: _two_pass_order(diag, docs.anchors))
     diagnostics = parse_stage + checks
     return LoadResult(schema, diagnostics, tuple(state.modules), tuple(docs.kept), dialect, docs.doc_for,
                       expr_order)
@@ -381,7 +386,7 @@ def _choose_dialect(state: _Loading, path: str, options: LoadOptions,
     for _, expr in state.exprs:
         gather_evidence(expr.node, evidence)
     gather_schema_evidence([expr.node for _, expr in state.exprs], evidence)
-    for _, pragma in state.pragmas:
+    for _, _, pragma in state.pragmas:
         gather_pragma_evidence(pragma, evidence)
     for _, raw, _ in state.docs:
         gather_doc_evidence(raw, evidence)
@@ -407,13 +412,13 @@ def _add_deferred(state: _Loading, dialect: Dialect, parse_stage: list[Diagnosti
             if deferred.holds(dialect):
                 parse_stage.append(deferred.diagnostic)
                 if deferred.found_at is not None:
-                    state.found_at[id(deferred.diagnostic)] = (deferred.found_at, 0)
+                    state.found_at[id(deferred.diagnostic)] = (deferred.found_at, MET_LEXING)
 
 
 class _DocPass:
     """What reading the doc comments found."""
 
-    __slots__ = ("broken", "doc_for", "kept", "nonexistent", "parse_stage", "sections", "undocumented")
+    __slots__ = ("anchors", "broken", "doc_for", "kept", "nonexistent", "parse_stage", "sections", "undocumented")
 
     def __init__(self) -> None:
         self.parse_stage: list[Diagnostic] = []
@@ -425,6 +430,8 @@ class _DocPass:
         self.sections: list[Diagnostic] = []
         self.undocumented: list[Diagnostic] = []
         self.nonexistent: list[Diagnostic] = []
+        #: the definition each finding of binding is about, by ``id``
+        self.anchors: dict[int, Definition] = {}
 
     def binding_stage(self) -> list[Diagnostic]:
         return self.sections + self.undocumented + self.nonexistent
@@ -459,7 +466,11 @@ def _read_docs(raws: list[tuple[SourceFile, RawDoc]], names_by_raw: dict[int, st
             found.broken.append((file, raw))
         definition = by_raw.get(id(raw))
         if definition is not None:
+            before = (len(found.sections), len(found.undocumented), len(found.nonexistent))
             binder.bind(definition, doc, bound)
+            for diag in chain(found.sections[before[0]:], found.undocumented[before[1]:],
+                              found.nonexistent[before[2]:]):
+                found.anchors[id(diag)] = definition
         if keep:
             found.kept.append(doc)
             name = names_by_raw.get(id(raw))
@@ -537,10 +548,61 @@ _FIRST_PASS = frozenset((rules.DOC_MISSING, rules.EXPR_KEYS, rules.INVALID_FLAG,
 _LAST_PASS = frozenset((rules.MEMBER_CLASH, rules.DOCUMENTED_NONEXISTENT, rules.BASE_CYCLE))
 
 
-def _two_pass_order(diag: Diagnostic) -> tuple[int, tuple[int, ...]]:
+_DEFINITION_NAME_RULES = (rules.INVALID_NAME, rules.RESERVED_NAME, rules.NAME_CASE)
+
+
+def _with_section_checks(definition_stage: list[Diagnostic], docs: _DocPass) -> list[Diagnostic]:
+    """From 4.2, QEMU checks a doc comment's sections against its definition
+    (a 'Returns' section only for a command) as it checks the definition's
+    expression: after the definition's name and which doc comment is its
+    own, before the rest.  ``definition_stage`` with ``docs.sections`` in
+    that place."""
+    if not docs.sections:
+        return definition_stage
+    sections = {id(diag) for diag in docs.sections}
+
+    def order(diag: Diagnostic) -> tuple[tuple[int, ...], int]:
+        context = diag.context
+        about = docs.anchors.get(id(diag))
+        anchor = context.span if context is not None else about.span if about is not None else diag.span
+        where = (-1,) if anchor is None else (*_include_path(anchor.file), anchor.start)
+        if id(diag) in sections:
+            return where, 1
+        early = context is None or diag.rule in (rules.DOC_BINDING, rules.DOC_MISSING) or (
+            diag.rule in _DEFINITION_NAME_RULES and diag.message.startswith((context.meta, f"name of {context.meta}")))
+        return where, 0 if early else 2
+
+    return sorted(definition_stage + docs.sections, key=order)
+
+
+def _with_doc_checks(model_stage: list[Diagnostic], turns: list[tuple[str, int]], docs: _DocPass,
+                     dialect: Dialect) -> list[Diagnostic]:
+    """From 4.2 QEMU checks the schema one entity at a time and, right
+    after each, its doc comment: the descriptions it lacks and, until 9.0,
+    the descriptions of what it does not have (from 9.0, those once every
+    entity is checked).  ``model_stage`` (found in ``turns``) with the
+    findings of binding in those places."""
+    late = dialect.has("doc-checks-after-schema")
+    of_definition: dict[str, list[Diagnostic]] = {}
+    for diag in docs.undocumented if late else docs.undocumented + docs.nonexistent:
+        of_definition.setdefault(docs.anchors[id(diag)].name, []).append(diag)
+    if not of_definition:
+        return model_stage + docs.nonexistent
+    out = model_stage[:turns[0][1]] if turns else list(model_stage)
+    for (name, start), (_, end) in zip(turns, [*turns[1:], ("", len(model_stage))], strict=True):
+        out += model_stage[start:end]
+        out += of_definition.pop(name, ())
+    for left in of_definition.values():       # (of definitions the model has no turn for)
+        out += left
+    return out + docs.nonexistent if late else out
+
+
+def _two_pass_order(diag: Diagnostic, anchors: dict[int, Definition]) -> tuple[int, tuple[int, ...]]:
     """Before 4.2, QEMU checked the keys and names of every definition, then
     each definition's types and rules, then the schema built from them:
-    the order its first error comes in."""
+    the order its first error comes in: a doc comment with its definition,
+    after the definition's own checks.  (``anchors``: the definition each
+    finding about a doc comment is about.)"""
     rule = diag.rule
     context = diag.context
     # (the keys and the name of the definition itself, not of its parts)
@@ -553,7 +615,8 @@ def _two_pass_order(diag: Diagnostic) -> tuple[int, tuple[int, ...]]:
         phase = 2
     else:
         phase = 1
-    anchor = context.span if context is not None else diag.span
+    about = anchors.get(id(diag))
+    anchor = context.span if context is not None else about.span if about is not None else diag.span
     if anchor is None:
         return (phase, ())
     return (phase, (*_include_path(anchor.file), anchor.start))
@@ -577,6 +640,8 @@ def _load_file(state: _Loading, file: SourceFile, chain: tuple[str, ...]) -> Non
     parsed = parse(file)
     state.parsed.append(parsed)
     state.diagnostics.extend(parsed.diagnostics)
+    for diag, offset, when in parsed.found_at:
+        state.found_at[id(diag)] = (offset, when)
     includes: list[tuple[str, Span, int]] = []
     module_index = len(state.modules)
     state.modules.append(Module(file, ()))
@@ -655,7 +720,7 @@ def _include(state: _Loading, file: SourceFile, item: TopExpr, chain: tuple[str,
 def _pragma_directive(state: _Loading, file: SourceFile, node: SynObject) -> None:
     value = _directive_value(state, file, node, "pragma", SynObject, "an object", rules.PRAGMA_ERROR)
     if isinstance(value, SynObject):
-        state.pragmas.append((file, value))
+        state.pragmas.append((file, node, value))
 
 
 _LIST_PRAGMAS_NEW = {
@@ -678,22 +743,24 @@ def _apply_pragmas(state: _Loading, dialect: Dialect, out: list[Diagnostic]) -> 
         lists = dict(_LIST_PRAGMAS_OLD)
     if dialect.has("documentation-exceptions"):
         lists["documentation-exceptions"] = "documentation_exceptions"
-    for file, obj in state.pragmas:
+    for file, directive, obj in state.pragmas:
         for name, (key, value) in obj.members.items():
             span = file.span(key.start, value.end)
             if name == "doc-required":
                 if not isinstance(value, SynBool):
-                    out.append(Diagnostic(rules.PRAGMA_ERROR, "pragma 'doc-required' must be boolean", span))
+                    out.append(state.after_reading(Diagnostic(
+                        rules.PRAGMA_ERROR, "pragma 'doc-required' must be boolean", span), file, directive))
                     continue
                 doc_required = value.value
             elif name in lists:
                 if not isinstance(value, SynList) or not all(isinstance(i, SynString) for i in value.items):
-                    out.append(Diagnostic(rules.PRAGMA_ERROR,
-                                          f"pragma {name} must be a list of strings", span))
+                    out.append(state.after_reading(Diagnostic(
+                        rules.PRAGMA_ERROR, f"pragma {name} must be a list of strings", span), file, directive))
                     continue
                 names[lists[name]] = frozenset(i.value for i in value.items if isinstance(i, SynString))
             else:
-                out.append(Diagnostic(rules.PRAGMA_ERROR, f"unknown pragma '{name}'", span))
+                out.append(state.after_reading(Diagnostic(
+                    rules.PRAGMA_ERROR, f"unknown pragma '{name}'", span), file, directive))
     empty: frozenset[str] = frozenset()
     return Pragmas(doc_required=doc_required,
                    command_name_exceptions=names.get("command_name_exceptions", empty),

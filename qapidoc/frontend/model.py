@@ -44,9 +44,22 @@ from .expressions import (
 )
 
 __all__ = [
-    "BUILTIN_TYPES", "AlternateType", "ArrayType", "BuiltinType", "CommandEntity", "Entity",
-    "EnumMember", "EnumType", "EventEntity", "ObjectMember", "ObjectType", "Schema", "Variant",
-    "Variants", "build_model",
+    "BUILTIN_TYPES",
+    "AlternateType",
+    "ArrayType",
+    "Built",
+    "BuiltinType",
+    "CommandEntity",
+    "Entity",
+    "EnumMember",
+    "EnumType",
+    "EventEntity",
+    "ObjectMember",
+    "ObjectType",
+    "Schema",
+    "Variant",
+    "Variants",
+    "build_model",
 ]
 
 
@@ -83,6 +96,8 @@ BUILTIN_TYPES: dict[str, BuiltinType] = {
     ]
 }
 _QTYPE_VALUES = ("none", "qnull", "qnum", "qstring", "qdict", "qlist", "qbool")
+#: definitions whose names are no types
+_NOT_TYPES = frozenset(("command", "event"))
 
 
 class EnumMember(NamedTuple):
@@ -317,7 +332,7 @@ class _Definitions:
     from), before anything is resolved; :class:`_Checker` does the rest."""
 
     __slots__ = ("arrays", "broken", "defined_at", "diagnostics", "dialect", "entities", "meta_of",
-                 "module_alone", "modules", "objects", "order", "owner", "pending", "pragmas")
+                 "module_alone", "modules", "objects", "order", "owner", "pending", "pragmas", "turns")
 
     def __init__(self, dialect: Dialect, pragmas: Pragmas, *, module_alone: bool = False) -> None:
         self.dialect = dialect
@@ -326,6 +341,8 @@ class _Definitions:
         self.diagnostics: list[Diagnostic] = []
         self.entities: dict[str, Entity] = {}
         self.order: list[str] = []
+        #: each entity checked in turn, with where its turn's diagnostics begin
+        self.turns: list[tuple[str, int]] = []
         #: where each definition is (its whole span; its head is reported)
         self.defined_at: dict[str, Span | None] = {}
         self.meta_of: dict[str, str] = {}
@@ -527,7 +544,8 @@ class _Checker:
     It works on the same tables, which it completes."""
 
     __slots__ = ("arrays", "broken", "current", "diagnostics", "dialect", "entities", "incomplete", "meta_of",
-                 "module_alone", "objects", "order", "owner", "pending", "pragmas", "report", "unknown_reported")
+                 "module_alone", "objects", "order", "owner", "pending", "pragmas", "report", "turns",
+                 "unknown_reported")
 
     def __init__(self, defined: _Definitions) -> None:
         self.dialect = defined.dialect
@@ -538,6 +556,7 @@ class _Checker:
         self.diagnostics = defined.diagnostics
         self.entities = defined.entities
         self.order = defined.order
+        self.turns = defined.turns
         self.meta_of = defined.meta_of
         self.owner = defined.owner
         self.objects = defined.objects
@@ -552,6 +571,7 @@ class _Checker:
 
     def check_all(self) -> None:
         for name in list(self.order):
+            self.turns.append((name, len(self.diagnostics)))
             self.current = name
             try:
                 self._check_entity(name)
@@ -614,6 +634,13 @@ class _Checker:
                 self.incomplete.add(self.current or name)
         return name
 
+    def _check_is_type(self, name: str, what: str, span: Span) -> None:
+        """A command or an event is no type (it names no entity a member
+        or an array may hold)."""
+        meta = self.meta_of.get(name)
+        if meta in _NOT_TYPES:
+            raise StageError(rules.WRONG_TYPE_KIND, f"{what} cannot use {meta} type '{name}'", span)
+
     def _known(self, name: str) -> bool:
         return name in self.meta_of
 
@@ -624,13 +651,18 @@ class _Checker:
         return f"{meta} type '{name}'"
 
     def _check_features(self, features: tuple[Feature, ...], owner: str) -> None:
+        """Features that collide are reported; what has them is kept (a
+        definition that uses it is still checked)."""
         seen: dict[str, Feature] = {}
+        definition = self.owner.get(self.current or "")
         for feature in features:
             other = seen.get(c_name(feature.name))
             if other is not None:
-                raise StageError(rules.MEMBER_CLASH,
-                            f"feature '{feature.name}' collides with feature '{other.name}'",
-                            feature.span, (Note(f"feature '{other.name}' is here", other.span),))
+                self.diagnostics.append(Diagnostic(
+                    rules.MEMBER_CLASH, f"feature '{feature.name}' collides with feature '{other.name}'",
+                    feature.span, definition.context if definition else None,
+                    (Note(f"feature '{other.name}' is here", other.span),)))
+                continue
             seen[c_name(feature.name)] = feature
 
     def _check_type_features(self, definition: Definition) -> None:
@@ -660,9 +692,14 @@ class _Checker:
             key = c_name(value.name)
             other = seen.get(key)
             if other is not None:
+                # Reported, and the enum kept with the first of the two: a
+                # definition that uses it is still checked (before 4.2 QEMU
+                # checked an alternate's branches before the enum's clashes).
                 assert value.span is not None
-                raise StageError(rules.MEMBER_CLASH, f"value '{value.name}' collides with value '{other.name}'",
-                            value.span, (Note(f"value '{other.name}' is here", other.span),))
+                self.diagnostics.append(Diagnostic(
+                    rules.MEMBER_CLASH, f"value '{value.name}' collides with value '{other.name}'",
+                    value.span, definition.context, (Note(f"value '{other.name}' is here", other.span),)))
+                continue
             seen[key] = member
             values.append(member)
         self.entities[name] = EnumType(name, tuple(values), definition.prefix, definition.cond,
@@ -674,7 +711,10 @@ class _Checker:
             return
         definition = self.owner.get(name)
         what = definition.meta if definition is not None else "array"
-        self._resolve(element, what, span or (definition.name_span if definition else None))
+        where = span or (definition.name_span if definition else None)
+        self._resolve(element, what, where)
+        if where is not None:       # (no built-in array holds a command)
+            self._check_is_type(element, "array", where)
         self.entities[name] = ArrayType(name, element, span)
 
     # Members are described as QEMU does: "member 'x' of type 'T'".
@@ -707,7 +747,10 @@ class _Checker:
 
         The report goes to the member, or to ``at`` when the member is
         ``outside`` the definition being checked (a branch type's member is
-        reported at the branch), with notes on where both members are."""
+        reported at the branch), with notes on where both members are.  The
+        type is kept without the second member, so the definitions that use
+        it are still checked (before 4.2 QEMU checked a union, an alternate
+        or a command before the clashes of the types they use)."""
         key = c_name(member.name)
         other = seen.get(key)
         if other is None:
@@ -718,8 +761,10 @@ class _Checker:
         notes = tuple(Note(f"{d} is here", m.span) for d, m in
                       ((described, member), (other_described, other)) if m.span is not None)
         where = (at if outside else member.span or at) or self._here()
-        raise StageError(rules.MEMBER_CLASH, f"{described} collides with {other_described}", where,
-                          notes if outside else notes[1:])
+        definition = self.owner.get(self.current or "")
+        self.diagnostics.append(Diagnostic(rules.MEMBER_CLASH, f"{described} collides with {other_described}",
+                                           where, definition.context if definition else None,
+                                           notes if outside else notes[1:]))
 
     def _context_name(self, rec: _ObjRec) -> str:
         return rec.definition.name if rec.definition is not None else rec.name
@@ -789,6 +834,9 @@ class _Checker:
         for member, type_name in rec.local:
             if type_name not in known or type_name in broken:
                 self._resolve(type_name, self._describe_member(
+                    ObjectMember(member.name, type_name, member.optional, name), context), member.type.span)
+            elif known[type_name] in _NOT_TYPES:
+                self._check_is_type(type_name, self._describe_member(
                     ObjectMember(member.name, type_name, member.optional, name), context), member.type.span)
             if member.features:
                 self._check_features(member.features, name)
@@ -901,9 +949,6 @@ class _Checker:
             if not self._known(type_name):
                 variants.append(variant)
                 continue
-            if (type_name in self.objects and type_name not in self.entities and type_name != name
-                    and self.meta_of[type_name] != "alternate"):
-                self._check_dependency(type_name)
             other = seen.get(c_name(branch.name))
             if other is not None:
                 raise StageError(rules.MEMBER_CLASH, f"branch '{branch.name}' collides with branch '{other.name}'",
@@ -981,6 +1026,11 @@ class _Checker:
             raise StageError(rules.WRONG_TYPE_KIND,
                         f"{what}'s 'data' can take {self._describe_type(arg_name)} only with 'boxed': true",
                         span)
+        # QEMU checked the argument type's members here from 8.1 (for its
+        # conditions); before, at the type's own turn, after the command.
+        old_boxed_rule = definition.boxed and not self.dialect.has("alternate-single-branch")
+        if not (self.dialect.has("unboxed-conditions-rejected") or old_boxed_rule):
+            return arg_name
         members = self._check_dependency(arg_name)
         if (self.dialect.has("unboxed-conditions-rejected") and not definition.boxed
                 and any(m.cond is not None for m in members)):
@@ -989,7 +1039,7 @@ class _Checker:
                               f"conditional {what} arguments require 'boxed': true", span,
                               (Note(f"argument '{conditional.name}' has an 'if' condition",
                                     conditional.span),))
-        if definition.boxed and not members and not self.dialect.has("alternate-single-branch"):
+        if old_boxed_rule and not members:
             raise StageError(rules.WRONG_TYPE_KIND, "cannot use 'boxed' with empty type", span)
         return arg_name
 
@@ -1052,8 +1102,18 @@ def _all_features(definition: Definition) -> list[Feature]:
     return found
 
 
+class Built(NamedTuple):
+    """What :func:`build_model` made and found."""
+
+    schema: Schema
+    diagnostics: list[Diagnostic]
+    #: each entity (named, implicit ones too) in the order it was checked,
+    #: with the index in ``diagnostics`` where the findings of its turn begin
+    turns: list[tuple[str, int]]
+
+
 def build_model(definitions: list[Definition], pragmas: Pragmas, dialect: Dialect, *,
-                module_alone: bool = False) -> tuple[Schema, list[Diagnostic]]:
+                module_alone: bool = False) -> Built:
     """Resolve and check ``definitions`` (in source order).
 
     With ``module_alone``, the definitions are one module of a larger
@@ -1069,5 +1129,5 @@ def build_model(definitions: list[Definition], pragmas: Pragmas, dialect: Dialec
     schema = Schema(entities, frozenset(builder.broken), tuple(definitions), pragmas, dialect,
                     {n: builder.modules.get(n) for n in entities},
                     {n: builder.owner[n] for n in entities if n in builder.owner})
-    return schema, builder.diagnostics
+    return Built(schema, builder.diagnostics, builder.turns)
 

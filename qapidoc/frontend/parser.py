@@ -24,7 +24,7 @@ from ..records import NamedTuple
 from ..rules import Rule
 from ..source import SourceFile, Span
 from . import lexer
-from .lexer import BOOL, DOC, EOF, JUNK, NULL, STRING, Deferred, DocBlock, DocLine
+from .lexer import BOOL, DOC, EOF, JUNK, MET_HANDLING_BEFORE, MET_READING, NULL, STRING, Deferred, DocBlock, DocLine
 
 __all__ = [
     "MAX_NESTING", "DocLine", "Node", "ParsedFile", "RawDoc", "SynBool", "SynList", "SynNull",
@@ -144,13 +144,21 @@ class TopExpr(NamedTuple):
 class ParsedFile:
     """One file's top-level expressions and doc blocks, in source order."""
 
-    __slots__ = ("deferred", "diagnostics", "file", "items")
+    __slots__ = ("deferred", "diagnostics", "file", "found_at", "items")
 
-    def __init__(self, file: SourceFile, deferred: list[Deferred] | None = None) -> None:
+    def __init__(self, file: SourceFile, deferred: list[Deferred] | None = None,
+                 found_at: list[tuple[Diagnostic, int, int]] | None = None) -> None:
         self.file = file
         self.items: list[TopExpr | RawDoc] = []
         self.diagnostics: list[Diagnostic] = []
         self.deferred: list[Deferred] = [] if deferred is None else deferred
+        #: findings QEMU meets elsewhere than where they are: (finding,
+        #: offset, when at that offset), as the loader orders them.  The
+        #: parser's own errors are met when QEMU starts to read the
+        #: expression there, after it has handled the one before (a
+        #: directive and any file it includes, a top-level value that is
+        #: not an object), though it lexed that token before
+        self.found_at: list[tuple[Diagnostic, int, int]] = [] if found_at is None else found_at
 
 
 class _SyntaxError(Exception):
@@ -186,7 +194,7 @@ _FIRST_VALUE = "expected '{', '[', string, or boolean"
 def parse(source: SourceFile) -> ParsedFile:
     lexing = lexer.Lexing(source)
     lexed = lexing.result
-    parsed = ParsedFile(source, deferred=lexed.deferred)
+    parsed = ParsedFile(source, deferred=lexed.deferred, found_at=lexed.found_at)
     parser = _Parser(source, lexing, parsed)
     parser.run()
     # Lexer complaints inside text the parser skipped after an error would
@@ -242,8 +250,9 @@ class _Parser:
             self.depth = 0
             if kind not in ("{", JUNK):
                 # Until 6.1, QEMU refused it at its first token.
-                self.out.deferred.append(Deferred(None, Diagnostic(
-                    rules.SYNTAX_ERROR, "expected '{'", self.source.span(tok[1], tok[2])), "top-level-value-parsed"))
+                refused = Diagnostic(rules.SYNTAX_ERROR, "expected '{'", self.source.span(tok[1], tok[2]))
+                self.out.deferred.append(Deferred(None, refused, "top-level-value-parsed"))
+                self.out.found_at.append((refused, tok[1], MET_READING))
             try:
                 node, self.pos = _value(self, self.pos)
             except _SyntaxError as err:
@@ -272,6 +281,11 @@ class _Parser:
                 f"documentation for '{doc.symbol}' is not followed by the definition",
                 self.source.span(doc.start, doc.start + 2)), found_at=found_at))
 
+    def _met_reading_next(self, diag: Diagnostic) -> None:
+        assert diag.span is not None
+        self.out.diagnostics.append(diag)
+        self.out.found_at.append((diag, diag.span.start, MET_READING))
+
     def _recover(self, err: _SyntaxError) -> None:
         """Report ``err`` and skip to the next line that starts a definition
         or a doc comment.  A run of several lines of prose is reported once,
@@ -291,14 +305,14 @@ class _Parser:
             start = source.line_start(first) + len(line_text) - len(line_text.lstrip())
             resumes = (f"parsing resumes at line {source.line_of(target)}" if m
                        else "nothing after it parses")
-            self.out.diagnostics.append(Diagnostic(
+            self._met_reading_next(Diagnostic(
                 rules.NOT_QAPI,
                 f"this is not QAPI: '{_shorten(stripped)}'; skipped lines {first}-{last}, {resumes}",
                 source.span(start, start + len(stripped))))
             self.skipped.append((err.start, target))
         else:
             if self.tokens[err.token][0] != JUNK:     # the lexer said it already
-                self.out.diagnostics.append(Diagnostic(err.rule, err.message, source.span(err.start, err.end)))
+                self._met_reading_next(Diagnostic(err.rule, err.message, source.span(err.start, err.end)))
             self.skipped.append((err.end, target))
         tokens = self.tokens
         while True:
@@ -370,16 +384,19 @@ def _object(p: _Parser, pos: int) -> tuple[SynObject, int]:
         if tokens[pos + 1][0] != ":":
             raise _error(p, "expected ':'", pos + 1)
         tok = tokens[pos + 2]
+        duplicate = key[0] in members
+        if duplicate:
+            # (from the key to the value, where QEMU notices it: once it has
+            # lexed the value's first token, before it reads the value)
+            found = Diagnostic(rules.DUPLICATE_KEY, f"duplicate key '{key.value}'", p.source.span(key.start, tok[1]))
+            p.out.diagnostics.append(found)
+            p.out.found_at.append((found, tok[1], MET_HANDLING_BEFORE))
         if tok[0] == STRING:        # the common case, without a call
             value = _new(SynString, (tok[3], tok[1], tok[2]))
             pos += 3
         else:
             value, pos = _value(p, pos + 2)
-        if key[0] in members:
-            # (from the key to the value, where QEMU notices it)
-            p.out.diagnostics.append(Diagnostic(
-                rules.DUPLICATE_KEY, f"duplicate key '{key.value}'", p.source.span(key.start, tok[1])))
-        else:
+        if not duplicate:
             members[key[0]] = (key, value)
         tok = tokens[pos]
         if tok[0] == "}":

@@ -10,12 +10,13 @@ from a ``random.Random`` and :class:`DrawPicks` from hypothesis's ``draw``.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
 from hypothesis import strategies as st
 
-__all__ = ["INSERTS", "TAGS", "DrawPicks", "Picks", "RandomPicks", "mutate", "mutate_docs"]
+__all__ = ["INSERTS", "TAGS", "WORDS", "DrawPicks", "Picks", "RandomPicks", "mutate", "mutate_docs"]
 
 T = TypeVar("T")
 
@@ -68,12 +69,28 @@ class DrawPicks:
         return self.draw(st.booleans())
 
 
+#: what a string edit may put in place of a string: built-in types, keys,
+#: flags, special features, names of the language's own
+WORDS = ["int", "str", "bool", "number", "any", "null", "size", "uint8", "int64", "QType", "*opt", "data",
+         "base", "discriminator", "type", "if", "features", "boxed", "deprecated", "unstable", "all", "not",
+         "returns", "gen", "prefix", "name", "q_x", "has-x", "u", "xList", "XKind", "Q", "*"]
+_STRING = re.compile(r"'[^'\n\\]*'")
+
+
 def mutate(picks: Picks, text: str) -> str:
     """One to three edits: lines deleted, duplicated, swapped, indented or
-    dedented; characters deleted or inserted."""
+    dedented; characters deleted or inserted; a string replaced by another
+    of the text's own or by a word of the language (which reaches the
+    checks of names, types and references rather than the syntax)."""
     for _ in range(picks.integer(1, 3)):
         lines = text.split("\n")
-        if len(lines) > 1 and picks.chance(0.5):
+        strings = _STRING.findall(text)
+        if strings and picks.chance(0.25):
+            spans = [m.span() for m in _STRING.finditer(text)]
+            start, end = spans[picks.index(len(spans))]
+            word = picks.element(strings) if picks.chance(0.6) else f"'{picks.element(WORDS)}'"
+            text = text[:start] + word + text[end:]
+        elif len(lines) > 1 and picks.chance(0.5):
             i, j = picks.index(len(lines)), picks.index(len(lines))
             op = picks.element(["delete", "duplicate", "swap", "indent", "dedent"])
             if op == "delete":
