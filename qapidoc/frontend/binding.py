@@ -71,9 +71,10 @@ def _documented(definition: Definition) -> tuple[str, tuple[EnumValue | Member |
         parts, role = definition.branches, "branch"
     elif isinstance(definition, (Command, Event)) and not definition.boxed:
         parts = inline_members(definition.data) or ()
-    for part in parts:
-        if not isinstance(part, Branch) and part.features:
-            features.extend(part.features)
+    if role != "branch":            # (branches have no features)
+        for part in parts:
+            if part.features:
+                features.extend(part.features)
     return role, parts, features
 
 
@@ -155,15 +156,14 @@ class DocBinder:
             return
         role, parts, features = _documented(definition)
         part_names = {part.name for part in parts}
-        if self.members_documented and definition.name not in self.exceptions:
-            described = {s.name for s in doc.args}
-            if not part_names <= described:
-                severity = rules.Severity.WARNING if self.module_alone else None
-                for part in parts:
-                    if part.name not in described:
-                        found.undocumented.append(Diagnostic(
-                            rules.UNDOCUMENTED, f"{role} '{part.name}' lacks documentation", part.span,
-                            definition.context, severity=severity))
+        described = {s.name for s in doc.args}
+        if self.members_documented and definition.name not in self.exceptions and not part_names <= described:
+            severity = rules.Severity.WARNING if self.module_alone else None
+            for part in parts:
+                if part.name not in described:
+                    found.undocumented.append(Diagnostic(
+                        rules.UNDOCUMENTED, f"{role} '{part.name}' lacks documentation", part.span,
+                        definition.context, severity=severity))
         if features and self.features_documented:
             feature_names = {s.name for s in doc.features}
             for feature in features:
@@ -171,7 +171,9 @@ class DocBinder:
                     found.undocumented.append(Diagnostic(
                         rules.UNDOCUMENTED, f"feature '{feature.name}' lacks documentation", feature.span,
                         definition.context))
-        if doc.args:
+        if not described <= part_names:
+            # (What may be described is the parts, and maybe more: only a
+            # description of something else can be of what does not exist.)
             describable = _describable(definition, part_names, self.dialect)
             if describable is not None:
                 found.nonexistent.extend(_bogus(doc.args, describable, "member"))

@@ -208,7 +208,9 @@ class DocBuilder:
         self.broken = False
 
     def line_span(self, line: DocLine) -> Span:
-        return self.raw.file.span(line.hash_offset, line.offset + len(line.text))
+        # (new_description and new_tagged make it where they are: this is
+        # the hottest code of qapidoc check)
+        return _new(Span, (self.raw.file, line.hash_offset, line.offset + len(line.text)))
 
     def error(self, rule: Rule, message: str, line: DocLine) -> StageError:
         return StageError(rule, message, self.line_span(line))
@@ -228,7 +230,8 @@ class DocBuilder:
             raise self.error(rules.DOC_STRUCTURE, self.sentence("invalid parameter name"), line)
         if name in table:
             raise self.error(rules.DOC_STRUCTURE, f"'{name}' parameter name duplicated", line)
-        section = SectionBuilder(kind, self.line_span(line), name, None, indent)
+        section = SectionBuilder(kind, _new(Span, (self.raw.file, line.hash_offset, line.offset + len(line.text))),
+                                 name, None, indent)
         table[name] = section
         self.all_sections.append(section)
         return section
@@ -238,7 +241,9 @@ class DocBuilder:
         """Start a section tagged ``tag`` (``Returns``, ``Note``...)."""
         if tag in unique and any(s.tag == tag for s in self.sections):
             raise self.error(rules.DOC_STRUCTURE, self.sentence(f"duplicated '{tag}' section"), line)
-        section = SectionBuilder(TAG_KINDS[tag], self.line_span(line), None, tag, indent)
+        section = SectionBuilder(TAG_KINDS[tag],
+                                 _new(Span, (self.raw.file, line.hash_offset, line.offset + len(line.text))),
+                                 None, tag, indent)
         self.sections.append(section)
         self.all_sections.append(section)
         return section
@@ -265,7 +270,11 @@ class DocBuilder:
         # The body comes first, then every other section as it was started:
         # the descriptions (by kind) and the rest, each in that order.
         assert self.all_sections[0] is self.body
-        all_sections = tuple([s.freeze(keep_lines) for s in self.all_sections])
+        if keep_lines:
+            all_sections = tuple([s.freeze() for s in self.all_sections])
+        else:       # (SectionBuilder.freeze(False), without a call each)
+            all_sections = tuple([_new(DocSection, (s.kind, _NO_LINES, s.span, s.name, s.tag))
+                                  for s in self.all_sections])
         rest = all_sections[1:]
         examples = find_examples(all_sections) if find_examples is not None else ()
         return _new(DocComment, (

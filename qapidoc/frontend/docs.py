@@ -31,7 +31,7 @@ from .dialect import Dialect, DialectEvidence
 from .doc_model import DocBuilder, DocComment, DocExample, DocHeading, DocSection
 from .docs_paragraph import ParagraphParser
 from .lexer import DocLines
-from .parser import DocLine, RawDoc
+from .parser import RawDoc
 
 __all__ = [
     "DocComment", "DocExample", "DocHeading", "DocParser", "DocSection", "gather_doc_evidence",
@@ -180,20 +180,20 @@ def _may_have_one_space(raw: RawDoc) -> bool:
     return False
 
 
-def line_style_findings(raw: RawDoc, lines: tuple[DocLine, ...] | None = None) -> list[Diagnostic]:
-    """What 10.2's line style rules find in ``raw`` (whose lines are
-    ``lines``, when made already): lines longer than 70 columns (unless a
-    lone URL), one space after a sentence; lines of literal blocks (after a
-    '::' or '.. qmp-example::' line, while indented as their first line)
-    aside, as QEMU reads them."""
+def line_style_findings(raw: RawDoc) -> list[Diagnostic]:
+    """What 10.2's line style rules find in ``raw``: lines longer than 70
+    columns (unless a lone URL), one space after a sentence; lines of
+    literal blocks (after a '::' or '.. qmp-example::' line, while indented
+    as their first line) aside, as QEMU reads them."""
     if not _may_break_line_style(raw):
         return []
     out: list[Diagnostic] = []
     literal = False
     literal_indent = 0
     file = raw.file
-    for line in raw.lines if lines is None else lines:
-        text = line.text.rstrip()
+    table = raw.table()
+    for i, text in enumerate(table.texts):
+        text = text.rstrip()
         if text[-2:] == "::" and _LITERAL_OPENER.match(text):     # (it ends so)
             literal, literal_indent = True, 0
         elif literal and text:
@@ -204,13 +204,15 @@ def line_style_findings(raw: RawDoc, lines: tuple[DocLine, ...] | None = None) -
                 literal = False
         if literal:
             continue
-        if line.offset - line.hash_offset + len(text) > 70 and not re.match(_URL_ONLY, text):
+        # ('#' and a space before the text: 70 columns leave 68 or more)
+        if len(text) > 67 and table.column(i) + len(text) > 70 and not re.match(_URL_ONLY, text):
+            line = table.line(i)
             out.append(Diagnostic(rules.DOC_LINE_LENGTH, "documentation line longer than 70 characters",
                                   file.span(line.hash_offset, line.offset + len(text))))
         if "." in text or "!" in text or "?" in text:
             for m in _SINGLE_SPACE.finditer(text):
                 if m.group(2):
-                    at = line.offset + m.start(2) + 1
+                    at = table.line(i).offset + m.start(2) + 1
                     out.append(Diagnostic(rules.SENTENCE_SPACING, _SPACING_MESSAGE, file.span(at, at + 1)))
     return out
 

@@ -90,17 +90,19 @@ class ParagraphParser:
             self.freeform()
         self.check_empty()
 
-    def line(self, index: int) -> DocLine:
-        return self.table.line(index)
-
     def error(self, rule: Rule, message: str, index: int) -> StageError:
-        return self.doc.error(rule, message, self.line(index))
+        return self.doc.error(rule, message, self.table.line(index))
 
     def add(self, section: SectionBuilder, start: int, end: int, cut: int = 0) -> None:
         """Lines ``start`` to ``end`` to ``section``, less ``cut`` columns
         of indentation (blank lines have none to lose)."""
         texts = self.texts[start:end]
-        section.texts += [text[cut:] for text in texts] if cut else texts
+        if not cut:
+            section.texts += texts
+            if not self.keep_lines:
+                return
+        else:
+            section.texts += [text[cut:] for text in texts]
         if self.keep_lines:
             lines = self.table.lines(start, end)
             section.lines += [_cut(line, cut) for line in lines] if cut else lines
@@ -114,7 +116,7 @@ class ParagraphParser:
 
     def symbol_line(self) -> None:
         doc = self.doc
-        line = self.line(0)
+        line = self.table.line(0)
         text = line.text
         if not text.endswith(":"):
             raise doc.error(rules.DOC_SYNTAX, "line should end with ':'", line)
@@ -170,7 +172,7 @@ class ParagraphParser:
                 no_more_args = True
             elif text[0] in _TAG_INITIALS and (m := self.tag_pattern.match(text)):
                 tag = m.group(1)
-                line = self.line(i)
+                line = self.table.line(i)
                 self.check_obsolete(tag, line)
                 section = doc.new_tagged(tag, line, unique=_UNIQUE_TAGS)
                 if m.end() < len(text):
@@ -197,12 +199,12 @@ class ParagraphParser:
                 # (a blank line between the paragraphs)
                 section.texts.append("")
                 if self.keep_lines:
-                    hash_offset = self.line(index).hash_offset
+                    hash_offset = self.table.line(index).hash_offset
                     section.lines.append(_new(DocLine, ("", hash_offset, hash_offset)))
             elif self.section_kinds and section is not doc.body:
-                section.span = doc.line_span(self.line(index))
+                section.span = doc.line_span(self.table.line(index))
             return section
-        return doc.new_plain(self.line(index))
+        return doc.new_plain(self.table.line(index))
 
     def check_obsolete(self, tag: str, line: DocLine) -> None:
         if not self.refuse_old_tags:
@@ -221,7 +223,7 @@ class ParagraphParser:
     def description(self, kind: str, m: re.Match[str], i: int) -> int:
         """A ``@name:`` description starting at line ``i``; return the
         index of the line after it."""
-        line = self.line(i)
+        line = self.table.line(i)
         section = self.doc.new_description(kind, m.group(1), line)
         if m.end() < len(line.text):
             self.add_rest(section, line, m.end())
@@ -244,25 +246,29 @@ class ParagraphParser:
             self.add(section, start, i)
             return i
         cut = indent if self.cut_indent else 0
-        # (the blank lines before the first, then the first)
-        self.add(section, start, i + 1, cut)
+        pad = text[:indent]
         i += 1
         at_name = _AT_NAME.match
         first = i
         while i < n:
             text = texts[i]
-            if text[:1] == "@" and at_name(text):
+            if not text or text.startswith(pad):
+                i += 1          # (blank, or indented as the first: the usual lines)
+                continue
+            if text[0] == "@" and at_name(text):
                 break
             # (less indented: fewer than ``indent`` leading blanks)
-            if text and (len(text) < indent or not text[:indent].isspace()):
+            if len(text) < indent or not text[:indent].isspace():
                 # QEMU sets "after a blank line" after every line, not only
                 # blank ones: only the first such line is an error.
                 if i == first:
+                    # (the blank lines before the first continuation line, and it)
+                    self.add(section, start, first, cut)
                     raise self.error(rules.DOC_STRUCTURE,
                                      f"unexpected de-indent (expected at least {indent} spaces)", i)
                 break
             i += 1
-        self.add(section, first, i, cut)
+        self.add(section, start, i, cut)
         return i
 
     def check_empty(self) -> None:

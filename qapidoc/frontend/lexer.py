@@ -196,6 +196,14 @@ class DocTable:
         return tuple.__new__(DocLine, (self.texts[index], hash_at + (2 if self._parts[index][1:2] == " " else 1),
                                        hash_at))
 
+    def column(self, index: int) -> int:
+        """How many columns of line ``index`` come before its text: its
+        '#', and the space after it if there is one."""
+        if self._lines is not None:
+            line = self._lines[index]
+            return line.offset - line.hash_offset
+        return 2 if self._parts[index][1:2] == " " else 1
+
     def lines(self, start: int, end: int) -> list[DocLine]:
         """Lines ``start`` to ``end``, with their current texts."""
         if self._lines is not None or start >= end:
