@@ -60,21 +60,23 @@ def _documented(definition: Definition) -> tuple[str, tuple[EnumValue | Member |
     of the parts, the parts, and the features."""
     features = list(definition.features)
     parts: tuple[EnumValue | Member | Branch, ...] = ()
+    #: the parts that may have features (not branches)
+    featured: tuple[EnumValue | Member, ...] = ()
     role = "member"
     if isinstance(definition, Enum):
-        parts, role = definition.values, "value"
+        parts = featured = definition.values
+        role = "value"
     elif isinstance(definition, Struct):
-        parts = definition.members
+        parts = featured = definition.members
     elif isinstance(definition, Union_):
-        parts = inline_members(definition.base) or ()
+        parts = featured = inline_members(definition.base) or ()
     elif isinstance(definition, Alternate):
         parts, role = definition.branches, "branch"
     elif isinstance(definition, (Command, Event)) and not definition.boxed:
-        parts = inline_members(definition.data) or ()
-    if role != "branch":            # (branches have no features)
-        for part in parts:
-            if part.features:
-                features.extend(part.features)
+        parts = featured = inline_members(definition.data) or ()
+    for part in featured:
+        if part.features:
+            features.extend(part.features)
     return role, parts, features
 
 
