@@ -22,8 +22,10 @@ so an error on line 7 of an example points at that line of the ``.json``.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
+from collections.abc import Iterable
 
 from .. import rules
 from ..diagnostics import Diagnostic, StageError
@@ -35,7 +37,7 @@ from .parser import RawDoc
 
 __all__ = [
     "DocComment", "DocExample", "DocHeading", "DocParser", "DocSection", "gather_doc_evidence",
-    "gather_indentation_evidence", "gather_weak_doc_evidence", "parse_doc",
+    "gather_docs_evidence", "gather_indentation_evidence", "gather_weak_doc_evidence", "parse_doc",
 ]
 
 
@@ -259,12 +261,6 @@ def _gather_section_titles(raw: RawDoc, evidence: DialectEvidence) -> None:
             return
 
 
-#: a '#' followed by one space or none, then a '.. qmp-example::'
-#: directive (1), an 'Errors:' section (2), or an 'Example:' or 'Note:'
-#: section (3): at the start of a doc line's text when the '#' starts the
-#: line (after blanks).  Found in the block's text, in the order of its
-#: lines, without making them (a search that starts at each '#').
-_ERA_TAG = re.compile(r"# ?(?:(\.\. qmp-example::)|(Errors:)|(Examples?|Notes?):(?:\s|$))")
 # (for the indentation evidence, seldom gathered: compiled when used)
 _TEXT_AFTER_TAG = r"(?:@[^:\s]+|Returns|Since|Notes?|Examples?|TODO): +(?=\S)"
 _BARE_DESCRIPTION = r"@[^:\s]+:$"
@@ -298,20 +294,87 @@ def gather_indentation_evidence(raws: list[RawDoc], evidence: DialectEvidence) -
 
 def gather_doc_evidence(raw: RawDoc, evidence: DialectEvidence) -> None:
     """Note what a doc block's markup says about its era."""
-    find, start, end = raw.file.text.find, raw.start, raw.end     # (raw.contains, without a call each)
-    if find("\n# Features:", start, end) >= 0:
-        evidence.at_least("features", "a 'Features:' doc section")
-    if raw.symbol is None and find("\n# ===", start, end) >= 0:
-        _gather_section_titles(raw, evidence)
-    text = raw.file.text
-    for m in _ERA_TAG.finditer(text, raw.body_start, raw.body_end):
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        if line_start != m.start() and text[line_start:m.start()].strip(" \t\f\r"):
-            continue        # (a '#' inside a line's text)
-        if m.group(1):
-            evidence.at_least("qmp-example", "a '.. qmp-example::' directive")
-            return
-        if m.group(2):
-            evidence.at_least("doc-errors-section", "an 'Errors:' doc section")
-        elif raw.symbol:
-            evidence.before("qmp-example", f"a '{m.group(3)}:' doc section")
+    gather_docs_evidence([raw], evidence)
+
+
+def gather_docs_evidence(raws: Iterable[RawDoc], evidence: DialectEvidence) -> None:
+    """Note what each doc block's markup says about its era, block after
+    block.  (The words it looks for are found once a file: a search of
+    each block for each of them cost more than the rest of detection.)"""
+    marks: dict[int, _Marks] = {}
+    for raw in raws:
+        found = marks.get(id(raw.file))
+        if found is None:
+            found = marks[id(raw.file)] = _Marks(raw.file.text)
+        found.gather(raw, evidence)
+
+
+#: an era's words at the start of a doc line's text: kind, and what follows
+#: that the kind needs ('' for nothing)
+_ERA_WORDS = (("qmp-example", ".. qmp-example::"), ("errors", "Errors:"), ("old", "Example"),
+              ("old", "Note"))
+
+
+class _Marks:
+    """Where in one file's text the words that tell a doc comment's era are."""
+
+    __slots__ = ("era", "era_at", "features", "titles")
+
+    def __init__(self, text: str) -> None:
+        self.features = _all(text, "\n# Features:")
+        self.titles = _all(text, "\n# ===")
+        era: list[tuple[int, str, str]] = []
+        for kind, word in _ERA_WORDS:
+            for at in _all(text, word):
+                # (only at the start of a doc line's text: after its '#' and
+                # one space or none, with blanks alone before the '#')
+                line_start = text.rfind("\n", 0, at) + 1
+                if text[line_start:at].lstrip(" \t\f\r") not in ("#", "# "):
+                    continue
+                if kind != "old":
+                    era.append((at, kind, ""))
+                    continue
+                # 'Example:', 'Examples:', 'Note:' or 'Notes:', then a blank or the line's end
+                colon = at + len(word) + (text[at + len(word):at + len(word) + 1] == "s")
+                if text[colon:colon + 1] == ":":
+                    era.append((at, kind, text[at:colon]))
+        era.sort()
+        self.era = era
+        self.era_at = [at for at, _, _ in era]
+
+    def gather(self, raw: RawDoc, evidence: DialectEvidence) -> None:
+        start, end = raw.start, raw.end
+        i = bisect.bisect_left(self.features, start)
+        if i < len(self.features) and self.features[i] + 12 <= end:
+            evidence.at_least("features", "a 'Features:' doc section")
+        if raw.symbol is None:
+            i = bisect.bisect_left(self.titles, start)
+            if i < len(self.titles) and self.titles[i] + 6 <= end:
+                _gather_section_titles(raw, evidence)
+        body_end = raw.body_end
+        text = raw.file.text
+        for i in range(bisect.bisect_left(self.era_at, raw.body_start), bisect.bisect_left(self.era_at, body_end)):
+            at, kind, tag = self.era[i]
+            if kind == "qmp-example":
+                if at + 16 <= body_end:
+                    evidence.at_least("qmp-example", "a '.. qmp-example::' directive")
+                    return
+            elif kind == "errors":
+                if at + 7 <= body_end:
+                    evidence.at_least("doc-errors-section", "an 'Errors:' doc section")
+            elif raw.symbol:
+                after = at + len(tag) + 1           # (after the ':')
+                if after < body_end and not text[after].isspace():
+                    continue
+                if after <= body_end:
+                    evidence.before("qmp-example", f"a '{tag}:' doc section")
+
+
+def _all(text: str, word: str) -> list[int]:
+    """Where ``word`` is in ``text``, each place."""
+    out = []
+    at = text.find(word)
+    while at >= 0:
+        out.append(at)
+        at = text.find(word, at + 1)
+    return out

@@ -56,7 +56,7 @@ from .dialect import (
 from .docs import (
     DocComment,
     DocParser,
-    gather_doc_evidence,
+    gather_docs_evidence,
     gather_indentation_evidence,
     gather_weak_doc_evidence,
 )
@@ -388,8 +388,7 @@ def _choose_dialect(state: _Loading, path: str, options: LoadOptions,
     gather_schema_evidence([expr.node for _, expr in state.exprs], evidence)
     for _, _, pragma in state.pragmas:
         gather_pragma_evidence(pragma, evidence)
-    for _, raw, _ in state.docs:
-        gather_doc_evidence(raw, evidence)
+    gather_docs_evidence([raw for _, raw, _ in state.docs], evidence)
     blocks = [raw for _, raw, _ in state.docs]
     if options.tree_version and (found := _tree_version(path, state.reader)) is not None:
         if found[1].in_development:
