@@ -334,9 +334,15 @@ def _load(state: _Loading, path: str, data: bytes, options: LoadOptions) -> Load
         state.found_at[id(misplaced)] = (expr_end, MET_LEXING)
         parse_stage.append(misplaced)
 
-    # Which definition each doc comment stands before, and the order of the
-    # expressions: all that is needed of the syntax trees from here on.
-    names_by_raw = {id(expr.doc): _definition_name(expr) for _, expr in state.exprs if expr.doc is not None}
+    # Which definition each kept doc comment stands before, and the order of
+    # the expressions: all that is needed of the syntax trees from here on.
+    # Without ``options.keep_docs`` (``qapidoc check``), a file keeps its
+    # doc comments only if it holds a suppression comment ('qapidoc:
+    # ignore[...]'): a suppression inside one covers the definition it
+    # documents, which the linter finds from the doc.
+    keeps = {id(module.file): options.keep_docs or "qapidoc:" in module.file.text for module in state.modules}
+    names_by_raw = {id(expr.doc): _definition_name(expr) for file, expr in state.exprs
+                    if expr.doc is not None and keeps[id(file)]}
     expr_order = {(id(file), expr.node.start): i for i, (file, expr) in enumerate(state.exprs)}
     raws = [(file, raw) for file, raw, _ in state.docs]
 
@@ -353,7 +359,7 @@ def _load(state: _Loading, path: str, data: bytes, options: LoadOptions) -> Load
     del exprs
     schema, model_stage, turns = build_model(definitions, pragmas, dialect, module_alone=options.module_alone)
 
-    docs = _read_docs(raws, names_by_raw, schema, definitions, dialect, options, line_style)
+    docs = _read_docs(raws, names_by_raw, keeps, schema, definitions, dialect, options, line_style)
     parse_stage.extend(docs.parse_stage)
     for file, raw in docs.broken:
         # Its own error says more than that it is not followed by a definition.
@@ -436,29 +442,24 @@ class _DocPass:
         return self.sections + self.undocumented + self.nonexistent
 
 
-def _read_docs(raws: list[tuple[SourceFile, RawDoc]], names_by_raw: dict[int, str | None], schema: Schema,
-               definitions: list[Definition], dialect: Dialect, options: LoadOptions,
+def _read_docs(raws: list[tuple[SourceFile, RawDoc]], names_by_raw: dict[int, str | None], keeps: dict[int, bool],
+               schema: Schema, definitions: list[Definition], dialect: Dialect, options: LoadOptions,
                line_style: dict[int, list[Diagnostic]]) -> _DocPass:
     """Parse each doc comment and bind it to its definition, one at a time;
-    without ``options.keep_docs`` (``qapidoc check``), each is let go once
-    its findings are known (unless its file holds a suppression comment),
-    so the doc comments of a schema never take memory all at once.  ``line_style``: what detection already found of
-    10.2's line style in some of them, by ``id`` of the block."""
+    the doc comments of a file are kept only if ``keeps`` says so (by
+    ``id`` of the file), else each is let go once its findings are known,
+    so the doc comments of a schema never take memory all at once.
+    ``line_style``: what detection already found of 10.2's line style in
+    some of them, by ``id`` of the block."""
     found = _DocPass()
     if not options.docs:
         return found
     by_raw = {id(d.doc): d for d in definitions if d.doc is not None}
     binder = DocBinder(schema, module_alone=options.module_alone)
     bound = Bound(found.sections, found.undocumented, found.nonexistent)
-    # A file with a suppression comment ('qapidoc: ignore[...]') keeps its
-    # doc comments: a suppression inside one covers the definition it
-    # documents, which the linter finds from the doc.  (Asked once a file.)
-    keeps: dict[int, bool] = {}
     parsers = {keep: DocParser(dialect, keep_lines=keep) for keep in (False, True)}
     for file, raw in raws:
-        keep = keeps.get(id(file))
-        if keep is None:
-            keep = keeps[id(file)] = options.keep_docs or "qapidoc:" in file.text
+        keep = keeps[id(file)]
         doc, diags = parsers[keep].parse(raw, line_style.pop(id(raw), None))
         found.parse_stage.extend(diags)
         if doc.broken:
@@ -467,9 +468,10 @@ def _read_docs(raws: list[tuple[SourceFile, RawDoc]], names_by_raw: dict[int, st
         if definition is not None:
             before = (len(found.sections), len(found.undocumented), len(found.nonexistent))
             binder.bind(definition, doc, bound)
-            for diag in chain(found.sections[before[0]:], found.undocumented[before[1]:],
-                              found.nonexistent[before[2]:]):
-                found.anchors[id(diag)] = definition
+            if sum(before) != len(found.sections) + len(found.undocumented) + len(found.nonexistent):
+                for diag in chain(found.sections[before[0]:], found.undocumented[before[1]:],
+                                  found.nonexistent[before[2]:]):
+                    found.anchors[id(diag)] = definition
         if keep:
             found.kept.append(doc)
             name = names_by_raw.get(id(raw))
