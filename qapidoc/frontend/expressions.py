@@ -364,6 +364,13 @@ def _stem(name: str, new_rules: bool) -> str | None:
     stem = found.get(name, _UNKNOWN)
     if stem is not _UNKNOWN:
         return stem
+    if (new_rules and name[:1].isalpha() and name[:2] not in ("x-", "X-") and name.isascii()
+            and name.replace("-", "").replace("_", "").isalnum()):
+        # A letter, then letters, digits, '-' and '_' (most names): all of
+        # it is the stem, as _VALID_NAME finds (without a match each).
+        stem = None if name[:2] in ("q_", "q-") else name
+        found[name] = stem
+        return stem
     if new_rules:
         m = _VALID_NAME.match(name)
         stem = m.group(3) if m else None
@@ -1048,8 +1055,9 @@ def gather_schema_evidence(nodes: list[SynObject], evidence: DialectEvidence) ->
                 return
 
 
-def gather_evidence(node: SynObject, evidence: DialectEvidence) -> None:
-    """Note what ``node`` (a top-level expression) says about its era."""
+def gather_evidence(node: SynObject, evidence: DialectEvidence, text: str | None = None) -> None:
+    """Note what ``node`` (a top-level expression) says about its era
+    (``text``: the text of its file, when known)."""
     members = node.members
     if "union" in members and "discriminator" not in members and "base" not in members:
         evidence.before("no-simple-unions", "a simple union")
@@ -1063,6 +1071,13 @@ def gather_evidence(node: SynObject, evidence: DialectEvidence) -> None:
         if key in members:
             evidence.at_least({"allow-oob": "allow-oob", "coroutine": "coroutine",
                                "allow-preconfig": "allow-preconfig"}[key], f"the '{key}' flag")
+    if text is not None:
+        # What _cond_evidence looks for is under a key 'if', 'features' or
+        # 'type': where none is written (nor an escape), it finds nothing.
+        find, start, end = text.find, node.start, node.end
+        if (find("'if'", start, end) < 0 and find("'features'", start, end) < 0
+                and find("'type'", start, end) < 0 and find("\\", start, end) < 0):
+            return
     _cond_evidence(node, evidence, 0)
 
 

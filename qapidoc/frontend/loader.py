@@ -389,8 +389,8 @@ def _choose_dialect(state: _Loading, path: str, options: LoadOptions,
     if options.dialect is not None:
         return Dialect(options.dialect, "configured")
     evidence = DialectEvidence()
-    for _, expr in state.exprs:
-        gather_evidence(expr.node, evidence)
+    for file, expr in state.exprs:
+        gather_evidence(expr.node, evidence, file.text)
     gather_schema_evidence([expr.node for _, expr in state.exprs], evidence)
     for _, _, pragma in state.pragmas:
         gather_pragma_evidence(pragma, evidence)

@@ -1,0 +1,74 @@
+"""The shape checker's and dialect detection's fast paths give what the
+plain ways give.
+
+* a name's stem (what the case rules look at) without a regex match, for
+  the usual names, against _VALID_NAME's match, on generated names;
+* a top-level expression's era evidence, skipped where the text has no
+  key 'if', 'features' or 'type' (nor an escape), against the full walk,
+  on every expression of the corpora and on variants of them.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import random
+import string
+
+from qapidoc.frontend import expressions
+from qapidoc.frontend.dialect import DialectEvidence
+from qapidoc.frontend.parser import TopExpr, parse
+from qapidoc.source import SourceFile
+
+
+def test_stems_are_those_the_name_pattern_finds() -> None:
+    rng = random.Random(7)
+    alphabet = string.ascii_letters + string.digits + "-_.x" + "é "
+    names = {"".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 8))) for _ in range(50000)}
+    names |= {"x-foo", "X-foo", "x-1a", "q_foo", "q-foo", "Q_foo", "__com.redhat_foo", "_a", "a", "A-b", "q",
+              "q_", "x-", "xx-y", "a1", "1a", "a b"}
+    fast_paths = 0
+    for name in sorted(names):
+        for table in expressions._STEMS:
+            table.pop(name, None)
+        m = expressions._VALID_NAME.match(name)
+        expected = m.group(3) if m else None
+        if expected is not None and expressions.c_name(name).startswith("q_"):
+            expected = None
+        assert expressions._stem(name, True) == expected, name
+        fast_paths += expected == name
+    assert fast_paths > 1000
+
+
+def _expressions(text: str) -> list[TopExpr]:
+    return [item for item in parse(SourceFile("x.json", text)).items if isinstance(item, TopExpr)]
+
+
+def _state(evidence: DialectEvidence) -> tuple[object, ...]:
+    return (evidence.low, evidence.low_reasons, evidence.high, evidence.high_reasons, evidence.strong_high,
+            evidence.excluded)
+
+
+def test_expression_evidence_skips_only_what_has_nothing_to_note(shared_dir: pathlib.Path) -> None:
+    texts = [p.read_text(encoding="utf-8") for corpus in ("qemu-10.2", "qemu-7.2", "qemu-2.10-seed")
+             for p in sorted((shared_dir / "corpus" / corpus).rglob("*.json"))]
+    # Keys written with an escape (2.10 to 4.1 read them), and conditions
+    # and features in places the corpora do not have them.
+    texts.append("{ 'struct': 'A', 'data': { 'm': { 'typ\\u0065': 'int', 'i\\u0066': 'X' } } }\n"
+                 "{ 'command': 'c', 'data': { 'a': 'int' }, 'features': [ 'f' ] }\n"
+                 "{ 'enum': 'E', 'data': [ { 'name': 'v', 'features': [ 'g' ] } ] }\n"
+                 "{ 'union': 'U', 'data': { 'a': 'A' } }\n"
+                 "{ 'struct': 'C', 'data': { 'm': { 'type': 'int' } } }\n"
+                 "{ 'struct': 'B', 'data': { 'n': 'int' }, 'if': 'defined(CONFIG_X) && 1' }\n")
+    skipped = 0
+    for text in texts:
+        fast, full = DialectEvidence(), DialectEvidence()
+        for expr in _expressions(text):
+            expressions.gather_evidence(expr.node, fast, text)
+            expressions.gather_evidence(expr.node, full)
+            assert _state(fast) == _state(full)
+            alone, alone_full = DialectEvidence(), DialectEvidence()
+            expressions.gather_evidence(expr.node, alone, text)
+            expressions.gather_evidence(expr.node, alone_full)
+            assert _state(alone) == _state(alone_full)
+            skipped += _state(alone) == _state(DialectEvidence())
+    assert skipped > 500
