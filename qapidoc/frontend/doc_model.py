@@ -208,8 +208,7 @@ class DocBuilder:
         self.broken = False
 
     def line_span(self, line: DocLine) -> Span:
-        # (new_description and new_tagged make it where they are: this is
-        # the hottest code of qapidoc check)
+        """The span of ``line``: its '#' to the end of its text."""
         return _new(Span, (self.raw.file, line.hash_offset, line.offset + len(line.text)))
 
     def error(self, rule: Rule, message: str, line: DocLine) -> StageError:
@@ -223,34 +222,33 @@ class DocBuilder:
         self.body = SectionBuilder("plain", span)
         self.all_sections.append(self.body)
 
-    def new_description(self, kind: str, name: str, line: DocLine, indent: int | None = 0) -> SectionBuilder:
-        """Start the description ``@name:`` of a member or feature."""
+    def new_description(self, kind: str, name: str, span: Span, indent: int | None = 0) -> SectionBuilder:
+        """Start the description ``@name:`` of a member or feature, on the
+        line ``span`` covers (:meth:`line_span`)."""
         table = self.args if kind == "member" else self.features
         if not name:
-            raise self.error(rules.DOC_STRUCTURE, self.sentence("invalid parameter name"), line)
+            raise StageError(rules.DOC_STRUCTURE, self.sentence("invalid parameter name"), span)
         if name in table:
-            raise self.error(rules.DOC_STRUCTURE, f"'{name}' parameter name duplicated", line)
-        section = SectionBuilder(kind, _new(Span, (self.raw.file, line.hash_offset, line.offset + len(line.text))),
-                                 name, None, indent)
+            raise StageError(rules.DOC_STRUCTURE, f"'{name}' parameter name duplicated", span)
+        section = SectionBuilder(kind, span, name, None, indent)
         table[name] = section
         self.all_sections.append(section)
         return section
 
-    def new_tagged(self, tag: str, line: DocLine, indent: int | None = 0,
+    def new_tagged(self, tag: str, span: Span, indent: int | None = 0,
                    unique: tuple[str, ...] = ("Returns", "Since")) -> SectionBuilder:
-        """Start a section tagged ``tag`` (``Returns``, ``Note``...)."""
+        """Start a section tagged ``tag`` (``Returns``, ``Note``...) on the
+        line ``span`` covers."""
         if tag in unique and any(s.tag == tag for s in self.sections):
-            raise self.error(rules.DOC_STRUCTURE, self.sentence(f"duplicated '{tag}' section"), line)
-        section = SectionBuilder(TAG_KINDS[tag],
-                                 _new(Span, (self.raw.file, line.hash_offset, line.offset + len(line.text))),
-                                 None, tag, indent)
+            raise StageError(rules.DOC_STRUCTURE, self.sentence(f"duplicated '{tag}' section"), span)
+        section = SectionBuilder(TAG_KINDS[tag], span, None, tag, indent)
         self.sections.append(section)
         self.all_sections.append(section)
         return section
 
-    def new_plain(self, line: DocLine) -> SectionBuilder:
-        """Start an untagged section after the body."""
-        section = SectionBuilder("plain", self.line_span(line))
+    def new_plain(self, span: Span) -> SectionBuilder:
+        """Start an untagged section after the body, on the line ``span`` covers."""
+        section = SectionBuilder("plain", span)
         self.sections.append(section)
         self.all_sections.append(section)
         return section

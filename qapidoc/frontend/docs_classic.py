@@ -162,7 +162,7 @@ class ClassicParser:
             if text == "Features:" and kind == "member":
                 self.state = "features"
             else:
-                self.switch(self.doc.new_plain(line))
+                self.switch(self.doc.new_plain(self.doc.line_span(line)))
                 self.state = "various"
                 self.various_line(line)
         else:
@@ -190,11 +190,11 @@ class ClassicParser:
     # -- sections ---------------------------------------------------------------------
 
     def start_description(self, kind: str, name: str, line: DocLine, rest: int) -> None:
-        self.switch(self.doc.new_description(kind, name, line, self.indent_for(line, rest)))
+        self.switch(self.doc.new_description(kind, name, self.doc.line_span(line), self.indent_for(line, rest)))
         self.first_line(line, rest)
 
     def start_tagged(self, tag: str, line: DocLine, rest: int) -> None:
-        self.switch(self.doc.new_tagged(tag, line, self.indent_for(line, rest)))
+        self.switch(self.doc.new_tagged(tag, self.doc.line_span(line), self.indent_for(line, rest)))
         self.first_line(line, rest)
 
     def indent_for(self, line: DocLine, rest: int) -> int | None:
@@ -250,7 +250,7 @@ class ClassicParser:
         if not self.states:
             in_description = self.section.kind == "member"
             if in_description and self.description_ends(line.text):
-                self.switch(doc.new_plain(line))
+                self.switch(doc.new_plain(doc.line_span(line)))
             if in_description or self.section.kind != "example":
                 line = self.stripped(line)
         text = line.text

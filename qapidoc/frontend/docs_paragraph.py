@@ -107,11 +107,13 @@ class ParagraphParser:
             lines = self.table.lines(start, end)
             section.lines += [_cut(line, cut) for line in lines] if cut else lines
 
-    def add_rest(self, section: SectionBuilder, line: DocLine, column: int) -> None:
-        """What follows column ``column`` of ``line`` (its tag), to ``section``."""
-        text = line.text[column:]
+    def add_rest(self, section: SectionBuilder, index: int, column: int) -> None:
+        """What follows column ``column`` of line ``index`` (its tag), to
+        ``section``."""
+        text = self.texts[index][column:]
         section.texts.append(text)
         if self.keep_lines:
+            line = self.table.line(index)
             section.lines.append(_new(DocLine, (text, line.offset + column, line.hash_offset)))
 
     def symbol_line(self) -> None:
@@ -172,11 +174,11 @@ class ParagraphParser:
                 no_more_args = True
             elif text[0] in _TAG_INITIALS and (m := self.tag_pattern.match(text)):
                 tag = m.group(1)
-                line = self.table.line(i)
-                self.check_obsolete(tag, line)
-                section = doc.new_tagged(tag, line, unique=_UNIQUE_TAGS)
+                if self.refuse_old_tags:
+                    self.check_obsolete(tag, i)
+                section = doc.new_tagged(tag, self.table.span(doc.raw.file, i), unique=_UNIQUE_TAGS)
                 if m.end() < len(text):
-                    self.add_rest(section, line, m.end())
+                    self.add_rest(section, i, m.end())
                 i = self.indented(section, i + 1)
                 no_more_args = True
             elif self.headings and text.startswith("="):
@@ -202,31 +204,29 @@ class ParagraphParser:
                     hash_offset = self.table.line(index).hash_offset
                     section.lines.append(_new(DocLine, ("", hash_offset, hash_offset)))
             elif self.section_kinds and section is not doc.body:
-                section.span = doc.line_span(self.table.line(index))
+                section.span = self.table.span(doc.raw.file, index)
             return section
-        return doc.new_plain(self.table.line(index))
+        return doc.new_plain(self.table.span(doc.raw.file, index))
 
-    def check_obsolete(self, tag: str, line: DocLine) -> None:
-        if not self.refuse_old_tags:
-            return
-        doc = self.doc
+    def check_obsolete(self, tag: str, index: int) -> None:
+        """'Note:' and 'Example:' sections (line ``index``), which 9.1 refused."""
         if tag.startswith("Note"):
-            raise doc.error(rules.OBSOLETE_SECTION,
-                            f"The '{tag}' section is no longer supported. Please use rST's "
-                            "'.. note::' or '.. admonition:: notes' directives, or another "
-                            "suitable admonition instead.", line)
+            raise self.error(rules.OBSOLETE_SECTION,
+                             f"The '{tag}' section is no longer supported. Please use rST's "
+                             "'.. note::' or '.. admonition:: notes' directives, or another "
+                             "suitable admonition instead.", index)
         if tag.startswith("Example"):
-            raise doc.error(rules.OBSOLETE_SECTION,
-                            f"The '{tag}' section is no longer supported. Please use the "
-                            "'.. qmp-example::' directive, or other suitable markup instead.", line)
+            raise self.error(rules.OBSOLETE_SECTION,
+                             f"The '{tag}' section is no longer supported. Please use the "
+                             "'.. qmp-example::' directive, or other suitable markup instead.", index)
 
     def description(self, kind: str, m: re.Match[str], i: int) -> int:
         """A ``@name:`` description starting at line ``i``; return the
         index of the line after it."""
-        line = self.table.line(i)
-        section = self.doc.new_description(kind, m.group(1), line)
-        if m.end() < len(line.text):
-            self.add_rest(section, line, m.end())
+        doc = self.doc
+        section = doc.new_description(kind, m.group(1), self.table.span(doc.raw.file, i))
+        if m.end() < len(self.texts[i]):
+            self.add_rest(section, i, m.end())
         return self.indented(section, i + 1)
 
     def indented(self, section: SectionBuilder, i: int) -> int:
@@ -237,14 +237,14 @@ class ParagraphParser:
         start = i
         while i < n and not texts[i]:
             i += 1
-        if i >= n:
-            self.add(section, start, i)
+        if i >= n or not texts[i][0].isspace():
+            # No continuation line: blank lines at most, which only the
+            # doc model's text has (a check asks whether there is text).
+            if self.keep_lines:
+                self.add(section, start, i)
             return i
         text = texts[i]
         indent = len(text) - len(text.lstrip())
-        if not indent:
-            self.add(section, start, i)
-            return i
         cut = indent if self.cut_indent else 0
         pad = text[:indent]
         i += 1

@@ -21,7 +21,7 @@ from typing import overload
 from .. import rules
 from ..diagnostics import Diagnostic
 from ..records import NamedTuple
-from ..source import SourceFile
+from ..source import SourceFile, Span
 from .dialect import Dialect
 
 __all__ = ["Deferred", "DocBlock", "DocLine", "DocLines", "DocTable", "LexResult", "Lexing", "Token", "doc_lines",
@@ -195,6 +195,20 @@ class DocTable:
         hash_at = self._start + ends[index] + index        # (and a newline after each line)
         return tuple.__new__(DocLine, (self.texts[index], hash_at + (2 if self._parts[index][1:2] == " " else 1),
                                        hash_at))
+
+    def span(self, file: SourceFile, index: int) -> Span:
+        """The span of line ``index`` of ``file`` (the table's): its '#' to
+        the end of its current text (what ``DocBuilder.line_span`` gives
+        for :meth:`line`)."""
+        if self._lines is not None:
+            line = self._lines[index]
+            return tuple.__new__(Span, (file, line.hash_offset, line.offset + len(self.texts[index])))
+        ends = self._ends
+        if ends is None:
+            ends = self._ends = list(itertools.accumulate(map(len, self._parts), initial=0))
+        hash_at = self._start + ends[index] + index
+        end = hash_at + (2 if self._parts[index][1:2] == " " else 1) + len(self.texts[index])
+        return tuple.__new__(Span, (file, hash_at, end))
 
     def column(self, index: int) -> int:
         """How many columns of line ``index`` come before its text: its
