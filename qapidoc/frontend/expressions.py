@@ -495,9 +495,10 @@ class _Checker:
     # -- conditions ------------------------------------------------------------
 
     def cond(self, obj: SynObject, source: str) -> Cond | None:
-        node = obj.get("if")
-        if node is None:
+        pair = obj.members.get("if")
+        if pair is None:
             return None
+        node = pair[1]
         if self.dialect.has("if-objects"):
             return self._cond_new(node, source)
         return self._cond_old(node, source)
@@ -550,9 +551,10 @@ class _Checker:
     # -- features -----------------------------------------------------------------
 
     def features(self, obj: SynObject) -> tuple[Feature, ...]:
-        node = obj.get("features")
-        if node is None:
+        pair = obj.members.get("features")
+        if pair is None:
             return ()
+        node = pair[1]
         if not isinstance(node, SynList):
             raise StageError(rules.INVALID_FEATURE, "'features' must be an array", self.span(node))
         out = []
@@ -977,9 +979,11 @@ def _build_command(checker: _Checker, node: SynObject, name: str, name_span: Spa
     returns = checker.type_name_or_array(node.get("returns"), "'returns'")
     cond, features = _common(checker, node, "command")
 
+    members = node.members
+
     def flag(key: str, default: bool) -> bool:
-        value = node.get(key)
-        return value.value if isinstance(value, SynBool) else default
+        pair = members.get(key)
+        return pair[1].value if pair is not None and isinstance(pair[1], SynBool) else default
 
     return _new(Command, (name, name_span, span, doc, cond, features, False, data, returns, boxed,
                           flag("gen", True), flag("success-response", True), flag("allow-oob", False),
@@ -1041,7 +1045,7 @@ def gather_pragma_evidence(pragma: SynObject, evidence: DialectEvidence) -> None
 def gather_schema_evidence(nodes: list[SynObject], evidence: DialectEvidence) -> None:
     """Note what the definitions say about their era together: a union
     branch that is itself a union (8.1)."""
-    unions = [node for node in nodes if isinstance(node.get("union"), SynString)]
+    unions = [node for node in nodes if "union" in node.members and isinstance(node.get("union"), SynString)]
     names = {name.value for node in unions if isinstance(name := node.get("union"), SynString)}
     for node in unions:
         data = node.get("data")
