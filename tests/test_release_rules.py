@@ -499,3 +499,13 @@ def test_definition_with_a_bad_part_is_kept_for_the_checks_of_others(text: str, 
 def test_feature_name_case(dialect: str, expected: list[str]) -> None:
     """6.1 checked only the syntax of feature names, until 7.1."""
     assert errors("{ 'struct': 'Box', 'data': { },\n  'features': [ 'Up' ] }\n", dialect) == expected
+
+
+def test_returns_section_of_a_command_with_an_unknown_key() -> None:
+    """A command left out of the model for an unknown key still has the
+    'returns' it was written with, which its 'Returns' section is checked
+    against (before its keys, from 4.2)."""
+    text = "##\n# @go:\n#\n# Returns: a count\n##\n{ 'command': 'go', 'returns': 'Count', 'bogus': 'x' }\n"
+    assert errors(text, "10.2")[0] == "6: command has unknown key 'bogus'"
+    assert errors(text.replace("'returns': 'Count', ", ""), "10.2")[0] == (
+        "4: 'Returns' section, but command doesn't return anything")
