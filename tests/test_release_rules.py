@@ -509,3 +509,11 @@ def test_returns_section_of_a_command_with_an_unknown_key() -> None:
     assert errors(text, "10.2")[0] == "6: command has unknown key 'bogus'"
     assert errors(text.replace("'returns': 'Count', ", ""), "10.2")[0] == (
         "4: 'Returns' section, but command doesn't return anything")
+
+
+@pytest.mark.parametrize("dialect", ["2.12", "4.1"])
+def test_name_that_is_no_string_is_a_first_pass_error_before_4_2(dialect: str) -> None:
+    """Before 4.2 QEMU read every definition's keys and name before anything
+    else, a meta key whose value is no string among them."""
+    text = "{ 'struct': 'Box', 'enum': { 'a': 'int' } }\n{ 'union': 'Uni', 'bogus': 'x', 'data': { } }\n"
+    assert errors(text, dialect)[0] == "1: 'enum' requires a string name"
