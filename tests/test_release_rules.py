@@ -499,3 +499,21 @@ def test_definition_with_a_bad_part_is_kept_for_the_checks_of_others(text: str, 
 def test_feature_name_case(dialect: str, expected: list[str]) -> None:
     """6.1 checked only the syntax of feature names, until 7.1."""
     assert errors("{ 'struct': 'Box', 'data': { },\n  'features': [ 'Up' ] }\n", dialect) == expected
+
+
+def test_returns_section_of_a_command_with_an_unknown_key() -> None:
+    """A command left out of the model for an unknown key still has the
+    'returns' it was written with, which its 'Returns' section is checked
+    against (before its keys, from 4.2)."""
+    text = "##\n# @go:\n#\n# Returns: a count\n##\n{ 'command': 'go', 'returns': 'Count', 'bogus': 'x' }\n"
+    assert errors(text, "10.2")[0] == "6: command has unknown key 'bogus'"
+    assert errors(text.replace("'returns': 'Count', ", ""), "10.2")[0] == (
+        "4: 'Returns' section, but command doesn't return anything")
+
+
+@pytest.mark.parametrize("dialect", ["2.12", "4.1"])
+def test_name_that_is_no_string_is_a_first_pass_error_before_4_2(dialect: str) -> None:
+    """Before 4.2 QEMU read every definition's keys and name before anything
+    else, a meta key whose value is no string among them."""
+    text = "{ 'struct': 'Box', 'enum': { 'a': 'int' } }\n{ 'union': 'Uni', 'bogus': 'x', 'data': { } }\n"
+    assert errors(text, dialect)[0] == "1: 'enum' requires a string name"

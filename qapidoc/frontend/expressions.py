@@ -718,7 +718,7 @@ def check_definition(
     except StageError as err:
         checker.report(err)
     if definition is None:
-        definition = _broken(meta, name, name_span, span, doc)
+        definition = _broken(meta, name, name_span, span, doc, node)
     elif not dialect.has("name-case-by-definition"):
         checker.diagnostics.extend(_old_case_findings(definition, pragmas, checker.context, module_alone))
     return definition, checker.diagnostics
@@ -1021,9 +1021,14 @@ def _type_as_written(value: Node, span: Span) -> TypeRef | None:
     return None
 
 
-def _broken(meta: Meta, name: str, name_span: Span, span: Span, doc: RawDoc | None) -> Definition:
-    cls = _BROKEN_CLASSES[meta]
-    return cls(name, name_span, span, doc, None, (), True)
+def _broken(meta: Meta, name: str, name_span: Span, span: Span, doc: RawDoc | None, node: SynObject) -> Definition:
+    returns = node.get("returns") if meta == "command" else None
+    if returns is not None:
+        # (as written: what its doc comment's 'Returns' section is checked against)
+        where = _new(Span, (span.file, returns.start, returns.end))
+        written = _type_as_written(returns, where) or _new(TypeRef, ("", False, where))
+        return Command(name, name_span, span, doc, None, (), True, returns=written)
+    return _BROKEN_CLASSES[meta](name, name_span, span, doc, None, (), True)
 
 
 # --- evidence for dialect detection ------------------------------------------------

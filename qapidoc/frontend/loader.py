@@ -606,9 +606,11 @@ def _two_pass_order(diag: Diagnostic, anchors: dict[int, Definition]) -> tuple[i
     finding about a doc comment is about.)"""
     rule = diag.rule
     context = diag.context
-    # (the keys and the name of the definition itself, not of its parts)
+    # (the keys and the name of the definition itself, not of its parts; a
+    # value without context is its name's, before the name is known)
     of_definition = context is None or diag.message.startswith((context.meta, "expression "))
     if (rule in _FIRST_PASS and (rule is not rules.EXPR_KEYS or of_definition)) or (
+            rule is rules.EXPR_VALUE and context is None) or (
             rule is rules.DOC_BINDING and context is not None) or (
             rule in (rules.INVALID_NAME, rules.RESERVED_NAME) and context is not None and of_definition):
         phase = 0
