@@ -21,7 +21,7 @@ from qapidoc.frontend import docs
 from qapidoc.frontend.dialect import Dialect, DialectEvidence
 from qapidoc.frontend.docs import DocParser, gather_doc_evidence
 from qapidoc.frontend.lexer import DOC, DocBlock, DocTable, doc_lines, tokenize
-from qapidoc.frontend.parser import RawDoc
+from qapidoc.frontend.parser import RawDoc, _doc_symbol
 from qapidoc.source import SourceFile
 
 CORPORA = ("qemu-10.2", "qemu-7.2", "qemu-2.10-seed")
@@ -156,3 +156,19 @@ def test_a_doc_parsed_without_its_lines_is_the_same_doc(texts: list[str], versio
                 assert all(not s.lines for s in bare.all_sections)
                 broken += kept.broken
     assert broken > 0       # (the random blocks break some rules)
+
+
+def test_doc_symbols_are_what_the_first_line_says(texts: list[str]) -> None:
+    """The ``@NAME`` of a block's first line, read without making the line."""
+    symbols = 0
+    for text in texts:
+        for variant in [*_variants(text), text.replace(":\n#", ": \r\n#"), text.replace("\n# @", "\n#  @")]:
+            for raw in _blocks(variant):
+                first = doc_lines(variant, raw.body_start, raw.body_end, first_only=True)
+                expected = None
+                if first and first[0].text.startswith("@"):
+                    name = first[0].text.rstrip()
+                    expected = name[1:-1] if name.endswith(":") else name[1:]
+                assert _doc_symbol(variant, raw.body_start, raw.body_end) == expected
+                symbols += expected is not None
+    assert symbols > 1000

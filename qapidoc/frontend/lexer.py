@@ -13,6 +13,7 @@ tool, so no objects per token.
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 import struct
 from collections.abc import Iterable, Iterator, Sequence
@@ -148,8 +149,15 @@ def doc_texts(text: str, body_start: int, body_end: int) -> list[str]:
     block = text[body_start:body_end]
     parts = block.split("\n")
     if parts[0] == "" and block.count("\n#") == len(parts) - 1 and "\r" not in block:
-        return [part[2:] if part[1:2] == " " else part[1:] for part in parts[1:]]
+        del parts[0]
+        if block.count("\n# ") + parts.count("#") == len(parts):
+            return list(map(_AFTER_TWO, parts))      # (as DocTable)
+        return [part[2:] if part[1:2] == " " else part[1:] for part in parts]
     return [line.text for line in doc_lines(text, body_start, body_end)]
+
+
+#: a line's text in the usual layout, '#' or '# ...': what follows its first two characters
+_AFTER_TWO = operator.itemgetter(slice(2, None))
 
 
 class DocTable:
@@ -177,7 +185,12 @@ class DocTable:
             del parts[0]
             self._parts = parts
             self._start = body_start + 1
-            self.texts = [part[2:] if part[1:2] == " " else part[1:] for part in parts]
+            if block.count("\n# ") + parts.count("#") == len(parts):
+                # Every line '#' or '# ...' (as most blocks): each text
+                # after two characters, cut without a bytecode each.
+                self.texts = list(map(_AFTER_TWO, parts))
+            else:
+                self.texts = [part[2:] if part[1:2] == " " else part[1:] for part in parts]
         else:
             self._lines = doc_lines(text, body_start, body_end)
             self._parts = []
