@@ -23,6 +23,7 @@ import pytest
 from conftest import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.interrupts import sigint_reaches_children
 
 from qapidoc.backends.traffic import FollowedFile, ReadOptions, read_traffic
 from qapidoc.backends.validate import QmpValidator, rs_available
@@ -176,9 +177,10 @@ def test_a_lone_surrogate_is_refused(schema_path: Path, tmp_path: Path, capsys: 
 # --- interrupted runs --------------------------------------------------------------------------
 
 def _interrupt(argv: list[str], stdin: bytes) -> subprocess.CompletedProcess[bytes]:
-    child = subprocess.Popen([sys.executable, "-m", "qapidoc.cli", *argv], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+    with sigint_reaches_children():
+        child = subprocess.Popen([sys.executable, "-m", "qapidoc.cli", *argv], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert child.stdin is not None and child.stdout is not None
     child.stdin.write(stdin)
     child.stdin.flush()                  # the input stays open: a run that has not ended

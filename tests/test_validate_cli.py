@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.interrupts import sigint_reaches_children
 
 from qapidoc.backends.traffic import ReadOptions, read_traffic
 from qapidoc.backends.validate import QmpValidator, rs_available
@@ -513,9 +514,10 @@ def test_follow_ends_on_ctrl_c_with_the_summary_of_what_was_read(schema_path: Pa
     """As a user stops it: SIGINT to the whole process."""
     log = tmp_path / "followed.log"
     log.write_text('{"execute": "stop", "id": 1}\n{"return": {"unexpected": 1}, "id": 1}\n')
-    child = subprocess.Popen([sys.executable, "-m", "qapidoc.cli", "validate", str(schema_path), str(log),
-                              "--follow"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    with sigint_reaches_children():
+        child = subprocess.Popen([sys.executable, "-m", "qapidoc.cli", "validate", str(schema_path), str(log),
+                                  "--follow"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 env=dict(os.environ, PYTHONPATH=str(ROOT)))
     try:
         deadline = time.monotonic() + 30
         assert child.stdout is not None
