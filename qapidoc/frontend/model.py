@@ -634,6 +634,11 @@ class _Checker:
                 self.incomplete.add(self.current or name)
         return name
 
+    def _go_on_after(self, rule: Rule, message: str, span: Span, notes: tuple[Note, ...] = ()) -> None:
+        """Report a finding about the definition being checked, which is
+        kept: the checks of what uses it still run."""
+        self.report(self.owner.get(self.current or ""), rule, message, span, notes)
+
     def _check_is_type(self, name: str, what: str, span: Span) -> None:
         """A command or an event is no type (it names no entity a member
         or an array may hold)."""
@@ -654,14 +659,11 @@ class _Checker:
         """Features that collide are reported; what has them is kept (a
         definition that uses it is still checked)."""
         seen: dict[str, Feature] = {}
-        definition = self.owner.get(self.current or "")
         for feature in features:
             other = seen.get(c_name(feature.name))
             if other is not None:
-                self.diagnostics.append(Diagnostic(
-                    rules.MEMBER_CLASH, f"feature '{feature.name}' collides with feature '{other.name}'",
-                    feature.span, definition.context if definition else None,
-                    (Note(f"feature '{other.name}' is here", other.span),)))
+                self._go_on_after(rules.MEMBER_CLASH, f"feature '{feature.name}' collides with feature '{other.name}'",
+                                  feature.span, (Note(f"feature '{other.name}' is here", other.span),))
                 continue
             seen[c_name(feature.name)] = feature
 
@@ -696,9 +698,8 @@ class _Checker:
                 # definition that uses it is still checked (before 4.2 QEMU
                 # checked an alternate's branches before the enum's clashes).
                 assert value.span is not None
-                self.diagnostics.append(Diagnostic(
-                    rules.MEMBER_CLASH, f"value '{value.name}' collides with value '{other.name}'",
-                    value.span, definition.context, (Note(f"value '{other.name}' is here", other.span),)))
+                self.report(definition, rules.MEMBER_CLASH, f"value '{value.name}' collides with value '{other.name}'",
+                            value.span, (Note(f"value '{other.name}' is here", other.span),))
                 continue
             seen[key] = member
             values.append(member)
@@ -761,10 +762,8 @@ class _Checker:
         notes = tuple(Note(f"{d} is here", m.span) for d, m in
                       ((described, member), (other_described, other)) if m.span is not None)
         where = (at if outside else member.span or at) or self._here()
-        definition = self.owner.get(self.current or "")
-        self.diagnostics.append(Diagnostic(rules.MEMBER_CLASH, f"{described} collides with {other_described}",
-                                           where, definition.context if definition else None,
-                                           notes if outside else notes[1:]))
+        self._go_on_after(rules.MEMBER_CLASH, f"{described} collides with {other_described}", where,
+                          notes if outside else notes[1:])
 
     def _context_name(self, rec: _ObjRec) -> str:
         return rec.definition.name if rec.definition is not None else rec.name
