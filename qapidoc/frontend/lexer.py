@@ -1,4 +1,4 @@
-"""Lexer: schema text -> a flat list of tokens with offsets.
+"""Lexer: schema text -> tokens with offsets, one at a time.
 
 The lexer accepts the union of every era's lexical rules (the escapes and
 ``null`` of 2017, the printable-ASCII strings of today) and records, beside
@@ -6,8 +6,14 @@ its tokens, the complaints that only some dialects make.  The loader emits
 those once it knows the dialect.  Plain errors (a stray character, an
 unterminated string) are diagnostics right away.
 
-Tokens are tuples ``(kind, start, end, value)``: the hot path of the whole
-tool, so no objects per token.
+Tokens are tuples ``(kind, start, end, value)``: :func:`next_token` makes
+one where the parser asks for it, so the tokens of a file never exist
+together.  The parser reads most of a schema without asking for tokens at
+all: it matches the usual shapes (``'key': 'value',``, a list's
+``'item',``) with patterns of its own, made of the same pieces as
+:data:`TOKEN` (``BLANKS``, ``CLEAN_STRING``), and asks for a token only
+where the text has anything else.  :func:`tokenize` gives every token of a
+file at once, for tests and tools.
 """
 
 from __future__ import annotations
@@ -25,8 +31,8 @@ from ..records import NamedTuple
 from ..source import SourceFile, Span
 from .dialect import Dialect
 
-__all__ = ["Deferred", "DocBlock", "DocLine", "DocLines", "DocTable", "LexResult", "Lexing", "Token", "doc_lines",
-           "doc_texts", "tokenize"]
+__all__ = ["BLANKS", "CLEAN_STRING", "TOKEN", "Deferred", "DocBlock", "DocLine", "DocLines", "DocTable", "LexResult",
+           "Token", "doc_lines", "doc_texts", "eof_token", "next_token", "tokenize"]
 
 # Token kinds.  Punctuation is its own kind ('{', '}', '[', ']', ':', ','),
 # so the parser tests a token with one comparison.
@@ -39,17 +45,25 @@ EOF = "eof"
 
 Token = tuple[str, int, int, object]
 
-# One match per token, with the whitespace before it; a plain comment is
-# a match of its own, skipped.  Strings with escapes or odd characters,
-# keywords and junk start with "anything else" and are lexed by hand.
-_TOKEN = re.compile(r"""
-    [ \t\r\n\f]*
+#: blanks between tokens (the parser's own patterns allow these alone
+#: between the tokens they match)
+BLANKS = r"[ \t\r\n\f]*"
+#: a string of printable ASCII, quotes included, with no escape: the
+#: string token whose value is its text between the quotes
+CLEAN_STRING = r"'[ -&(-\[\]-~]*'"
+# One match per token, with the blanks and plain comments before it.  A
+# plain comment runs to the end of its line (the lookahead keeps a failing
+# match, at the end of the text, from trying to cut a comment short: one
+# way to read the blanks and comments, so no backtracking through them).
+# Strings with escapes or odd characters, keywords and junk start with
+# "anything else" and are lexed by hand.
+TOKEN = re.compile(rf"""
+    {BLANKS} (?: \#(?!\#)[^\n]*(?![^\n]) {BLANKS} )*
     (?:
-      ([{}\[\]:,])                 # 1: punctuation
-    | ('[ -&(-\[\]-~]*')           # 2: a string of printable ASCII, no escapes
+      ([{{}}\[\]:,])                 # 1: punctuation
+    | ({CLEAN_STRING})           # 2: a string of printable ASCII, no escapes
     | (\#\#)                      # 3: a doc block opens
-    | \#[^\n]*                    #    a plain comment (no group: skipped)
-    | ([^ \t\r\n\f])               # 4: anything else
+    | ([^ \t\r\n\f\#])              # 4: anything else (a '#' is a comment or a doc block)
     )
 """, re.VERBOSE)
 # The inner lines of a doc block: comments that do not start with '##'.
@@ -350,7 +364,8 @@ MET_LEXING, MET_HANDLING_BEFORE, MET_READING = 0, 1, 2
 
 
 class LexResult:
-    """The tokens of one file, and what the lexer found wrong."""
+    """What the lexer found wrong in one file (and, from :func:`tokenize`,
+    its tokens)."""
 
     __slots__ = ("deferred", "diagnostics", "found_at", "has_cr", "tokens")
 
@@ -367,73 +382,46 @@ class LexResult:
 
 
 def tokenize(source: SourceFile) -> LexResult:
-    """Every token of ``source`` at once."""
-    lexing = Lexing(source)
-    while lexing.more(1 << 62):
-        pass
-    return lexing.result
+    """Every token of ``source`` at once, the last one :data:`EOF`."""
+    result = LexResult([], has_cr="\r" in source.text)
+    append = result.tokens.append
+    pos = 0
+    while True:
+        token, pos = next_token(source, pos, result)
+        append(token)
+        if token[0] == EOF:
+            return result
 
 
-class Lexing:
-    """Lexing one file a chunk at a time, so that the tokens of a whole
-    file never exist at once (they took more memory than the rest of the
-    parse together): :meth:`more` adds at least ``at_least`` tokens to
-    ``result.tokens`` and stops only where a top-level value ends (its
-    brackets all closed), so the parser never runs off a chunk within a
-    value.  The parser drops the tokens it is done with."""
+def next_token(source: SourceFile, pos: int, result: LexResult) -> tuple[Token, int]:
+    """The token after offset ``pos`` (past blanks and plain comments), and
+    where lexing goes on after it (after a doc block, past the rest of its
+    closing line).  What it finds wrong goes into ``result``.  Lexing a
+    file is calling this from offset 0 with the offset it returns, each
+    token once: a token's complaints are recorded as it is lexed."""
+    text = source.text
+    m = TOKEN.match(text, pos)
+    if m is None:
+        return eof_token(text), len(text)
+    kind = m.lastindex
+    if kind == 1:
+        end = m.end()
+        char = text[end - 1]
+        return (char, end - 1, end, char), end
+    if kind == 2:
+        start, end = m.span(2)
+        return (STRING, start, end, text[start + 1:end - 1]), end
+    assert kind is not None
+    if kind == 3:
+        return _lex_doc(source, m.start(3), result)
+    return _lex_other(source, m.start(4), result)
 
-    __slots__ = ("depth", "done", "pos", "result", "source")
 
-    def __init__(self, source: SourceFile) -> None:
-        self.source = source
-        self.result = LexResult([], has_cr="\r" in source.text)
-        self.pos = 0
-        self.depth = 0
-        self.done = False
-
-    def more(self, at_least: int = 4096) -> bool:
-        """Lex on; False (and the EOF token added) once the file is done."""
-        if self.done:
-            return False
-        source = self.source
-        text = source.text
-        result = self.result
-        tokens = result.tokens
-        append = tokens.append
-        finditer = _TOKEN.finditer
-        pos = self.pos
-        depth = self.depth
-        length = len(text)
-        goal = len(tokens) + at_least
-        while pos < length:
-            # The search restarts only after what is lexed by hand, and at
-            # the end of a chunk.
-            for m in finditer(text, pos):
-                kind = m.lastindex
-                if kind == 1:
-                    end = m.end()
-                    char = text[end - 1]
-                    append((char, end - 1, end, char))
-                    if char in "{[":
-                        depth += 1
-                    elif char in "}]":
-                        depth = depth - 1 if depth else 0
-                        if not depth and len(tokens) >= goal:
-                            self.pos, self.depth = end, depth
-                            return True
-                elif kind == 2:
-                    start, end = m.span(2)
-                    append((STRING, start, end, text[start + 1:end - 1]))
-                elif kind is not None:
-                    start = m.start(kind)
-                    pos = _lex_doc(source, start, result) if kind == 3 else _lex_other(source, start, result)
-                    break
-            else:
-                break
-        eof = length - 1 if text.endswith("\n") else length
-        append((EOF, max(eof, 0), max(eof, 0), None))
-        self.pos, self.depth, self.done = length, 0, True
-        return False
+def eof_token(text: str) -> Token:
+    """The :data:`EOF` token of ``text``: on its last newline, if it ends
+    with one (where QEMU reports what it expected and did not find)."""
+    eof = max(len(text) - 1 if text.endswith("\n") else len(text), 0)
+    return (EOF, eof, eof, None)
 
 
 def _match_end(pattern: re.Pattern[str], text: str, pos: int) -> int:
@@ -443,9 +431,9 @@ def _match_end(pattern: re.Pattern[str], text: str, pos: int) -> int:
     return m.end()
 
 
-def _lex_doc(source: SourceFile, start: int, result: LexResult) -> int:
-    """Lex the doc block opened by the '##' at ``start``; return the offset
-    after it.  Its lines are not made here (:func:`doc_lines` makes them
+def _lex_doc(source: SourceFile, start: int, result: LexResult) -> tuple[Token, int]:
+    """Lex the doc block opened by the '##' at ``start``: its token, and the
+    offset to lex on from.  Its lines are not made here (:func:`doc_lines` makes them
     when they are read)."""
     text = source.text
     diags = result.diagnostics
@@ -470,18 +458,17 @@ def _lex_doc(source: SourceFile, start: int, result: LexResult) -> int:
         if text[close:line_end].rstrip("\r") != "##":
             diags.append(Diagnostic(rules.DOC_SYNTAX, "junk after '##' at end of documentation comment",
                                     source.span(close, line_end)))
-        result.tokens.append((DOC, start, close + 2, _new(DocBlock, (start, close + 2, longest, end, body_end))))
+        token = (DOC, start, close + 2, _new(DocBlock, (start, close + 2, longest, end, body_end)))
         after = _match_end(_WS, text, line_end)
         if text.startswith("#", after) and not text.startswith("##", after):
             _comment_after_doc(source, start, end, body_end, after, result)
-        return line_end
+        return token, line_end
     # Something other than a comment before the closing '##'.
     eof = close >= len(text)
     at = (len(text) - 1 if text.endswith("\n") else len(text)) if eof else close
     diags.append(Diagnostic(rules.DOC_SYNTAX, "documentation comment must end with '##'",
                             source.span(max(at, 0), max(at, 0) + (0 if eof else 1))))
-    result.tokens.append((DOC, start, body_end, DocBlock(start, body_end, longest, end, body_end)))
-    return close
+    return (DOC, start, body_end, DocBlock(start, body_end, longest, end, body_end)), close
 
 
 def _plain_doc_body(text: str, end: int) -> tuple[int, int] | None:
@@ -541,34 +528,30 @@ def _comment_after_doc(source: SourceFile, start: int, body_start: int, body_end
     result.deferred.append(Deferred("comment-after-doc-is-doc", diagnostic, "comment-after-doc-is-comment"))
 
 
-def _lex_other(source: SourceFile, start: int, result: LexResult) -> int:
+def _lex_other(source: SourceFile, start: int, result: LexResult) -> tuple[Token, int]:
     """Lex a string with escapes or odd characters, a keyword, or junk."""
     text = source.text
     char = text[start]
     if char == "'":
         return _lex_string(source, start, result)
     if text.startswith("true", start):
-        result.tokens.append((BOOL, start, start + 4, True))
-        return start + 4
+        return (BOOL, start, start + 4, True), start + 4
     if text.startswith("false", start):
-        result.tokens.append((BOOL, start, start + 5, False))
-        return start + 5
+        return (BOOL, start, start + 5, False), start + 5
     if text.startswith("null", start):
-        result.tokens.append((NULL, start, start + 4, None))
         result.deferred.append(Deferred("strict-strings", Diagnostic(
             rules.SYNTAX_ERROR, "stray 'null' (null was removed from the language in QEMU 4.2)",
             source.span(start, start + 4))))
-        return start + 4
+        return (NULL, start, start + 4, None), start + 4
     m = re.compile(_WORD).match(text, start)
     end = m.end() if m else start + 1
     word = text[start:end]
     result.diagnostics.append(Diagnostic(rules.SYNTAX_ERROR, f"stray '{word}'", source.span(start, end)))
     # The parser sees junk and resynchronises.
-    result.tokens.append((JUNK, start, end, None))
-    return end
+    return (JUNK, start, end, None), end
 
 
-def _lex_string(source: SourceFile, start: int, result: LexResult) -> int:
+def _lex_string(source: SourceFile, start: int, result: LexResult) -> tuple[Token, int]:
     text = source.text
     pos = start + 1
     chunks: list[str] = []
@@ -576,12 +559,10 @@ def _lex_string(source: SourceFile, start: int, result: LexResult) -> int:
         if pos >= len(text) or text[pos] == "\n":
             result.diagnostics.append(Diagnostic(
                 rules.SYNTAX_ERROR, "missing terminating \"'\"", source.span(start, pos)))
-            result.tokens.append((JUNK, start, pos, None))
-            return pos
+            return (JUNK, start, pos, None), pos
         char = text[pos]
         if char == "'":
-            result.tokens.append((STRING, start, pos + 1, "".join(chunks)))
-            return pos + 1
+            return (STRING, start, pos + 1, "".join(chunks)), pos + 1
         if char == "\\":
             pos = _lex_escape(source, pos, chunks, result, start)
             continue

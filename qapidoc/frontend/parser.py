@@ -1,10 +1,19 @@
-"""Parser: tokens -> syntax nodes with offsets, and raw doc comment blocks.
+"""Parser: schema text -> syntax nodes with offsets, and raw doc comment blocks.
 
 The syntax tree is JSON with positions: every node records the offsets of
 the text it came from, so later stages can report at the narrowest place.
 Doc comments are collected as blocks of lines (each with the offset of its
 text) and bound to the expression that follows them; :mod:`qapidoc.frontend.docs`
 parses their content once the dialect is known.
+
+A recursive descent that lexes as it goes: each function takes the first
+token of its value and the offset after it, and asks
+:func:`lexer.next_token` for the tokens after that.  Objects and lists
+first try the usual shapes (a member ``'key': 'value',``, an item
+``'item',``), which one regex match each reads whole; three tokens in
+four are read that way, with no token made for them (see ``_PAIR``).
+Lexing and parsing were a quarter of ``qapidoc check``; a token list
+between them, and a tuple per token, were half of that.
 
 After a syntax error the parser resynchronises at the next line that starts
 with ``{`` or ``##``, so one typo does not hide the rest of the file.
@@ -24,7 +33,25 @@ from ..records import NamedTuple
 from ..rules import Rule
 from ..source import SourceFile, Span
 from . import lexer
-from .lexer import BOOL, DOC, EOF, JUNK, MET_HANDLING_BEFORE, MET_READING, NULL, STRING, Deferred, DocBlock, DocLine
+from .lexer import (
+    BLANKS,
+    BOOL,
+    CLEAN_STRING,
+    DOC,
+    EOF,
+    JUNK,
+    MET_HANDLING_BEFORE,
+    MET_READING,
+    NULL,
+    STRING,
+    TOKEN,
+    Deferred,
+    DocBlock,
+    DocLine,
+    LexResult,
+    Token,
+    next_token,
+)
 
 __all__ = [
     "MAX_NESTING", "DocLine", "Node", "ParsedFile", "RawDoc", "SynBool", "SynList", "SynNull",
@@ -171,12 +198,14 @@ class ParsedFile:
 class _SyntaxError(Exception):
     """Raised inside the parser only; turned into a diagnostic at top level."""
 
-    def __init__(self, message: str, start: int, end: int, token: int, rule: Rule = rules.SYNTAX_ERROR) -> None:
+    def __init__(self, message: str, start: int, end: int, after: int, *, reported: bool = False,
+                 rule: Rule = rules.SYNTAX_ERROR) -> None:
         super().__init__(message)
         self.message = message
         self.start = start
         self.end = end
-        self.token = token      # the index of the offending token
+        self.after = after          # where lexing goes on after the offending token
+        self.reported = reported    # the lexer reported that token already (junk)
         self.rule = rule
 
 
@@ -196,14 +225,38 @@ def next_token_start(text: str, pos: int) -> int:
 #: (compiled where used, after an error alone: re keeps it)
 _RESYNC = r"^(?:\{|##)"
 _FIRST_VALUE = "expected '{', '[', string, or boolean"
+_FIRST_ITEM = "expected '{', '[', ']', string, or boolean"
+
+# The usual shapes, each read with one match instead of a token at a time
+# (three tokens in four are in them): an object member whose value is a
+# plain string, with the ',' or '}' after it; if the value is anything
+# else, the key and its ':' alone (group 2 and 3 unmatched); a list item
+# that is a plain string, with the ',' or ']' after it.  Only blanks may
+# come between their tokens: where a comment, a doc block, an escape, a
+# keyword or an error is, they do not match, and the parser reads that
+# part a token at a time (:func:`lexer.next_token`), which lexes and
+# reports it.  What they match holds only tokens with nothing to report,
+# so the two ways give the same nodes and the same findings
+# (tests/test_parser_fastpaths.py holds them to it).
+_PAIR = re.compile(rf"{BLANKS}({CLEAN_STRING}){BLANKS}:{BLANKS}(?:({CLEAN_STRING}){BLANKS}([,}}]))?")
+_ITEM = re.compile(rf"{BLANKS}({CLEAN_STRING}){BLANKS}([,\]])")
+_NEVER = re.compile(r"(?!)")     # the plain way: no shape matched, every token lexed
 
 
-def parse(source: SourceFile) -> ParsedFile:
-    lexing = lexer.Lexing(source)
-    lexed = lexing.result
-    parsed = ParsedFile(source, deferred=lexed.deferred, found_at=lexed.found_at)
-    parser = _Parser(source, lexing, parsed)
+def parse(source: SourceFile, *, fast_paths: bool = True) -> ParsedFile:
+    """The syntax of ``source``: its top-level expressions and doc blocks,
+    and what is wrong with them.  ``fast_paths=False`` reads every token
+    with :func:`lexer.next_token` (the plain way, which tests compare the
+    usual one with)."""
+    lexed = LexResult([], has_cr="\r" in source.text)
+    parsed = ParsedFile(source)
+    parser = _Parser(source, lexed, parsed, fast_paths)
     parser.run()
+    # The lexer's deferred complaints go before the parser's: the loader
+    # keeps this order among findings QEMU meets at the same place.  (The
+    # lexer once ran ahead of the parser and made them first.)
+    parsed.deferred[:0] = lexed.deferred
+    parsed.found_at[:0] = lexed.found_at
     # Lexer complaints inside text the parser skipped after an error would
     # only repeat that error.
     kept = [d for d in lexed.diagnostics
@@ -214,12 +267,19 @@ def parse(source: SourceFile) -> ParsedFile:
 
 
 class _Parser:
-    def __init__(self, source: SourceFile, lexing: lexer.Lexing, out: ParsedFile) -> None:
+    """The state of parsing one file.  The position in the text travels
+    as a value through the functions below, not in here."""
+
+    __slots__ = ("depth", "item", "lexed", "out", "pair", "skipped", "source", "text")
+
+    def __init__(self, source: SourceFile, lexed: LexResult, out: ParsedFile, fast_paths: bool) -> None:
         self.source = source
-        self.lexing = lexing
-        self.tokens = lexing.result.tokens
-        self.pos = 0
+        self.text = source.text
+        self.lexed = lexed
         self.out = out
+        #: matchers of the usual shapes (see _PAIR)
+        self.pair = (_PAIR if fast_paths else _NEVER).match
+        self.item = (_ITEM if fast_paths else _NEVER).match
         # Ranges of text skipped after errors, as (start, end) offsets.
         self.skipped: list[tuple[int, int]] = []
         # how many objects and lists are open
@@ -227,29 +287,21 @@ class _Parser:
 
     # -- top level ---------------------------------------------------------
 
-    def _refill(self) -> bool:
-        """More tokens, the ones parsed dropped; False at the end of the file."""
-        del self.tokens[:self.pos]
-        self.pos = 0
-        return self.lexing.more()
-
     def run(self) -> None:
-        tokens = self.tokens
+        source, lexed = self.source, self.lexed
         pending_doc: RawDoc | None = None
+        pos = 0
         while True:
-            if self.pos >= len(tokens):
-                self._refill()
-            tok = tokens[self.pos]
+            tok, after = next_token(source, pos, lexed)
             kind = tok[0]
             if kind == EOF:
                 break
             if kind == DOC:
-                self.pos += 1
+                pos = after
                 block = tok[3]
                 assert isinstance(block, DocBlock)
-                text = self.source.text
-                doc = _new(RawDoc, (self.source, block.start, block.end, block.longest + 1, block.body_start,
-                                    block.body_end, _doc_symbol(text, block.body_start, block.body_end)))
+                doc = _new(RawDoc, (source, block.start, block.end, block.longest + 1, block.body_start,
+                                    block.body_end, _doc_symbol(self.text, block.body_start, block.body_end)))
                 self._reject_pending(pending_doc)
                 self.out.items.append(doc)
                 pending_doc = doc
@@ -257,23 +309,23 @@ class _Parser:
             self.depth = 0
             if kind not in ("{", JUNK):
                 # Until 6.1, QEMU refused it at its first token.
-                refused = Diagnostic(rules.SYNTAX_ERROR, "expected '{'", self.source.span(tok[1], tok[2]))
+                refused = Diagnostic(rules.SYNTAX_ERROR, "expected '{'", source.span(tok[1], tok[2]))
                 self.out.deferred.append(Deferred(None, refused, "top-level-value-parsed"))
                 self.out.found_at.append((refused, tok[1], MET_READING))
             try:
-                node, self.pos = _value(self, self.pos)
+                node, pos = _value(self, tok, after)
             except _SyntaxError as err:
                 pending_doc = None
-                self._recover(err)
+                pos = self._recover(err)
                 continue
             if not isinstance(node, SynObject):
                 self.out.deferred.append(Deferred("top-level-value-parsed", Diagnostic(
                     rules.SYNTAX_ERROR, "top-level expression must be an object",
-                    self.source.span(node.start, node.end)), found_at=next_token_start(self.source.text, node.end)))
+                    source.span(node.start, node.end)), found_at=next_token_start(self.text, node.end)))
                 pending_doc = None
                 continue
             if pending_doc is not None and ("include" in node.members or "pragma" in node.members):
-                self._reject_pending(pending_doc, next_token_start(self.source.text, node.end))
+                self._reject_pending(pending_doc, next_token_start(self.text, node.end))
                 pending_doc = None
             self.out.items.append(_new(TopExpr, (node, pending_doc)))
             pending_doc = None
@@ -293,10 +345,12 @@ class _Parser:
         self.out.diagnostics.append(diag)
         self.out.found_at.append((diag, diag.span.start, MET_READING))
 
-    def _recover(self, err: _SyntaxError) -> None:
+    def _recover(self, err: _SyntaxError) -> int:
         """Report ``err`` and skip to the next line that starts a definition
-        or a doc comment.  A run of several lines of prose is reported once,
-        as text that is not QAPI."""
+        or a doc comment; return where to read on.  A run of several lines
+        of prose is reported once, as text that is not QAPI.  The tokens
+        skipped are lexed all the same (their complaints are the lexer's
+        to make or drop)."""
         source = self.source
         text = source.text
         line_end = text.find("\n", err.start)
@@ -318,133 +372,159 @@ class _Parser:
                 source.span(start, start + len(stripped))))
             self.skipped.append((err.start, target))
         else:
-            if self.tokens[err.token][0] != JUNK:     # the lexer said it already
+            if not err.reported:
                 self._met_reading_next(Diagnostic(err.rule, err.message, source.span(err.start, err.end)))
             self.skipped.append((err.end, target))
-        tokens = self.tokens
+        pos = err.after
         while True:
-            if self.pos >= len(tokens):
-                self._refill()
-            if tokens[self.pos][0] == EOF or tokens[self.pos][1] >= target:
-                break
-            self.pos += 1
+            found = TOKEN.match(text, pos)
+            if found is None:
+                return pos
+            start = found.start(found.lastindex or 0)
+            if start >= target:
+                return start
+            pos = next_token(source, start, self.lexed)[1]
 
 
 
 # -- values -----------------------------------------------------------------
 #
-# Functions from (parser, position of a token) to (node, position after it):
-# the position travels as a value, which is both clearer and faster here
-# than a cursor in the parser object.
+# Functions from (parser, a value's first token, where lexing goes on after
+# it) to (node, where lexing goes on after the value): the position
+# travels as a value, which is both clearer and faster here than a cursor
+# in the parser object.  Objects and lists try the usual shapes (_PAIR,
+# _ITEM) before they ask for a token.
 
-def _error(p: _Parser, message: str, pos: int) -> _SyntaxError:
-    tok = p.tokens[pos]
+def _error(tok: Token, after: int, message: str) -> _SyntaxError:
     if tok[0] == DOC:
         # A doc comment inside an expression: QEMU reads it as one and
         # then finds it misplaced.
-        return _SyntaxError("documentation comment inside an expression", tok[1], tok[1] + 2, pos)
-    return _SyntaxError(message, tok[1], tok[2], pos)
+        return _SyntaxError("documentation comment inside an expression", tok[1], tok[1] + 2, after)
+    return _SyntaxError(message, tok[1], tok[2], after, reported=tok[0] == JUNK)
 
 
 _new = tuple.__new__     # a named tuple without its Python-level __new__
 
 
-def _value(p: _Parser, pos: int, expected: str = _FIRST_VALUE) -> tuple[Node, int]:
-    tok = p.tokens[pos]
+def _value(p: _Parser, tok: Token, after: int, expected: str = _FIRST_VALUE) -> tuple[Node, int]:
     kind = tok[0]
     if kind == STRING:
-        return _new(SynString, (tok[3], tok[1], tok[2])), pos + 1
+        return _new(SynString, (tok[3], tok[1], tok[2])), after
     if kind == "{":
-        return _object(p, pos)
+        return _object(p, tok, after)
     if kind == "[":
-        return _list(p, pos)
+        return _list(p, tok, after)
     if kind == BOOL:
-        return _new(SynBool, (tok[3], tok[1], tok[2])), pos + 1
+        return _new(SynBool, (tok[3], tok[1], tok[2])), after
     if kind == NULL:
-        return _new(SynNull, (tok[1], tok[2])), pos + 1
-    raise _error(p, expected, pos)
+        return _new(SynNull, (tok[1], tok[2])), after
+    raise _error(tok, after, expected)
 
 
-def _too_deep(p: _Parser, pos: int) -> _SyntaxError:
-    tok = p.tokens[pos]
-    return _SyntaxError(f"nesting deeper than {MAX_NESTING} levels of objects and lists", tok[1], tok[2], pos,
-                        rules.NESTING_TOO_DEEP)
+def _too_deep(tok: Token, after: int) -> _SyntaxError:
+    return _SyntaxError(f"nesting deeper than {MAX_NESTING} levels of objects and lists", tok[1], tok[2], after,
+                        rule=rules.NESTING_TOO_DEEP)
 
 
-def _object(p: _Parser, pos: int) -> tuple[SynObject, int]:
+def _duplicate(p: _Parser, key: SynString, value_start: int) -> None:
+    # (from the key to the value, where QEMU notices it: once it has lexed
+    # the value's first token, before it reads the value)
+    found = Diagnostic(rules.DUPLICATE_KEY, f"duplicate key '{key.value}'", p.source.span(key.start, value_start))
+    p.out.diagnostics.append(found)
+    p.out.found_at.append((found, value_start, MET_HANDLING_BEFORE))
+
+
+def _object(p: _Parser, opening: Token, pos: int) -> tuple[SynObject, int]:
     p.depth += 1
     if p.depth > MAX_NESTING:
-        raise _too_deep(p, pos)
-    tokens = p.tokens
-    start = tokens[pos][1]
+        raise _too_deep(opening, pos)
+    text, source, lexed, pair = p.text, p.source, p.lexed, p.pair
+    start = opening[1]
     members: dict[str, tuple[SynString, Node]] = {}
-    pos += 1
-    tok = tokens[pos]
-    if tok[0] == "}":
-        p.depth -= 1
-        return _new(SynObject, (members, start, tok[2])), pos + 1
-    if tok[0] != STRING:
-        raise _error(p, "expected string or '}'", pos)
-    value: Node
+    first = True
     while True:
-        key: SynString = _new(SynString, (tok[3], tok[1], tok[2]))
-        if tokens[pos + 1][0] != ":":
-            raise _error(p, "expected ':'", pos + 1)
-        tok = tokens[pos + 2]
+        m = pair(text, pos)
+        if m is not None:
+            key_start, key_end = m.span(1)
+            key: SynString = _new(SynString, (text[key_start + 1:key_end - 1], key_start, key_end))
+            if m.lastindex == 3:
+                # 'key': 'value' and the ',' or '}' after it
+                value_start, value_end = m.span(2)
+                if key[0] in members:
+                    _duplicate(p, key, value_start)
+                else:
+                    members[key[0]] = (key, _new(SynString, (text[value_start + 1:value_end - 1], value_start,
+                                                             value_end)))
+                pos = m.end()
+                if text[pos - 1] == "}":
+                    p.depth -= 1
+                    return _new(SynObject, (members, start, pos)), pos
+                first = False
+                continue
+            tok, after = next_token(source, m.end(), lexed)
+        else:
+            tok, after = next_token(source, pos, lexed)
+            if tok[0] != STRING:
+                if first and tok[0] == "}":
+                    p.depth -= 1
+                    return _new(SynObject, (members, start, tok[2])), after
+                raise _error(tok, after, "expected string or '}'" if first else "expected string")
+            key = _new(SynString, (tok[3], tok[1], tok[2]))
+            tok, after = next_token(source, after, lexed)
+            if tok[0] != ":":
+                raise _error(tok, after, "expected ':'")
+            tok, after = next_token(source, after, lexed)
+        # tok: the first token of the value
         duplicate = key[0] in members
         if duplicate:
-            # (from the key to the value, where QEMU notices it: once it has
-            # lexed the value's first token, before it reads the value)
-            found = Diagnostic(rules.DUPLICATE_KEY, f"duplicate key '{key.value}'", p.source.span(key.start, tok[1]))
-            p.out.diagnostics.append(found)
-            p.out.found_at.append((found, tok[1], MET_HANDLING_BEFORE))
-        if tok[0] == STRING:        # the common case, without a call
-            value = _new(SynString, (tok[3], tok[1], tok[2]))
-            pos += 3
-        else:
-            value, pos = _value(p, pos + 2)
+            _duplicate(p, key, tok[1])
+        value, pos = _value(p, tok, after)
         if not duplicate:
             members[key[0]] = (key, value)
-        tok = tokens[pos]
+        tok, after = next_token(source, pos, lexed)
         if tok[0] == "}":
             p.depth -= 1
-            return _new(SynObject, (members, start, tok[2])), pos + 1
+            return _new(SynObject, (members, start, tok[2])), after
         if tok[0] != ",":
-            raise _error(p, "expected ',' or '}'", pos)
-        pos += 1
-        tok = tokens[pos]
-        if tok[0] != STRING:
-            raise _error(p, "expected string", pos)
+            raise _error(tok, after, "expected ',' or '}'")
+        pos = after
+        first = False
 
 
-def _list(p: _Parser, pos: int) -> tuple[SynList, int]:
+def _list(p: _Parser, opening: Token, pos: int) -> tuple[SynList, int]:
     p.depth += 1
     if p.depth > MAX_NESTING:
-        raise _too_deep(p, pos)
-    tokens = p.tokens
-    start = tokens[pos][1]
+        raise _too_deep(opening, pos)
+    text, source, lexed, item = p.text, p.source, p.lexed, p.item
+    start = opening[1]
     items: list[Node] = []
-    pos += 1
-    tok = tokens[pos]
-    if tok[0] == "]":
-        p.depth -= 1
-        return _new(SynList, (items, start, tok[2])), pos + 1
-    item, pos = _value(p, pos, "expected '{', '[', ']', string, or boolean")
-    items.append(item)
+    first = True
     while True:
-        tok = tokens[pos]
+        m = item(text, pos)
+        if m is not None:
+            # 'item' and the ',' or ']' after it
+            item_start, item_end = m.span(1)
+            items.append(_new(SynString, (text[item_start + 1:item_end - 1], item_start, item_end)))
+            pos = m.end()
+            if text[pos - 1] == "]":
+                p.depth -= 1
+                return _new(SynList, (items, start, pos)), pos
+            first = False
+            continue
+        tok, after = next_token(source, pos, lexed)
+        if first and tok[0] == "]":
+            p.depth -= 1
+            return _new(SynList, (items, start, tok[2])), after
+        value, pos = _value(p, tok, after, _FIRST_ITEM if first else _FIRST_VALUE)
+        items.append(value)
+        tok, after = next_token(source, pos, lexed)
         if tok[0] == "]":
             p.depth -= 1
-            return _new(SynList, (items, start, tok[2])), pos + 1
+            return _new(SynList, (items, start, tok[2])), after
         if tok[0] != ",":
-            raise _error(p, "expected ',' or ']'", pos)
-        tok = tokens[pos + 1]
-        if tok[0] == STRING:        # the common case, without a call
-            items.append(_new(SynString, (tok[3], tok[1], tok[2])))
-            pos += 2
-        else:
-            item, pos = _value(p, pos + 1)
-            items.append(item)
+            raise _error(tok, after, "expected ',' or ']'")
+        pos = after
+        first = False
 
 
 def _shorten(text: str, limit: int = 40) -> str:
