@@ -228,18 +228,20 @@ _FIRST_VALUE = "expected '{', '[', string, or boolean"
 _FIRST_ITEM = "expected '{', '[', ']', string, or boolean"
 
 # The usual shapes, each read with one match instead of a token at a time
-# (three tokens in four are in them): an object member whose value is a
-# plain string, with the ',' or '}' after it; if the value is anything
-# else, the key and its ':' alone (group 2 and 3 unmatched); a list item
-# that is a plain string, with the ',' or ']' after it.  Only blanks may
-# come between their tokens: where a comment, a doc block, an escape, a
-# keyword or an error is, they do not match, and the parser reads that
-# part a token at a time (:func:`lexer.next_token`), which lexes and
-# reports it.  What they match holds only tokens with nothing to report,
-# so the two ways give the same nodes and the same findings
+# (three tokens in four are in them).  _PAIR: an object member's key and
+# ':', then (group 2, 3) a value that is a plain string and the ',' or '}'
+# after it, or (group 4) the '{' or '[' that opens the value; else the key
+# and ':' alone.  _ITEM: a list item that is a plain string, with the ','
+# or ']' after it.  _SEPARATOR: the ',' or '}' after a member's value.
+# Only blanks may come between their tokens: where a comment, a doc block,
+# an escape, a keyword or an error is, they do not match, and the parser
+# reads that part a token at a time (:func:`lexer.next_token`), which
+# lexes and reports it.  What they match holds only tokens with nothing to
+# report, so the two ways give the same nodes and the same findings
 # (tests/test_parser_fastpaths.py holds them to it).
-_PAIR = re.compile(rf"{BLANKS}({CLEAN_STRING}){BLANKS}:{BLANKS}(?:({CLEAN_STRING}){BLANKS}([,}}]))?")
+_PAIR = re.compile(rf"{BLANKS}({CLEAN_STRING}){BLANKS}:{BLANKS}(?:({CLEAN_STRING}){BLANKS}([,}}])|([{{\[]))?")
 _ITEM = re.compile(rf"{BLANKS}({CLEAN_STRING}){BLANKS}([,\]])")
+_SEPARATOR = re.compile(rf"{BLANKS}[,}}]")
 _NEVER = re.compile(r"(?!)")     # the plain way: no shape matched, every token lexed
 
 
@@ -270,7 +272,7 @@ class _Parser:
     """The state of parsing one file.  The position in the text travels
     as a value through the functions below, not in here."""
 
-    __slots__ = ("depth", "item", "lexed", "out", "pair", "skipped", "source", "text")
+    __slots__ = ("depth", "item", "lexed", "out", "pair", "separator", "skipped", "source", "text")
 
     def __init__(self, source: SourceFile, lexed: LexResult, out: ParsedFile, fast_paths: bool) -> None:
         self.source = source
@@ -280,6 +282,7 @@ class _Parser:
         #: matchers of the usual shapes (see _PAIR)
         self.pair = (_PAIR if fast_paths else _NEVER).match
         self.item = (_ITEM if fast_paths else _NEVER).match
+        self.separator = (_SEPARATOR if fast_paths else _NEVER).match
         # Ranges of text skipped after errors, as (start, end) offsets.
         self.skipped: list[tuple[int, int]] = []
         # how many objects and lists are open
@@ -411,9 +414,9 @@ def _value(p: _Parser, tok: Token, after: int, expected: str = _FIRST_VALUE) -> 
     if kind == STRING:
         return _new(SynString, (tok[3], tok[1], tok[2])), after
     if kind == "{":
-        return _object(p, tok, after)
+        return _object(p, tok[1], after)
     if kind == "[":
-        return _list(p, tok, after)
+        return _list(p, tok[1], after)
     if kind == BOOL:
         return _new(SynBool, (tok[3], tok[1], tok[2])), after
     if kind == NULL:
@@ -421,8 +424,9 @@ def _value(p: _Parser, tok: Token, after: int, expected: str = _FIRST_VALUE) -> 
     raise _error(tok, after, expected)
 
 
-def _too_deep(tok: Token, after: int) -> _SyntaxError:
-    return _SyntaxError(f"nesting deeper than {MAX_NESTING} levels of objects and lists", tok[1], tok[2], after,
+def _too_deep(start: int) -> _SyntaxError:
+    """The error at the bracket at ``start`` that opens one level too many."""
+    return _SyntaxError(f"nesting deeper than {MAX_NESTING} levels of objects and lists", start, start + 1, start + 1,
                         rule=rules.NESTING_TOO_DEEP)
 
 
@@ -434,20 +438,22 @@ def _duplicate(p: _Parser, key: SynString, value_start: int) -> None:
     p.out.found_at.append((found, value_start, MET_HANDLING_BEFORE))
 
 
-def _object(p: _Parser, opening: Token, pos: int) -> tuple[SynObject, int]:
+def _object(p: _Parser, start: int, pos: int) -> tuple[SynObject, int]:
+    """The object whose '{' is at ``start``; ``pos`` is after it."""
     p.depth += 1
     if p.depth > MAX_NESTING:
-        raise _too_deep(opening, pos)
+        raise _too_deep(start)
     text, source, lexed, pair = p.text, p.source, p.lexed, p.pair
-    start = opening[1]
     members: dict[str, tuple[SynString, Node]] = {}
     first = True
+    value: Node
     while True:
         m = pair(text, pos)
         if m is not None:
             key_start, key_end = m.span(1)
             key: SynString = _new(SynString, (text[key_start + 1:key_end - 1], key_start, key_end))
-            if m.lastindex == 3:
+            shape = m.lastindex
+            if shape == 3:
                 # 'key': 'value' and the ',' or '}' after it
                 value_start, value_end = m.span(2)
                 if key[0] in members:
@@ -461,7 +467,19 @@ def _object(p: _Parser, opening: Token, pos: int) -> tuple[SynObject, int]:
                     return _new(SynObject, (members, start, pos)), pos
                 first = False
                 continue
-            tok, after = next_token(source, m.end(), lexed)
+            pos = m.end()
+            if shape == 4:
+                # 'key': and the '{' or '[' of the value
+                duplicate = key[0] in members
+                if duplicate:
+                    _duplicate(p, key, pos - 1)
+                value, pos = (_object if text[pos - 1] == "{" else _list)(p, pos - 1, pos)
+            else:
+                tok, after = next_token(source, pos, lexed)
+                duplicate = key[0] in members
+                if duplicate:
+                    _duplicate(p, key, tok[1])
+                value, pos = _value(p, tok, after)
         else:
             tok, after = next_token(source, pos, lexed)
             if tok[0] != STRING:
@@ -474,29 +492,34 @@ def _object(p: _Parser, opening: Token, pos: int) -> tuple[SynObject, int]:
             if tok[0] != ":":
                 raise _error(tok, after, "expected ':'")
             tok, after = next_token(source, after, lexed)
-        # tok: the first token of the value
-        duplicate = key[0] in members
-        if duplicate:
-            _duplicate(p, key, tok[1])
-        value, pos = _value(p, tok, after)
+            duplicate = key[0] in members
+            if duplicate:
+                _duplicate(p, key, tok[1])
+            value, pos = _value(p, tok, after)
         if not duplicate:
             members[key[0]] = (key, value)
-        tok, after = next_token(source, pos, lexed)
-        if tok[0] == "}":
-            p.depth -= 1
-            return _new(SynObject, (members, start, tok[2])), after
-        if tok[0] != ",":
-            raise _error(tok, after, "expected ',' or '}'")
-        pos = after
+        m = p.separator(text, pos)
+        if m is not None:
+            pos = m.end()
+            if text[pos - 1] == "}":
+                p.depth -= 1
+                return _new(SynObject, (members, start, pos)), pos
+        else:
+            tok, pos = next_token(source, pos, lexed)
+            if tok[0] == "}":
+                p.depth -= 1
+                return _new(SynObject, (members, start, tok[2])), pos
+            if tok[0] != ",":
+                raise _error(tok, pos, "expected ',' or '}'")
         first = False
 
 
-def _list(p: _Parser, opening: Token, pos: int) -> tuple[SynList, int]:
+def _list(p: _Parser, start: int, pos: int) -> tuple[SynList, int]:
+    """The list whose '[' is at ``start``; ``pos`` is after it."""
     p.depth += 1
     if p.depth > MAX_NESTING:
-        raise _too_deep(opening, pos)
+        raise _too_deep(start)
     text, source, lexed, item = p.text, p.source, p.lexed, p.item
-    start = opening[1]
     items: list[Node] = []
     first = True
     while True:
