@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable
-from typing import Literal
 
 from .. import rules
 from ..diagnostics import Context, Diagnostic, StageError
@@ -52,7 +51,11 @@ __all__ = [
     "inline_members",
 ]
 
-Meta = Literal["enum", "struct", "union", "alternate", "command", "event"]
+TYPE_CHECKING = False     # (as typing's: importing typing costs qapidoc check 2 % of its time)
+if TYPE_CHECKING:
+    from typing import Literal
+
+    Meta = Literal["enum", "struct", "union", "alternate", "command", "event"]
 META_KINDS: tuple[Meta, ...] = ("enum", "struct", "union", "alternate", "command", "event")
 
 
@@ -328,10 +331,11 @@ def inline_members(value: TypeRef | tuple[Member, ...] | None) -> tuple[Member, 
 
 # --- names ------------------------------------------------------------------------
 
-# (_C_NAME and _OLD_VALID_NAME are compiled where used, when first used:
-# re keeps them.  Few names and only old dialects need them.)
+# (_C_NAME, _VALID_NAME and _OLD_VALID_NAME are compiled where used, when
+# first used: re keeps them.  Few names and only old dialects need them;
+# _VALID_NAME, case-blind, cost half a percent of a check to compile.)
 _C_NAME = r"[^A-Za-z0-9_]"
-_VALID_NAME = re.compile(r"(__[a-z0-9.-]+_)?(x-)?([a-z][a-z0-9_-]*)$", re.IGNORECASE)
+_VALID_NAME = r"(__[a-z0-9.-]+_)?(x-)?([a-z][a-z0-9_-]*)$"       # (re.IGNORECASE)
 _OLD_VALID_NAME = r"(__[a-zA-Z0-9.-]+_)?([a-zA-Z][a-zA-Z0-9_-]*)$"
 _CAMEL = re.compile(r"[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*$")
 _IDENT = re.compile(r"[A-Z][A-Z0-9_]*")
@@ -364,15 +368,20 @@ def _stem(name: str, new_rules: bool) -> str | None:
     stem = found.get(name, _UNKNOWN)
     if stem is not _UNKNOWN:
         return stem
-    if (new_rules and name[:1].isalpha() and name[:2] not in ("x-", "X-") and name.isascii()
+    if (new_rules and name[:1].isalpha() and name.isascii()
             and name.replace("-", "").replace("_", "").isalnum()):
-        # A letter, then letters, digits, '-' and '_' (most names): all of
-        # it is the stem, as _VALID_NAME finds (without a match each).
-        stem = None if name[:2] in ("q_", "q-") else name
+        # A letter, then letters, digits, '-' and '_' (most names): what
+        # _VALID_NAME finds, without a match each.  The stem is all of it,
+        # but after an 'x-' that a letter follows; a name that starts 'q_'
+        # or 'q-' is QEMU's to use.
+        if name[:2] in ("x-", "X-") and name[2:3].isalpha():
+            stem = name[2:]
+        else:
+            stem = None if name[:2] in ("q_", "q-") else name
         found[name] = stem
         return stem
     if new_rules:
-        m = _VALID_NAME.match(name)
+        m = re.match(_VALID_NAME, name, re.IGNORECASE)
         stem = m.group(3) if m else None
     else:
         m = re.match(_OLD_VALID_NAME, name)
