@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable
-from typing import Literal
 
 from .. import rules
 from ..diagnostics import Context, Diagnostic, StageError
@@ -52,7 +51,11 @@ __all__ = [
     "inline_members",
 ]
 
-Meta = Literal["enum", "struct", "union", "alternate", "command", "event"]
+TYPE_CHECKING = False     # (as typing's: importing typing costs qapidoc check 2 % of its time)
+if TYPE_CHECKING:
+    from typing import Literal
+
+    Meta = Literal["enum", "struct", "union", "alternate", "command", "event"]
 META_KINDS: tuple[Meta, ...] = ("enum", "struct", "union", "alternate", "command", "event")
 
 
@@ -328,10 +331,11 @@ def inline_members(value: TypeRef | tuple[Member, ...] | None) -> tuple[Member, 
 
 # --- names ------------------------------------------------------------------------
 
-# (_C_NAME and _OLD_VALID_NAME are compiled where used, when first used:
-# re keeps them.  Few names and only old dialects need them.)
+# (_C_NAME, _VALID_NAME and _OLD_VALID_NAME are compiled where used, when
+# first used: re keeps them.  Few names and only old dialects need them;
+# _VALID_NAME, case-blind, cost half a percent of a check to compile.)
 _C_NAME = r"[^A-Za-z0-9_]"
-_VALID_NAME = re.compile(r"(__[a-z0-9.-]+_)?(x-)?([a-z][a-z0-9_-]*)$", re.IGNORECASE)
+_VALID_NAME = r"(__[a-z0-9.-]+_)?(x-)?([a-z][a-z0-9_-]*)$"       # (re.IGNORECASE)
 _OLD_VALID_NAME = r"(__[a-zA-Z0-9.-]+_)?([a-zA-Z][a-zA-Z0-9_-]*)$"
 _CAMEL = re.compile(r"[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*$")
 _IDENT = re.compile(r"[A-Z][A-Z0-9_]*")
@@ -364,15 +368,20 @@ def _stem(name: str, new_rules: bool) -> str | None:
     stem = found.get(name, _UNKNOWN)
     if stem is not _UNKNOWN:
         return stem
-    if (new_rules and name[:1].isalpha() and name[:2] not in ("x-", "X-") and name.isascii()
+    if (new_rules and name[:1].isalpha() and name.isascii()
             and name.replace("-", "").replace("_", "").isalnum()):
-        # A letter, then letters, digits, '-' and '_' (most names): all of
-        # it is the stem, as _VALID_NAME finds (without a match each).
-        stem = None if name[:2] in ("q_", "q-") else name
+        # A letter, then letters, digits, '-' and '_' (most names): what
+        # _VALID_NAME finds, without a match each.  The stem is all of it,
+        # but after an 'x-' that a letter follows; a name that starts 'q_'
+        # or 'q-' is QEMU's to use.
+        if name[:2] in ("x-", "X-") and name[2:3].isalpha():
+            stem = name[2:]
+        else:
+            stem = None if name[:2] in ("q_", "q-") else name
         found[name] = stem
         return stem
     if new_rules:
-        m = _VALID_NAME.match(name)
+        m = re.match(_VALID_NAME, name, re.IGNORECASE)
         stem = m.group(3) if m else None
     else:
         m = re.match(_OLD_VALID_NAME, name)
@@ -381,6 +390,17 @@ def _stem(name: str, new_rules: bool) -> str | None:
         stem = None
     found[name] = stem
     return stem
+
+
+def is_plain_name(name: str) -> bool:
+    """Whether ``name`` is a lower-case name every release accepts for a
+    member, an enum value or a branch, whatever the pragmas: a letter, then
+    lower-case letters, digits and '-' (not 'q-', which QEMU keeps for
+    itself).  For most parts of a schema the answer is yes, and the part
+    needs none of the name checks (a few string tests instead of four
+    calls; the fast-path test holds the two to each other)."""
+    return (name[:1].isalpha() and name.isascii() and name.islower() and "_" not in name
+            and name.replace("-", "").isalnum() and name[:2] != "q-")
 
 
 class _Checker:
@@ -607,11 +627,18 @@ class _Checker:
         if not isinstance(node, SynObject):
             raise StageError(rules.EXPR_VALUE, f"{source} should be an object or type name", self.span(node))
         permissive = parent is not None and parent in self.pragmas.member_name_exceptions
+        file = self.file
         out = []
         for key, (key_node, value) in node.members.items():
-            span = _new(Span, (self.file, key_node.start, key_node.end))
+            span = _new(Span, (file, key_node.start, key_node.end))
             optional = key[:1] == "*"
             name = key[1:] if optional else key
+            if type(value) is SynString and is_plain_name(name) and name != "u" and name[:4] != "has-":
+                # The usual member, 'name': 'Type', with nothing to report
+                # (what _member makes of it).
+                plain = _new(TypeRef, (value.value, False, _new(Span, (file, value.start, value.end))))
+                out.append(_new(Member, (name, optional, plain, None, (), span)))
+                continue
             try:
                 out.append(self._member(name, optional, span, value, f"{source} member '{key}'", permissive,
                                         "member-name-exceptions" if parent is not None else None))
@@ -848,7 +875,12 @@ def _build_enum(checker: _Checker, node: SynObject, name: str, name_span: Span, 
     # A value with an error is reported and kept when it has a name: before
     # 4.2 QEMU checked a union or alternate against the values as written
     # before the enum's own errors.
+    file = checker.file
     for item in data.items:
+        if type(item) is SynString and is_plain_name(item.value):
+            # The usual value, with nothing to report (what _enum_value makes of it).
+            values.append(_new(EnumValue, (item.value, None, (), _new(Span, (file, item.start, item.end)))))
+            continue
         name_node = item.get("name") if isinstance(item, SynObject) else item
         try:
             values.append(_enum_value(checker, item, value_keys, permissive))

@@ -23,13 +23,16 @@ import operator
 import re
 import struct
 from collections.abc import Iterable, Iterator, Sequence
-from typing import overload
 
 from .. import rules
 from ..diagnostics import Diagnostic
 from ..records import NamedTuple
 from ..source import SourceFile, Span
 from .dialect import Dialect
+
+TYPE_CHECKING = False     # (as typing's: importing typing costs qapidoc check 2 % of its time)
+if TYPE_CHECKING:
+    from typing import overload
 
 __all__ = ["BLANKS", "CLEAN_STRING", "TOKEN", "Deferred", "DocBlock", "DocLine", "DocLines", "DocTable", "LexResult",
            "Token", "doc_lines", "doc_texts", "eof_token", "next_token", "tokenize"]
@@ -195,13 +198,16 @@ class DocTable:
         self._lines: tuple[DocLine, ...] | None = None
         #: the total length of the lines before each (made when first needed)
         self._ends: list[int] | None = None
-        if parts[0] == "" and block.count("\n#") == len(parts) - 1 and "\r" not in block:
+        if parts[0] == "" and "\r" not in block and (
+                # (every line '#' or '# ...', as in most blocks: the usual
+                # layout, counted once; else every line '#...')
+                (usual := block.count("\n# ") + parts.count("#") == len(parts) - 1)
+                or block.count("\n#") == len(parts) - 1):
             del parts[0]
             self._parts = parts
             self._start = body_start + 1
-            if block.count("\n# ") + parts.count("#") == len(parts):
-                # Every line '#' or '# ...' (as most blocks): each text
-                # after two characters, cut without a bytecode each.
+            if usual:
+                # Each text after two characters, cut without a bytecode each.
                 self.texts = list(map(_AFTER_TWO, parts))
             else:
                 self.texts = [part[2:] if part[1:2] == " " else part[1:] for part in parts]
@@ -284,11 +290,12 @@ class DocLines(Sequence[DocLine]):
     def __len__(self) -> int:
         return len(self._marks) // _MARK.size
 
-    @overload
-    def __getitem__(self, index: int) -> DocLine: ...
+    if TYPE_CHECKING:       # (the overloads are the type checker's: typing is not imported to run)
+        @overload
+        def __getitem__(self, index: int) -> DocLine: ...
 
-    @overload
-    def __getitem__(self, index: slice) -> DocLines: ...
+        @overload
+        def __getitem__(self, index: slice) -> DocLines: ...
 
     def __getitem__(self, index: int | slice) -> DocLine | DocLines:
         if isinstance(index, slice):
