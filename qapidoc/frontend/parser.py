@@ -242,7 +242,7 @@ _FIRST_ITEM = "expected '{', '[', ']', string, or boolean"
 _PAIR = re.compile(rf"{BLANKS}({CLEAN_STRING}){BLANKS}:{BLANKS}(?:({CLEAN_STRING}){BLANKS}([,}}])|([{{\[]))?")
 _ITEM = re.compile(rf"{BLANKS}({CLEAN_STRING}){BLANKS}([,\]])")
 _SEPARATOR = re.compile(rf"{BLANKS}[,}}]")
-_NEVER = re.compile(r"(?!)")     # the plain way: no shape matched, every token lexed
+_NEVER = r"(?!)"     # the plain way: no shape matched, every token lexed (compiled when used)
 
 
 def parse(source: SourceFile, *, fast_paths: bool = True) -> ParsedFile:
@@ -280,9 +280,10 @@ class _Parser:
         self.lexed = lexed
         self.out = out
         #: matchers of the usual shapes (see _PAIR)
-        self.pair = (_PAIR if fast_paths else _NEVER).match
-        self.item = (_ITEM if fast_paths else _NEVER).match
-        self.separator = (_SEPARATOR if fast_paths else _NEVER).match
+        never = None if fast_paths else re.compile(_NEVER)
+        self.pair = (never or _PAIR).match
+        self.item = (never or _ITEM).match
+        self.separator = (never or _SEPARATOR).match
         # Ranges of text skipped after errors, as (start, end) offsets.
         self.skipped: list[tuple[int, int]] = []
         # how many objects and lists are open
