@@ -76,6 +76,8 @@ TOKEN = re.compile(rf"""
 _DOC_BODY = r"(?:[ \t\r\n\f]*\#(?!\#)[^\n]*)*"
 _DOC_LINE = r"\#([^\n]*)"
 _WS = re.compile(r"[ \t\r\n\f]*")
+#: a plain comment is the next thing in the text
+_COMMENT_NEXT = re.compile(r"[ \t\r\n\f]*\#(?!\#)")
 _new = tuple.__new__     # a named tuple without its Python-level __new__
 
 
@@ -462,13 +464,13 @@ def _lex_doc(source: SourceFile, start: int, result: LexResult) -> tuple[Token, 
     if text.startswith("##", close):
         line_end = text.find("\n", close)
         line_end = len(text) if line_end < 0 else line_end
-        if text[close:line_end].rstrip("\r") != "##":
+        if line_end - close != 2 and text[close:line_end].rstrip("\r") != "##":
             diags.append(Diagnostic(rules.DOC_SYNTAX, "junk after '##' at end of documentation comment",
                                     source.span(close, line_end)))
         token = (DOC, start, close + 2, _new(DocBlock, (start, close + 2, longest, end, body_end)))
-        after = _match_end(_WS, text, line_end)
-        if text.startswith("#", after) and not text.startswith("##", after):
-            _comment_after_doc(source, start, end, body_end, after, result)
+        comment = _COMMENT_NEXT.match(text, line_end)
+        if comment is not None:
+            _comment_after_doc(source, start, end, body_end, comment.end() - 1, result)
         return token, line_end
     # Something other than a comment before the closing '##'.
     eof = close >= len(text)

@@ -150,13 +150,13 @@ class RawDoc(NamedTuple):
 
 def _doc_symbol(text: str, body_start: int, body_end: int) -> str | None:
     """The ``@NAME`` a doc block's first line names, else None."""
-    if text.startswith("\n# ", body_start, body_end):
+    if text.startswith("\n# @", body_start, body_end):
         # The usual layout: the first line's text after '# ', to its end.
-        if not text.startswith("@", body_start + 3, body_end):
-            return None
-        end = text.find("\n", body_start + 3, body_end)
-        name = text[body_start + 3:body_end if end < 0 else end].rstrip()
-        return name[1:-1] if name.endswith(":") else name[1:]
+        end = text.find("\n", body_start + 4, body_end)
+        name = text[body_start + 4:body_end if end < 0 else end].rstrip()
+        return name[:-1] if name[-1:] == ":" else name
+    if text.startswith("\n# ", body_start, body_end):
+        return None
     first = lexer.doc_lines(text, body_start, body_end, first_only=True)
     if first and first[0].text.startswith("@"):
         name = first[0].text.rstrip()
