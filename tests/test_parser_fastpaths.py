@@ -7,6 +7,8 @@ token with ``lexer.next_token``.  Both must make the same nodes and the
 same findings, in the same order, with the same places QEMU meets them:
 compared here on every file of the corpora, on variants with comments,
 escapes and errors where the fast paths stop, and on random mutations.
+The lexer's reading of a doc block in the usual layout (string methods)
+is held to its line-by-line reading the same way.
 """
 
 from __future__ import annotations
@@ -171,3 +173,35 @@ def test_tokenize_gives_each_token_once_with_its_place() -> None:
         "missing terminating \"'\""]
     assert [d.diagnostic.message for d in result.deferred] == ["unknown escape \\n", "stray 'null' (null was removed "
                                                                 "from the language in QEMU 4.2)"]
+
+
+def _doc_variants(text: str) -> list[str]:
+    return [text, text.replace("\n# ", "\n#"), text.replace("\n#\n", "\n# \n"), text.replace("\n# ", "\n  # "),
+            text.replace("\n#\n", "\n\n"), text.replace("\n# ", "\n#\t")]
+
+
+def test_doc_blocks_in_the_usual_layout_are_what_the_line_by_line_reading_finds(corpus_texts: list[str]) -> None:
+    """``lexer._plain_doc_body`` (string methods, the usual layout only)
+    against ``lexer._doc_body`` (a match per line, any layout)."""
+    from qapidoc.frontend.lexer import LexResult, _doc_body, _plain_doc_body
+
+    plain = declined = 0
+    for original in corpus_texts[:60]:
+        for text in _doc_variants(original):
+            source = SourceFile("x.json", text)
+            for token in tokenize(source).tokens:
+                if token[0] != DOC:
+                    continue
+                end = text.find("\n", token[1])
+                if end < 0:
+                    continue
+                found = _plain_doc_body(text, end)
+                result = LexResult([])
+                body = _doc_body(source, end, result)
+                if found is None:
+                    declined += 1
+                else:
+                    plain += 1
+                    assert found == body, text[token[1]:body[0]]
+                    assert not result.diagnostics
+    assert plain > 1000 and declined > 1000, (plain, declined)

@@ -492,9 +492,9 @@ def _plain_doc_body(text: str, end: int) -> tuple[int, int] | None:
     if close - 1 == end:
         return end, 0
     body = text[end:close - 1]          # each line with the newline before it
-    parts = body[1:].split("\n")
-    count = len(parts)
-    if body.count("\n#") != count or body.count("\n# ") + parts.count("#") != count:
+    parts = body.split("\n")            # ("" before the first line)
+    # Every line '# ...' or '#' (two kinds of line that exclude each other).
+    if body.count("\n# ") + parts.count("#") != len(parts) - 1:
         return None
     return close - 1, max(map(len, parts)) - 1
 
