@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 
     Meta = Literal["enum", "struct", "union", "alternate", "command", "event"]
 META_KINDS: tuple[Meta, ...] = ("enum", "struct", "union", "alternate", "command", "event")
+_META_SET = frozenset(META_KINDS)
 
 
 # --- conditions ---------------------------------------------------------------
@@ -399,6 +400,8 @@ def _stem(name: str, new_rules: bool) -> str | None:
 #: needs none of the name checks (one match instead of four calls; the
 #: fast-path test holds the two to each other).
 is_plain_name = re.compile(r"(?!q-)[a-z][a-z0-9-]*").fullmatch
+#: The same for a member's name, which 'u' and 'has-...' may not be either.
+is_plain_member_name = re.compile(r"(?!q-|has-|u\Z)[a-z][a-z0-9-]*").fullmatch
 
 
 class _Checker:
@@ -628,13 +631,15 @@ class _Checker:
         file = self.file
         out = []
         for key, (key_node, value) in node.members.items():
-            span = _new(Span, (file, key_node.start, key_node.end))
+            _, start, end = key_node
+            span = _new(Span, (file, start, end))
             optional = key[:1] == "*"
             name = key[1:] if optional else key
-            if type(value) is SynString and is_plain_name(name) and name != "u" and name[:4] != "has-":
+            if type(value) is SynString and is_plain_member_name(name):
                 # The usual member, 'name': 'Type', with nothing to report
                 # (what _member makes of it).
-                plain = _new(TypeRef, (value.value, False, _new(Span, (file, value.start, value.end))))
+                type_name, start, end = value
+                plain = _new(TypeRef, (type_name, False, _new(Span, (file, start, end))))
                 out.append(_new(Member, (name, optional, plain, None, (), span)))
                 continue
             try:
@@ -717,7 +722,8 @@ def check_definition(
     warning, not an error."""
     checker = _Checker(file, dialect, pragmas, module_alone=module_alone)
     members = node.members
-    metas = [m for m in META_KINDS if m in members]
+    found = _META_SET.intersection(members)
+    metas = list(found) if len(found) == 1 else [m for m in META_KINDS if m in members]
     if len(metas) != 1 and (dialect.has("name-case-rules") or not metas):
         listed = ", ".join(f"'{m}'" for m in META_KINDS)
         checker.diagnostics.append(Diagnostic(
@@ -915,7 +921,8 @@ def _build_enum(checker: _Checker, node: SynObject, name: str, name_span: Span, 
     for item in data.items:
         if type(item) is SynString and is_plain_name(item.value):
             # The usual value, with nothing to report (what _enum_value makes of it).
-            values.append(_new(EnumValue, (item.value, None, (), _new(Span, (file, item.start, item.end)))))
+            value_name, start, end = item
+            values.append(_new(EnumValue, (value_name, None, (), _new(Span, (file, start, end)))))
             continue
         name_node = item.get("name") if isinstance(item, SynObject) else item
         try:
