@@ -180,8 +180,9 @@ def measure(shared: pathlib.Path, runs: int, interpreter: str) -> list[str]:
             except CommandFailedError as failure:
                 sys.exit(f"bench_check: {failure}")
             floor = launcher.floor_mib()
+        described = interpreter_description(python)
     bare = statistics.median(r.wall for r in results["python -c pass"])
-    return [f"interpreter: {which}: {python}, {interpreter_description(python)}",
+    return [f"interpreter: {which}: {python}, {described}",
             f"python -c pass in it: {bare:.3f} s wall (median)",
             f"peak RSS: this script {own_peak_mib():.1f} MiB; launcher floor {floor:.1f} MiB "
             "(what `true` is reported at: no figure can be below it)", "",
