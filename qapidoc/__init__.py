@@ -15,7 +15,7 @@ load_schema``), so that the command line can pause the cyclic collector
 before the front end is imported (see :mod:`qapidoc.cli.main`).
 """
 
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False     # (as typing's: importing typing costs qapidoc check 2 % of its time)
 
 __version__ = "0.1.0"
 

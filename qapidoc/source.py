@@ -13,9 +13,14 @@ import bisect
 import os
 import stat
 from array import array
-from typing import Protocol
 
 from .records import NamedTuple
+
+TYPE_CHECKING = False     # (as typing's: importing typing costs qapidoc check 2 % of its time)
+if TYPE_CHECKING:
+    from typing import Protocol
+else:
+    Protocol = object    # (a protocol is for the type checker alone)
 
 __all__ = ["FILE_SYSTEM", "FileSystemReader", "NotReadableError", "SourceFile", "SourceReader", "Span", "decode_utf8",
            "read_regular_file"]

@@ -63,9 +63,11 @@ SCHEMA = """\
 BROKEN = SCHEMA.replace("'data': { 'colour': 'Colour' }", "'data': { 'colour': 'Color' }")
 
 #: modules ``qapidoc check SCHEMA`` must not import: the costly ones it has
-#: no use for (argparse is for command lines with options)
+#: no use for (argparse is for command lines with options; typing, 1 % of
+#: a check, is for the type checker: the code asks ``TYPE_CHECKING``)
 NOT_IMPORTED = {"dataclasses", "inspect", "ast", "json", "traceback", "argparse", "shutil", "locale", "gettext",
-                "threading", "docutils", "sphinx", "jsonschema", "jsonschema_rs", "pygments", "tomllib", "tomli"}
+                "threading", "docutils", "sphinx", "jsonschema", "jsonschema_rs", "pygments", "tomllib", "tomli",
+                "typing"}
 
 
 def _env() -> dict[str, str]:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, TextIO
 
 from .. import rules
 from ..diagnostics import Diagnostic
@@ -39,8 +38,10 @@ from .exits import (
     left_to_exit,
 )
 
+TYPE_CHECKING = False     # (as typing's: importing typing costs qapidoc check 2 % of its time)
 if TYPE_CHECKING:
     import argparse
+    from typing import TextIO
 
     from ..backends.releases import Histories
 

@@ -17,13 +17,16 @@ import operator
 import re
 import struct
 from collections.abc import Iterable, Iterator, Sequence
-from typing import overload
 
 from .. import rules
 from ..diagnostics import Diagnostic
 from ..records import NamedTuple
 from ..source import SourceFile, Span
 from .dialect import Dialect
+
+TYPE_CHECKING = False     # (as typing's: importing typing costs qapidoc check 2 % of its time)
+if TYPE_CHECKING:
+    from typing import overload
 
 __all__ = ["Deferred", "DocBlock", "DocLine", "DocLines", "DocTable", "LexResult", "Lexing", "Token", "doc_lines",
            "doc_texts", "tokenize"]
@@ -270,11 +273,12 @@ class DocLines(Sequence[DocLine]):
     def __len__(self) -> int:
         return len(self._marks) // _MARK.size
 
-    @overload
-    def __getitem__(self, index: int) -> DocLine: ...
+    if TYPE_CHECKING:       # (the overloads are the type checker's: typing is not imported to run)
+        @overload
+        def __getitem__(self, index: int) -> DocLine: ...
 
-    @overload
-    def __getitem__(self, index: slice) -> DocLines: ...
+        @overload
+        def __getitem__(self, index: slice) -> DocLines: ...
 
     def __getitem__(self, index: int | slice) -> DocLine | DocLines:
         if isinstance(index, slice):
