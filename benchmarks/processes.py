@@ -7,7 +7,7 @@ of the memory it had just before ``exec``, which is a copy of (after
 ``fork``) or the very memory of (after ``vfork``, ``posix_spawn``) the
 process that started it.  Started from a benchmark that holds 20 MiB,
 ``python -c pass`` is reported at 20 MiB; from one that holds 200 MiB, at
-200 MiB (both measured: ``/usr/bin/time -f %M`` says 11 MiB).
+200 MiB (both measured; ``/usr/bin/time -f %M`` says 10.8 MiB).
 
 So every measured command is forked and exec'd by :class:`Launcher`, a
 ``python -S -I`` process started once, that imports nothing but ``os``,
