@@ -39,8 +39,9 @@ reported at (about 6.7 MiB), is far below any Sphinx build (about 200 MiB).
 
 The interpreter is the one running this script (Sphinx and our extension
 must be importable, and a fresh venv would need both installed): in the
-project's venv, the editable install's finder adds about 17 ms of
-start-up to each build of either extension, under 0.3 % of a full build.
+project's venv, the editable install's finder adds at most 17 ms of
+start-up (what it costs ``python -c pass``) to each build of either
+extension, under 0.3 % of a full build.
 """
 
 from __future__ import annotations
