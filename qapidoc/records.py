@@ -43,9 +43,37 @@ else:
     #: what a class body defines that is not copied to the class
     _SPECIAL = frozenset({"__module__", "__name__", "__annotations__"})
 
-    def _make_class(typename, fields, defaults, module):
+    # The methods every class shares: they read the class's own fields.
+
+    @classmethod
+    def _make(cls, iterable):
+        result = _tuple_new(cls, iterable)
+        if len(result) != len(cls._fields):
+            raise TypeError(f"Expected {len(cls._fields)} arguments, got {len(result)}")
+        return result
+
+    def _replace(self, /, **changes):
+        result = self._make(map(changes.pop, self._fields, self))
+        if changes:
+            raise ValueError(f"Got unexpected field names: {list(changes)!r}")
+        return result
+
+    def _represent(self):
+        pairs = ", ".join([f"{name}={value!r}" for name, value in zip(self._fields, self, strict=False)])
+        return f"{self.__class__.__name__}({pairs})"
+
+    def _asdict(self):
+        return dict(zip(self._fields, self, strict=False))
+
+    def _getnewargs(self):
+        return tuple(self)
+
+    _represent.__name__ = _represent.__qualname__ = "__repr__"
+    _getnewargs.__name__ = _getnewargs.__qualname__ = "__getnewargs__"
+
+    def _make_class(typename, fields, defaults, module, body=None):
         """A named tuple class: ``fields`` (names), the last of them with
-        ``defaults``."""
+        ``defaults``; with what a class ``body`` defines beside them."""
         for name in (typename, *fields):
             if not isinstance(name, str) or not name.isidentifier():
                 raise ValueError(f"Type names and field names must be valid identifiers: {name!r}")
@@ -81,41 +109,18 @@ else:
                 raise TypeError(f"{typename}.__new__() got an unexpected keyword argument {name!r}")
             return values
 
-        @classmethod
-        def _make(cls, iterable):
-            result = _tuple_new(cls, iterable)
-            if len(result) != count:
-                raise TypeError(f"Expected {count} arguments, got {len(result)}")
-            return result
-
-        def _replace(self, /, **changes):
-            result = self._make(map(changes.pop, fields, self))
-            if changes:
-                raise ValueError(f"Got unexpected field names: {list(changes)!r}")
-            return result
-
-        def represent(self):
-            pairs = ", ".join([f"{name}={value!r}" for name, value in zip(fields, self, strict=False)])
-            return f"{self.__class__.__name__}({pairs})"
-
-        def _asdict(self):
-            return dict(zip(fields, self, strict=False))
-
-        def getnewargs(self):
-            return tuple(self)
-
-        for name, method in (("__new__", new), ("_replace", _replace), ("__repr__", represent),
-                             ("_asdict", _asdict), ("__getnewargs__", getnewargs)):
-            method.__name__ = name
-            method.__qualname__ = f"{typename}.{name}"
+        new.__name__ = "__new__"
+        new.__qualname__ = f"{typename}.__new__"
         namespace = {
             "__doc__": f"{typename}({', '.join(fields)})", "__slots__": (), "__module__": module,
             "_fields": fields, "_field_defaults": field_defaults, "__match_args__": fields,
-            "__new__": new, "_make": _make, "_replace": _replace, "__repr__": represent, "_asdict": _asdict,
-            "__getnewargs__": getnewargs,
+            "__new__": new, "_make": _make, "_replace": _replace, "__repr__": _represent, "_asdict": _asdict,
+            "__getnewargs__": _getnewargs,
         }
         for index, name in enumerate(fields):
             namespace[name] = _field(index, f"Alias for field number {index}")
+        if body:
+            namespace.update(body)
         return type(typename, (tuple,), namespace)
 
     class _NamedTupleMeta(type):
@@ -132,15 +137,14 @@ else:
                 elif with_default:
                     raise TypeError(f"Non-default namedtuple field {name} cannot follow default field"
                                     f"{'s' if len(with_default) > 1 else ''} {', '.join(with_default)}")
-            made = _make_class(typename, tuple(annotations), tuple(namespace[name] for name in with_default),
-                               namespace["__module__"])
-            made.__annotations__ = dict(annotations)
+            body = {"__annotations__": dict(annotations)}
             for key, value in namespace.items():
                 if key in _PROHIBITED:
                     raise AttributeError("Cannot overwrite NamedTuple attribute " + key)
-                if key not in _SPECIAL and key not in made._fields:
-                    setattr(made, key, value)
-            return made
+                if key not in _SPECIAL and key not in annotations:
+                    body[key] = value
+            return _make_class(typename, tuple(annotations), tuple(namespace[name] for name in with_default),
+                               namespace["__module__"], body)
 
     _NamedTupleBase = type.__new__(_NamedTupleMeta, "NamedTuple", (), {})
 

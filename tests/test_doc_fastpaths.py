@@ -173,3 +173,43 @@ def test_doc_symbols_are_what_the_first_line_says(texts: list[str]) -> None:
                 assert _doc_symbol(variant, raw.body_start, raw.body_end) == expected
                 symbols += expected is not None
     assert symbols > 1000
+
+
+@pytest.mark.parametrize("version", [(2, 10), (5, 2), (8, 1), (9, 0), (10, 2)])
+def test_a_docs_descriptions_are_its_sections_of_their_kind(texts: list[str], version: tuple[int, int]) -> None:
+    """DocBuilder.freeze slices the members, features and other sections
+    out of the sections when they come in that order: they are what a pass
+    over the sections by kind gives, in either grammar."""
+    parser = DocParser(Dialect(version), keep_lines=False)
+    in_order = 0
+    for text in texts:
+        for raw in _blocks(text):
+            doc, _ = parser.parse(raw)
+            rest = doc.all_sections[1:]
+            assert doc.body is doc.all_sections[0]
+            assert doc.args == tuple(s for s in rest if s.kind == "member")
+            assert doc.features == tuple(s for s in rest if s.kind == "feature")
+            assert doc.sections == tuple(s for s in rest if s.kind not in ("member", "feature"))
+            in_order += bool(doc.args) and doc.args == rest[:len(doc.args)]
+    assert in_order > 500
+
+
+def test_line_style_findings_with_the_parsers_table(texts: list[str]) -> None:
+    """line_style_findings reads the DocTable the parser made (its texts
+    stripped of trailing blanks, as QEMU reads them) as it reads its own;
+    and every sentence-spacing match has what the pre-test looks for."""
+    import re
+
+    found = 0
+    for text in texts:
+        for variant in (text, text.replace("\n#\n", "\n# \t\n").replace(".\n", ".  \n")):
+            for raw in _blocks(variant):
+                table = raw.table()
+                table.texts = [t.rstrip() for t in table.texts]
+                findings = docs.line_style_findings(raw)
+                assert docs.line_style_findings(raw, table) == findings
+                found += len(findings)
+                for line in table.texts:
+                    if docs._SINGLE_SPACE.search(line):
+                        assert re.search(docs._ONE_SPACE, line)
+    assert found > 100

@@ -239,7 +239,7 @@ class DocBuilder:
                    unique: tuple[str, ...] = ("Returns", "Since")) -> SectionBuilder:
         """Start a section tagged ``tag`` (``Returns``, ``Note``...) on the
         line ``span`` covers."""
-        if tag in unique and any(s.tag == tag for s in self.sections):
+        if tag in unique and tag in [s.tag for s in self.sections]:
             raise StageError(rules.DOC_STRUCTURE, self.sentence(f"duplicated '{tag}' section"), span)
         section = SectionBuilder(TAG_KINDS[tag], span, None, tag, indent)
         self.sections.append(section)
@@ -273,14 +273,23 @@ class DocBuilder:
         else:       # (SectionBuilder.freeze(False), without a call each)
             all_sections = tuple([_new(DocSection, (s.kind, _NO_LINES, s.span, s.name, s.tag))
                                   for s in self.all_sections])
-        rest = all_sections[1:]
         examples = find_examples(all_sections) if find_examples is not None else ()
-        return _new(DocComment, (
-            self.raw, self.symbol, all_sections[0],
-            tuple([s for s in rest if s.kind == "member"]),
-            tuple([s for s in rest if s.kind == "feature"]),
-            tuple([s for s in rest if s.kind not in _DESCRIPTION_KINDS]),
-            all_sections, examples, self.broken, self.symbol_span))
+        # Most often the members come right after the body, then the
+        # features, then the rest (as the grammar of 9.0 wants them): then
+        # slices, no pass over the sections by kind.
+        members_end = 1 + len(self.args)
+        features_end = members_end + len(self.features)
+        if (self.all_sections[1:members_end] == list(self.args.values())
+                and self.all_sections[members_end:features_end] == list(self.features.values())):
+            args = all_sections[1:members_end]
+            features = all_sections[members_end:features_end]
+            rest = all_sections[features_end:]
+        else:
+            args = tuple([s for s in all_sections if s.kind == "member"])
+            features = tuple([s for s in all_sections if s.kind == "feature"])
+            rest = tuple([s for s in all_sections[1:] if s.kind not in _DESCRIPTION_KINDS])
+        return _new(DocComment, (self.raw, self.symbol, all_sections[0], args, features, rest, all_sections,
+                                 examples, self.broken, self.symbol_span))
 
 
 _DESCRIPTION_KINDS = frozenset(("member", "feature"))

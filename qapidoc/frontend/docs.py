@@ -32,7 +32,7 @@ from ..diagnostics import Diagnostic, StageError
 from .dialect import Dialect, DialectEvidence
 from .doc_model import DocBuilder, DocComment, DocExample, DocHeading, DocSection
 from .docs_paragraph import ParagraphParser
-from .lexer import DocLines
+from .lexer import DocLines, DocTable
 from .parser import RawDoc
 
 __all__ = [
@@ -71,9 +71,11 @@ class DocParser:
         """The doc comment of ``raw`` and what is wrong with it."""
         doc = DocBuilder(raw, self.dialect)
         doc.start_body(raw.file.span(raw.start, raw.start + 2))
+        table = None
         try:
             if self.paragraphs is not None:
-                self.paragraphs.run(doc, raw.table())
+                table = raw.table()
+                self.paragraphs.run(doc, table)
             else:
                 from .docs_classic import ClassicParser  # (imported for schemas before 9.0 only)
 
@@ -82,7 +84,7 @@ class DocParser:
             doc.diagnostics.append(err.diagnostic())
             doc.broken = True
         if self.line_style:
-            doc.diagnostics.extend(line_style_findings(raw) if line_style is None else line_style)
+            doc.diagnostics.extend(line_style_findings(raw, table) if line_style is None else line_style)
         if not self.keep_lines:
             return doc.freeze(None), doc.diagnostics
         return doc.freeze(lambda sections: tuple(_examples(doc, sections))), doc.diagnostics
@@ -182,18 +184,21 @@ def _may_have_one_space(raw: RawDoc) -> bool:
     return False
 
 
-def line_style_findings(raw: RawDoc) -> list[Diagnostic]:
+def line_style_findings(raw: RawDoc, table: DocTable | None = None) -> list[Diagnostic]:
     """What 10.2's line style rules find in ``raw``: lines longer than 70
     columns (unless a lone URL), one space after a sentence; lines of
     literal blocks (after a '::' or '.. qmp-example::' line, while indented
-    as their first line) aside, as QEMU reads them."""
+    as their first line) aside, as QEMU reads them.  (``table``: its lines,
+    if already made; their texts may have lost their trailing blanks.)"""
     if not _may_break_line_style(raw):
         return []
     out: list[Diagnostic] = []
     literal = False
     literal_indent = 0
     file = raw.file
-    table = raw.table()
+    if table is None:
+        table = raw.table()
+    one_space = re.compile(_ONE_SPACE).search
     for i, text in enumerate(table.texts):
         text = text.rstrip()
         if text[-2:] == "::" and _LITERAL_OPENER.match(text):     # (it ends so)
@@ -211,7 +216,7 @@ def line_style_findings(raw: RawDoc) -> list[Diagnostic]:
             line = table.line(i)
             out.append(Diagnostic(rules.DOC_LINE_LENGTH, "documentation line longer than 70 characters",
                                   file.span(line.hash_offset, line.offset + len(text))))
-        if "." in text or "!" in text or "?" in text:
+        if one_space(text):         # (what every match below needs)
             for m in _SINGLE_SPACE.finditer(text):
                 if m.group(2):
                     at = table.line(i).offset + m.start(2) + 1

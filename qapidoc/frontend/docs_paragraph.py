@@ -186,9 +186,10 @@ class ParagraphParser:
             else:
                 section = self.untagged(i)
                 start = i
-                i += 1
-                while i < n and texts[i]:
-                    i += 1
+                try:        # (to the next blank line, found by the list: no bytecode a line)
+                    i = texts.index("", i + 1)
+                except ValueError:
+                    i = n
                 self.add(section, start, i)
 
     def untagged(self, index: int) -> SectionBuilder:
@@ -275,7 +276,12 @@ class ParagraphParser:
         """Every section but the untagged ones needs text."""
         doc = self.doc
         for section in doc.all_sections:
-            if section.kind != "plain" and not any(map(str.strip, section.texts)) and doc.raw.closed:
+            if section.kind == "plain":
+                continue
+            texts = section.texts
+            if texts and (first := texts[0]) and not first[-1].isspace():
+                continue        # (its first line has text, as in most sections)
+            if not any(map(str.strip, texts)) and doc.raw.closed:
                 # (QEMU checks the sections at the closing '##'.)
                 if self.section_kinds:
                     tag = section.kind.title() if section.kind != "todo" else "Todo"

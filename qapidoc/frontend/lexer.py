@@ -184,13 +184,16 @@ class DocTable:
         self._lines: tuple[DocLine, ...] | None = None
         #: the total length of the lines before each (made when first needed)
         self._ends: list[int] | None = None
-        if parts[0] == "" and block.count("\n#") == len(parts) - 1 and "\r" not in block:
+        if parts[0] == "" and "\r" not in block and (
+                # (every line '#' or '# ...', as in most blocks: the usual
+                # layout, counted once; else every line '#...')
+                (usual := block.count("\n# ") + parts.count("#") == len(parts) - 1)
+                or block.count("\n#") == len(parts) - 1):
             del parts[0]
             self._parts = parts
             self._start = body_start + 1
-            if block.count("\n# ") + parts.count("#") == len(parts):
-                # Every line '#' or '# ...' (as most blocks): each text
-                # after two characters, cut without a bytecode each.
+            if usual:
+                # Each text after two characters, cut without a bytecode each.
                 self.texts = list(map(_AFTER_TWO, parts))
             else:
                 self.texts = [part[2:] if part[1:2] == " " else part[1:] for part in parts]

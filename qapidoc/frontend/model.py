@@ -765,6 +765,18 @@ class _Checker:
         self._go_on_after(rules.MEMBER_CLASH, f"{described} collides with {other_described}", where,
                           notes if outside else notes[1:])
 
+    def _clashes(self, members: tuple[ObjectMember, ...], seen: dict[str, ObjectMember], context: str,
+                 at: Span) -> None:
+        """:meth:`_clash` for each of ``members``, which are from outside the
+        definition being checked (the usual member, which clashes with
+        nothing, without a call)."""
+        for member in members:
+            key = c_name(member.name)
+            if key in seen:
+                self._clash(member, seen, context, at, outside=True)
+            else:
+                seen[key] = member
+
     def _context_name(self, rec: _ObjRec) -> str:
         return rec.definition.name if rec.definition is not None else rec.name
 
@@ -826,22 +838,25 @@ class _Checker:
                 raise StageError(rules.WRONG_TYPE_KIND,
                             f"'base' requires a struct type, {self._describe_type(base_name)} isn't",
                             rec.base.span)
-            for base_member in self._check_dependency(base_name):
-                self._clash(base_member, seen, context, rec.base.span, outside=True)
+            self._clashes(self._check_dependency(base_name), seen, context, rec.base.span)
         local = []
         known, broken = self.meta_of, self.broken
         for member, type_name in rec.local:
+            member_name, optional, written_type, cond, features, span = member
             if type_name not in known or type_name in broken:
                 self._resolve(type_name, self._describe_member(
-                    ObjectMember(member.name, type_name, member.optional, name), context), member.type.span)
+                    ObjectMember(member_name, type_name, optional, name), context), written_type.span)
             elif known[type_name] in _NOT_TYPES:
                 self._check_is_type(type_name, self._describe_member(
-                    ObjectMember(member.name, type_name, member.optional, name), context), member.type.span)
-            if member.features:
-                self._check_features(member.features, name)
-            om = _new(ObjectMember, (member.name, type_name, member.optional, name, member.cond,
-                                     member.features, member.span))
-            self._clash(om, seen, context, member.span)
+                    ObjectMember(member_name, type_name, optional, name), context), written_type.span)
+            if features:
+                self._check_features(features, name)
+            om = _new(ObjectMember, (member_name, type_name, optional, name, cond, features, span))
+            key = c_name(member_name)
+            if key in seen:
+                self._clash(om, seen, context, span)
+            else:
+                seen[key] = om
             local.append(om)
         members = tuple(seen.values())
         variants = None
@@ -916,9 +931,8 @@ class _Checker:
             if not self._known(variant.type):
                 continue
             branch_seen = dict(seen)
-            for member in self._check_dependency(variant.type):
-                self._clash(member, branch_seen, context, variant.span or definition.name_span,
-                            outside=True)
+            self._clashes(self._check_dependency(variant.type), branch_seen, context,
+                          variant.span or definition.name_span)
             self._check_branch_variants(variant.type, branch_seen, context,
                                         variant.span or definition.name_span)
         return Variants(tag, tuple(variants))
@@ -931,8 +945,7 @@ class _Checker:
             return
         for variant in rec.result.variants.branches:
             branch_seen = dict(seen)
-            for member in self._check_object(variant.type):
-                self._clash(member, branch_seen, context, at, outside=True)
+            self._clashes(self._check_object(variant.type), branch_seen, context, at)
 
     def _check_alternate(self, name: str) -> None:
         rec = self.objects[name]
