@@ -21,9 +21,9 @@
    ``python -c pass`` 54 million instructions (about 17 ms here: 36 million
    without it, 90 million with it), but less to the two programs, which
    import most of its modules (``re``, ``enum``, ``functools``...) anyway:
-   18 million more for ``qapidoc check`` (911 to 928), 29 million more for
-   QEMU's (3,069 to 3,098), so a ratio of instructions of 0.297 without it
-   and 0.300 with it (``valgrind --tool=callgrind``, ``PYTHONHASHSEED=0``,
+   16 million more for ``qapidoc check`` (844 to 860), 29 million more for
+   QEMU's (3,069 to 3,098), so a ratio of instructions of 0.275 without it
+   and 0.277 with it (``valgrind --tool=callgrind``, ``PYTHONHASHSEED=0``,
    byte-compiled).  Small, but not ours to count.
    ``qapidoc check`` needs nothing outside the standard library: the script
    checks that first, in the running interpreter (the modules it imports,
