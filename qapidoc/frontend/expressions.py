@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 
     Meta = Literal["enum", "struct", "union", "alternate", "command", "event"]
 META_KINDS: tuple[Meta, ...] = ("enum", "struct", "union", "alternate", "command", "event")
+_META_SET = frozenset(META_KINDS)
 
 
 # --- conditions ---------------------------------------------------------------
@@ -392,15 +393,15 @@ def _stem(name: str, new_rules: bool) -> str | None:
     return stem
 
 
-def is_plain_name(name: str) -> bool:
-    """Whether ``name`` is a lower-case name every release accepts for a
-    member, an enum value or a branch, whatever the pragmas: a letter, then
-    lower-case letters, digits and '-' (not 'q-', which QEMU keeps for
-    itself).  For most parts of a schema the answer is yes, and the part
-    needs none of the name checks (a few string tests instead of four
-    calls; the fast-path test holds the two to each other)."""
-    return (name[:1].isalpha() and name.isascii() and name.islower() and "_" not in name
-            and name.replace("-", "").isalnum() and name[:2] != "q-")
+#: Whether a name (a match, or None) is a lower-case name every release
+#: accepts for a member, an enum value or a branch, whatever the pragmas: an
+#: ASCII letter, then lower-case letters, digits and '-' (not 'q-', which
+#: QEMU keeps for itself).  For most parts of a schema it is, and the part
+#: needs none of the name checks (one match instead of four calls; the
+#: fast-path test holds the two to each other).
+is_plain_name = re.compile(r"(?!q-)[a-z][a-z0-9-]*").fullmatch
+#: The same for a member's name, which 'u' and 'has-...' may not be either.
+is_plain_member_name = re.compile(r"(?!q-|has-|u\Z)[a-z][a-z0-9-]*").fullmatch
 
 
 class _Checker:
@@ -630,13 +631,15 @@ class _Checker:
         file = self.file
         out = []
         for key, (key_node, value) in node.members.items():
-            span = _new(Span, (file, key_node.start, key_node.end))
+            _, start, end = key_node
+            span = _new(Span, (file, start, end))
             optional = key[:1] == "*"
             name = key[1:] if optional else key
-            if type(value) is SynString and is_plain_name(name) and name != "u" and name[:4] != "has-":
+            if type(value) is SynString and is_plain_member_name(name):
                 # The usual member, 'name': 'Type', with nothing to report
                 # (what _member makes of it).
-                plain = _new(TypeRef, (value.value, False, _new(Span, (file, value.start, value.end))))
+                type_name, start, end = value
+                plain = _new(TypeRef, (type_name, False, _new(Span, (file, start, end))))
                 out.append(_new(Member, (name, optional, plain, None, (), span)))
                 continue
             try:
@@ -719,7 +722,8 @@ def check_definition(
     warning, not an error."""
     checker = _Checker(file, dialect, pragmas, module_alone=module_alone)
     members = node.members
-    metas = [m for m in META_KINDS if m in members]
+    found = _META_SET.intersection(members)
+    metas = list(found) if len(found) == 1 else [m for m in META_KINDS if m in members]
     if len(metas) != 1 and (dialect.has("name-case-rules") or not metas):
         listed = ", ".join(f"'{m}'" for m in META_KINDS)
         checker.diagnostics.append(Diagnostic(
@@ -825,14 +829,52 @@ def _check_doc_binding(checker: _Checker, doc: RawDoc | None, name: str, span: S
             rules.DOC_MISSING, "documentation comment required", head, checker.context))
 
 
-def _keys(checker: _Checker, meta: Meta, required: list[str], optional: list[str]) -> list[str]:
-    dialect = checker.dialect
+def _keys(dialect: Dialect, meta: Meta, optional: list[str]) -> list[str]:
+    """``optional`` with the keys every kind of definition may have."""
     if dialect.has("if"):
         optional.append("if")
     if dialect.has("features-everywhere") or (meta == "struct" and dialect.has("features")) or (
             meta == "command" and dialect.has("features-must-be-documented")):
         optional.append("features")
     return optional
+
+
+def _definition_keys(dialect: Dialect, meta: Meta) -> tuple[list[str], list[str]]:
+    """The keys a definition of kind ``meta`` must have and may have."""
+    if meta == "enum":
+        return ["enum", "data"], _keys(dialect, meta, ["prefix"])
+    if meta == "struct":
+        return ["struct", "data"], _keys(dialect, meta, ["base"])
+    if meta == "union":
+        if dialect.has("no-simple-unions"):
+            return ["union", "base", "discriminator", "data"], _keys(dialect, meta, [])
+        return ["union", "data"], _keys(dialect, meta, ["base", "discriminator"])
+    if meta == "alternate":
+        return ["alternate", "data"], _keys(dialect, meta, [])
+    if meta == "command":
+        optional = ["data", "returns", "boxed", "gen", "success-response"]
+        optional += [flag for flag in ("allow-oob", "allow-preconfig", "coroutine") if dialect.has(flag)]
+        return ["command"], _keys(dialect, meta, optional)
+    return ["event"], _keys(dialect, meta, ["data", "boxed"])
+
+
+#: what _definition_keys gives, as sets, by release and kind
+_KEY_SETS: dict[tuple[tuple[int, int], str], tuple[frozenset[str], frozenset[str]]] = {}
+
+
+def _check_definition_keys(checker: _Checker, node: SynObject, meta: Meta) -> None:
+    """The keys of definition ``node``: those it must have, and no others
+    than it may have (the sets made once per release and kind: a
+    definition with the right keys, the usual one, costs two set tests)."""
+    dialect = checker.dialect
+    sets = _KEY_SETS.get((dialect.version, meta))
+    if sets is None:
+        required, optional = _definition_keys(dialect, meta)
+        sets = _KEY_SETS[dialect.version, meta] = (frozenset(required), frozenset(required + optional))
+    keys = node.members.keys()
+    if keys >= sets[0] and keys <= sets[1]:
+        return
+    checker.check_keys(node, meta, *_definition_keys(dialect, meta))
 
 
 def _common(checker: _Checker, node: SynObject, meta: Meta) -> tuple[Cond | None, tuple[Feature, ...]]:
@@ -860,7 +902,7 @@ def _check_flags(checker: _Checker, node: SynObject) -> None:
 
 def _build_enum(checker: _Checker, node: SynObject, name: str, name_span: Span, span: Span,
                 doc: RawDoc | None) -> Enum:
-    checker.check_keys(node, "enum", ["enum", "data"], _keys(checker, "enum", [], ["prefix"]))
+    _check_definition_keys(checker, node, "enum")
     data = node.get("data")
     if not isinstance(data, SynList):
         assert data is not None
@@ -879,7 +921,8 @@ def _build_enum(checker: _Checker, node: SynObject, name: str, name_span: Span, 
     for item in data.items:
         if type(item) is SynString and is_plain_name(item.value):
             # The usual value, with nothing to report (what _enum_value makes of it).
-            values.append(_new(EnumValue, (item.value, None, (), _new(Span, (file, item.start, item.end)))))
+            value_name, start, end = item
+            values.append(_new(EnumValue, (value_name, None, (), _new(Span, (file, start, end)))))
             continue
         name_node = item.get("name") if isinstance(item, SynObject) else item
         try:
@@ -920,7 +963,7 @@ def _enum_value(checker: _Checker, item: Node, value_keys: list[str], permissive
 
 def _build_struct(checker: _Checker, node: SynObject, name: str, name_span: Span, span: Span,
                   doc: RawDoc | None) -> Struct:
-    checker.check_keys(node, "struct", ["struct", "data"], _keys(checker, "struct", [], ["base"]))
+    _check_definition_keys(checker, node, "struct")
     data = node.get("data")
     assert data is not None
     members = checker.members(data, "'data'", name)
@@ -931,13 +974,8 @@ def _build_struct(checker: _Checker, node: SynObject, name: str, name_span: Span
 
 def _build_union(checker: _Checker, node: SynObject, name: str, name_span: Span, span: Span,
                  doc: RawDoc | None) -> Union_:
-    dialect = checker.dialect
-    if dialect.has("no-simple-unions"):
-        checker.check_keys(node, "union", ["union", "base", "discriminator", "data"],
-                           _keys(checker, "union", [], []))
-    else:
-        checker.check_keys(node, "union", ["union", "data"],
-                           _keys(checker, "union", [], ["base", "discriminator"]))
+    _check_definition_keys(checker, node, "union")
+    if not checker.dialect.has("no-simple-unions"):
         if "base" in node.members and "discriminator" not in node.members:
             raise StageError(rules.EXPR_KEYS, "'base' requires 'discriminator'", checker.span(node.members["base"][0]))
         if "discriminator" in node.members and "base" not in node.members:
@@ -965,7 +1003,7 @@ def _build_union(checker: _Checker, node: SynObject, name: str, name_span: Span,
 
 def _build_alternate(checker: _Checker, node: SynObject, name: str, name_span: Span, span: Span,
                      doc: RawDoc | None) -> Alternate:
-    checker.check_keys(node, "alternate", ["alternate", "data"], _keys(checker, "alternate", [], []))
+    _check_definition_keys(checker, node, "alternate")
     data = node.get("data")
     assert data is not None
     empty = (isinstance(data, SynObject) and not data.members) or (
@@ -998,15 +1036,7 @@ def _args(checker: _Checker, node: SynObject, meta: Meta) -> tuple[TypeRef | tup
 
 def _build_command(checker: _Checker, node: SynObject, name: str, name_span: Span, span: Span,
                    doc: RawDoc | None) -> Command:
-    dialect = checker.dialect
-    optional = ["data", "returns", "boxed", "gen", "success-response"]
-    if dialect.has("allow-oob"):
-        optional.append("allow-oob")
-    if dialect.has("allow-preconfig"):
-        optional.append("allow-preconfig")
-    if dialect.has("coroutine"):
-        optional.append("coroutine")
-    checker.check_keys(node, "command", ["command"], _keys(checker, "command", [], optional))
+    _check_definition_keys(checker, node, "command")
     data, boxed = _args(checker, node, "command")
     returns = checker.type_name_or_array(node.get("returns"), "'returns'")
     cond, features = _common(checker, node, "command")
@@ -1024,7 +1054,7 @@ def _build_command(checker: _Checker, node: SynObject, name: str, name_span: Spa
 
 def _build_event(checker: _Checker, node: SynObject, name: str, name_span: Span, span: Span,
                  doc: RawDoc | None) -> Event:
-    checker.check_keys(node, "event", ["event"], _keys(checker, "event", [], ["data", "boxed"]))
+    _check_definition_keys(checker, node, "event")
     data, boxed = _args(checker, node, "event")
     cond, features = _common(checker, node, "event")
     return _new(Event, (name, name_span, span, doc, cond, features, False, data, boxed))

@@ -842,19 +842,19 @@ class _Checker:
         local = []
         known, broken = self.meta_of, self.broken
         for member, type_name in rec.local:
+            member_name, optional, written_type, cond, features, span = member
             if type_name not in known or type_name in broken:
                 self._resolve(type_name, self._describe_member(
-                    ObjectMember(member.name, type_name, member.optional, name), context), member.type.span)
+                    ObjectMember(member_name, type_name, optional, name), context), written_type.span)
             elif known[type_name] in _NOT_TYPES:
                 self._check_is_type(type_name, self._describe_member(
-                    ObjectMember(member.name, type_name, member.optional, name), context), member.type.span)
-            if member.features:
-                self._check_features(member.features, name)
-            om = _new(ObjectMember, (member.name, type_name, member.optional, name, member.cond,
-                                     member.features, member.span))
-            key = c_name(om.name)
+                    ObjectMember(member_name, type_name, optional, name), context), written_type.span)
+            if features:
+                self._check_features(features, name)
+            om = _new(ObjectMember, (member_name, type_name, optional, name, cond, features, span))
+            key = c_name(member_name)
             if key in seen:
-                self._clash(om, seen, context, member.span)
+                self._clash(om, seen, context, span)
             else:
                 seen[key] = om
             local.append(om)
