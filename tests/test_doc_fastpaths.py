@@ -269,7 +269,7 @@ def test_a_definition_read_in_one_match_a_section_is_the_plain_reading(
     plain.bare = None
     taken = left = 0
     for text in texts + [_usual_schema(random.Random(seed)) for seed in range(40)]:
-        for raw in _blocks(text):
+        for raw in _blocks(text) + _blocks(text.replace(".\n", ". \n").replace(":\n", ":\t\n")):
             assert fast.parse(raw) == plain.parse(raw)
             if raw.symbol is not None:
                 if fast.bare is not None and fast.bare(raw) is not None:

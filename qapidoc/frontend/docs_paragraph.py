@@ -47,34 +47,33 @@ _TRAILING = " \t\r\f\v"
 _AFTER_TRAILING = re.compile(r"\n(?<=[ \t\r\f\v]\n)")
 
 
-#: a newline after any whitespace but a newline (what str.rstrip strips)
-_AFTER_BLANK = re.compile(r"\n(?<=[^\S\n]\n)")
-
 # The reading of a definition block for a check (ParagraphParser.bare): one
 # match per section, over the file's text.  A blank line is '#' alone; a
-# line with text is '# ' and the text, which ends in no blank.  A section
-# is its first line ('line'), then: for a description or tagged section,
-# its continuation (blank lines and lines indented as the first of them,
-# 'pad'), ending at a line with text in its first column, or at a
-# description right after its first continuation line; else 'odd' is set
-# (a de-indent, which the grammar may refuse, or a line indented
-# otherwise: read the plain way).  For an untagged paragraph: the lines up
-# to the next blank one.
-_BARE_SYMBOL = re.compile(r"\n\# @[^\n]+:(?=\n|\Z)")
+# line with text is '# ' and the text, which ends in no blank (a line that
+# does stops the match there, and the next match fails: the block is read
+# the plain way).  A match starts at a section's first line and ends after
+# the blank lines that follow the section.  For a description or tagged
+# section: 'rest' (the text after the tag), then the continuation: blank
+# lines and lines indented as the first of them ('pad'), ending at a line
+# with text in its first column, or at a description right after its first
+# continuation line; else 'odd' is set (a de-indent, which the grammar may
+# refuse, or a line indented otherwise: read the plain way).  For an
+# untagged paragraph ('para'): its lines, up to the next blank one.  'eol'
+# is the end of the first line.
+_BARE_SYMBOL = re.compile(r"\n\# @[^\n]+:(?=\n|\Z)()(?:\n\#(?=\n|\Z))*")
 _BARE_SECTION = r"""
-(?:\n\#(?=\n|\Z))*
-\n(?P<line>\#\ (?:
+\n\#\ (?:
     (?P<features>Features:)(?=\n|\Z)
-  | (?:@(?P<name>[^:\n]*)|(?P<tag>Returns|Errors|Since|Notes?|Examples?|TODO)%s):\ *(?P<rest>[^\n]*)
-  | %s(?P<para>[^\n]*)
-))
-(?(rest)(?:
-    (?:\n\#(?=\n|\Z))*\n\#\ (?P<pad>[^\S\n]+)(?=\S)[^\n]*
-    (?: (?:\n\#(?=\n|\Z)|\n\#\ (?P=pad)[^\n]*)+(?=\Z|\n\#\ \S)
+  | (?:@(?P<name>[^:\n]*)|(?P<tag>Returns|Errors|Since|Notes?|Examples?|TODO)%s):\ *(?P<rest>[^\n]*\S)?
+  | %s(?P<para>)[^\n]*\S
+)(?P<eol>)
+(?(para)(?:\n\#\ [^\n]*\S)*|(?(features)|(?:
+    (?:\n\#(?=\n|\Z))*\n\#\ (?P<pad>[^\S\n]+)(?=\S)[^\n]*\S
+    (?: (?:\n\#(?=\n|\Z)|\n\#\ (?P=pad)[^\n]*\S)+(?=\Z|\n\#\ \S)
       | (?=\Z|\n\#\ @[^:\n]*:)
       | (?P<odd>))
-)?)
-(?(para)(?:\n\#\ [^\n]*)*)
+)?))
+(?:\n\#(?=\n|\Z))*
 """
 
 
@@ -135,24 +134,19 @@ class ParagraphParser:
         """The doc comment of a definition block as a check needs it (no
         lines), read with a match a section; None when the block is not
         one this reading takes, to be read the plain way: another layout
-        ('#' not in the first column, no space after it, carriage
-        returns), a line ending in a blank, or anything the grammar refuses
+        ('#' not in the first column, no space after it), a line ending in
+        a blank, or anything the grammar refuses
         or reads in a less usual way (a de-indent, a line indented
         otherwise than the lines before it).  What it gives is what
         :meth:`run` and ``DocBuilder.freeze(None)`` give."""
         file = raw.file
         text = file.text
         start, end = raw.body_start, raw.body_end
-        if text[raw.end - 1].isspace() or _AFTER_BLANK.search(text, raw.start + 1, raw.end) is not None:
-            return None
         symbol_line = _BARE_SYMBOL.match(text, start, end)
         if symbol_line is None:
             return None
-        after = symbol_line.end()
-        # (trailing blank lines: nothing to a check)
-        while end > after and text.endswith("\n#", start, end):
-            end -= 2
-        body = _new(DocSection, ("plain", NO_LINES, _new(Span, (file, start + 1, after)), None, None))
+        symbol_end = symbol_line.end(1)
+        body = _new(DocSection, ("plain", NO_LINES, _new(Span, (file, start + 1, symbol_end)), None, None))
         all_sections = [body]
         args: list[DocSection] = []
         features: list[DocSection] = []
@@ -166,25 +160,27 @@ class ParagraphParser:
         plain = True            # (the last section is untagged)
         match = self.bare_section
         assert match is not None
+        after = symbol_line.end()
         while after < end:
             m = match(text, after, end)
             if m is None:
                 return None
+            hash_at = after + 1
             after = m.end()
-            name, tag, rest, para, pad, odd = m.group("name", "tag", "rest", "para", "pad", "odd")
+            feature_line, name, tag, rest, para, _, pad, odd = m.groups()
             if para is not None:
                 if state == 3 and not features:
                     return None     # (feature descriptions expected)
                 if state & 1:
                     state = 2
                 if not plain:
-                    section = _new(DocSection, ("plain", NO_LINES, _new(Span, (file, *m.span("line"))), None,
+                    section = _new(DocSection, ("plain", NO_LINES, _new(Span, (file, hash_at, m.end(6))), None,
                                                 None))
                     all_sections.append(section)
                     others.append(section)
                     plain = True
                 continue
-            if rest is None:    # 'Features:'
+            if feature_line is not None:
                 if features or state == 3:
                     return None     # (a second one, or none after it)
                 state = 3
@@ -199,14 +195,14 @@ class ParagraphParser:
                     if name in feature_names:
                         return None
                     feature_names.add(name)
-                    section = _new(DocSection, ("feature", NO_LINES, _new(Span, (file, *m.span("line"))), name,
+                    section = _new(DocSection, ("feature", NO_LINES, _new(Span, (file, hash_at, m.end(6))), name,
                                                 None))
                     features.append(section)
                 elif state < 2:
                     if name in member_names:
                         return None
                     member_names.add(name)
-                    section = _new(DocSection, ("member", NO_LINES, _new(Span, (file, *m.span("line"))), name,
+                    section = _new(DocSection, ("member", NO_LINES, _new(Span, (file, hash_at, m.end(6))), name,
                                                 None))
                     args.append(section)
                     state = 1
@@ -222,15 +218,15 @@ class ParagraphParser:
                     unique.append(tag)
                 elif self.refuse_old_tags and kind in ("note", "example"):
                     return None
-                section = _new(DocSection, (kind, NO_LINES, _new(Span, (file, *m.span("line"))), None, tag))
+                section = _new(DocSection, (kind, NO_LINES, _new(Span, (file, hash_at, m.end(6))), None, tag))
                 others.append(section)
                 state = 2
             all_sections.append(section)
         if state == 3 and not features:
             return None
-        return _new(DocComment, (raw, text[start + 4:symbol_line.end() - 1], body, tuple(args), tuple(features),
+        return _new(DocComment, (raw, text[start + 4:symbol_end - 1], body, tuple(args), tuple(features),
                                  tuple(others), tuple(all_sections), (), False,
-                                 _new(Span, (file, start + 4, symbol_line.end() - 1))))
+                                 _new(Span, (file, start + 4, symbol_end - 1))))
 
     def error(self, rule: Rule, message: str, index: int) -> StageError:
         return self.doc.error(rule, message, self.table.line(index))
