@@ -1,6 +1,7 @@
 """Benchmark: ``qapidoc check`` beside QEMU's own parse and check, and its scaling.
 
     python benchmarks/bench_check.py [--shared DIR] [--runs N] [--no-scaling]
+                                     [--interpreter fresh|current]
 
 1. **Side by side**, whole processes (interpreter start-up included), on
    ``corpus/qemu-10.2/qapi/qapi-schema.json``:
@@ -11,15 +12,40 @@
      ``shared/anchors/README.md``);
    * ``python -c pass``, the interpreter alone, for reference.
 
-   Same interpreter (the one running this script) for all three, every
-   package byte-compiled first into one ``PYTHONPYCACHEPREFIX`` (the anchor
-   is read-only), as installed packages are, and one warm-up run each that
-   is not counted.  Then N rounds; each round runs the three once, in an
-   order that rotates from round to round, so slow and quiet moments of a
-   shared machine fall on all of them alike.  Per process: wall clock, CPU
-   (user + system) and peak RSS, from ``wait4``.  The table gives the
-   median, the interquartile range and min-max, and the ratio of the
-   medians (ours / QEMU's).
+   **The interpreter**, the same for all three: by default (``--interpreter
+   fresh``) a new venv made in the benchmark's temporary directory from the
+   running interpreter (same version and build), with nothing installed and
+   this checkout on ``PYTHONPATH``.  A user's installed qapidoc, and QEMU's
+   scripts, start without the finder that an editable install's ``.pth``
+   imports into every process of the project's venv.  It costs
+   ``python -c pass`` 54 million instructions (about 17 ms here: 36 million
+   without it, 90 million with it), but less to the two programs, which
+   import most of its modules (``re``, ``enum``, ``functools``...) anyway:
+   16 million more for ``qapidoc check`` (844 to 860), 29 million more for
+   QEMU's (3,069 to 3,098), so a ratio of instructions of 0.275 without it
+   and 0.277 with it (``valgrind --tool=callgrind``, ``PYTHONHASHSEED=0``,
+   byte-compiled).  Small, but not ours to count.
+   ``qapidoc check`` needs nothing outside the standard library: the script
+   checks that first, in the running interpreter (the modules it imports,
+   optional ones too), and stops saying which if that changes.
+   ``--interpreter current`` measures in the running interpreter instead.
+
+   Every package is byte-compiled first into one ``PYTHONPYCACHEPREFIX``
+   (the anchor is read-only), as installed packages are, and each command
+   has one warm-up run that is not counted.  Then N rounds; each round runs
+   the three once, in an order that rotates from round to round, so slow
+   and quiet moments of a shared machine fall on all of them alike.  Per
+   process: wall clock, CPU (user + system) and peak RSS, from ``wait4``.
+   The table gives the median, the interquartile range and min-max, and
+   the ratio of the medians (ours / QEMU's).
+
+   **Peak RSS**: each command is started by the small launcher of
+   ``benchmarks/processes.py``, not by this script, whose own memory (about
+   20 MiB) a child's ``ru_maxrss`` would otherwise include.  The floor that
+   remains (what ``true`` is reported at: about 6.7 MiB, printed as
+   "launcher floor") is below ``python -c pass`` (8.3 MiB in the fresh
+   venv, 10.5 in the project's), and so below every figure of the table:
+   each is the process's own peak.
 
 2. **Scaling**: a synthetic schema at 1x, 4x and 16x, loaded in process
    (median of several runs); the time per 1000 lines should stay flat.
@@ -28,7 +54,6 @@
 from __future__ import annotations
 
 import argparse
-import compileall
 import gc
 import os
 import pathlib
@@ -37,19 +62,36 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import NamedTuple
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from processes import (  # noqa: E402
+    CommandFailedError,
+    Launcher,
+    Run,
+    byte_compiled_env,
+    fresh_interpreter,
+    interpreter_description,
+    own_peak_mib,
+)
 
 CORPUS_ROOT = "corpus/qemu-10.2/qapi/qapi-schema.json"
 ANCHOR_SCRIPTS = "anchors/qemu-10.2/scripts"
 
-
-class Run(NamedTuple):
-    wall: float         # seconds
-    cpu: float          # seconds, user + system
-    rss: float          # MiB, peak resident set
+#: run in the current interpreter: the top-level packages outside the
+#: standard library that ``qapidoc check`` imports
+_OUTSIDE_STDLIB_PROBE = """\
+import io, sys
+before = set(sys.modules)
+sys.stdout = io.StringIO()
+from qapidoc.cli import main
+main(["check", sys.argv[1]])
+sys.stdout = sys.__stdout__
+tops = {name.partition(".")[0] for name in set(sys.modules) - before}
+print(" ".join(sorted(tops - set(sys.stdlib_module_names) - {"qapidoc"})))
+"""
 
 
 def _shared(arg: str | None) -> pathlib.Path | None:
@@ -59,54 +101,39 @@ def _shared(arg: str | None) -> pathlib.Path | None:
     return None
 
 
-def commands(shared: pathlib.Path) -> dict[str, list[str]]:
-    """The three commands compared, by name."""
+def commands(shared: pathlib.Path, python: str) -> dict[str, list[str]]:
+    """The three commands compared, by name, run by ``python``."""
     root = str(shared / CORPUS_ROOT)
     qemu = (f"import sys; sys.path.insert(0, {str(shared / ANCHOR_SCRIPTS)!r}); "
             f"from qapi.schema import QAPISchema; QAPISchema({root!r})")
     return {
-        "python -c pass": [sys.executable, "-c", "pass"],
-        "qapidoc check": [sys.executable, "-m", "qapidoc.cli", "check", root],
-        "QEMU's QAPISchema()": [sys.executable, "-c", qemu],
+        "python -c pass": [python, "-c", "pass"],
+        "qapidoc check": [python, "-m", "qapidoc.cli", "check", root],
+        "QEMU's QAPISchema()": [python, "-c", qemu],
     }
 
 
-def _env(pycache: pathlib.Path) -> dict[str, str]:
-    """Byte-compiled code from one cache for both programs, and this
-    checkout's package (every process runs in ROOT: ``-m`` puts the working
-    directory first on sys.path)."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPYCACHEPREFIX"] = str(pycache)
-    env["PYTHONPATH"] = str(ROOT)
-    return env
-
-
-def run_once(argv: list[str], env: dict[str, str]) -> Run:
-    """One whole process: its wall clock, CPU time and peak RSS."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=ROOT)
-    assert proc.stderr is not None
-    errors = proc.stderr.read()
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    proc.stderr.close()
+def outside_stdlib(schema: pathlib.Path) -> list[str]:
+    """The packages outside the standard library that ``qapidoc check
+    SCHEMA`` imports in the running interpreter (where they are installed)."""
+    proc = subprocess.run([sys.executable, "-c", _OUTSIDE_STDLIB_PROBE, str(schema)], capture_output=True,
+                          text=True, check=False, env=dict(os.environ, PYTHONPATH=str(ROOT)), cwd=ROOT)
     if proc.returncode != 0:
-        sys.exit(f"bench_check: {argv[-2:]} failed (exit {proc.returncode}):\n"
-                 f"{errors.decode(errors='replace')[-3000:]}")
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+        sys.exit(f"bench_check: qapidoc check failed in process:\n{proc.stderr[-3000:]}")
+    return proc.stdout.split()
 
 
-def side_by_side(cmds: dict[str, list[str]], runs: int, env: dict[str, str]) -> dict[str, list[Run]]:
+def side_by_side(cmds: dict[str, list[str]], runs: int, env: dict[str, str],
+                 launcher: Launcher) -> dict[str, list[Run]]:
     """``runs`` rounds, each running every command once, the order rotating."""
     names = list(cmds)
     for name in names:                      # warm-up, not counted
-        run_once(cmds[name], env)
+        launcher.checked(cmds[name], env, ROOT)
     out: dict[str, list[Run]] = {name: [] for name in names}
     for i in range(runs):
         shift = i % len(names)
         for name in names[shift:] + names[:shift]:
-            out[name].append(run_once(cmds[name], env))
+            out[name].append(launcher.checked(cmds[name], env, ROOT))
     return out
 
 
@@ -136,6 +163,36 @@ def report(results: dict[str, list[Run]], ours: str, theirs: str) -> list[str]:
         other = statistics.median(getattr(r, field) for r in results[theirs])
         lines.append(f"{ours} / {theirs}, {label}: {mine / other:.2f}")
     return lines
+
+
+def measure(shared: pathlib.Path, runs: int, interpreter: str) -> list[str]:
+    """The side-by-side runs in the chosen interpreter; the report's lines."""
+    with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
+        if interpreter == "fresh":
+            extra = outside_stdlib(shared / CORPUS_ROOT)
+            if extra:
+                sys.exit(f"bench_check: qapidoc check imports {', '.join(extra)}, outside the standard library, "
+                         "which the fresh interpreter does not have; use --interpreter current")
+            python = fresh_interpreter(pathlib.Path(tmp) / "venv")
+            which = f"a fresh venv, nothing installed, PYTHONPATH={ROOT}"
+        else:
+            python = pathlib.Path(sys.executable)
+            which = "the current one"
+        env = byte_compiled_env(pathlib.Path(tmp) / "pycache", (ROOT / "qapidoc", shared / ANCHOR_SCRIPTS),
+                                PYTHONPATH=str(ROOT))
+        with Launcher() as launcher:
+            try:
+                results = side_by_side(commands(shared, str(python)), runs, env, launcher)
+            except CommandFailedError as failure:
+                sys.exit(f"bench_check: {failure}")
+            floor = launcher.floor_mib()
+        described = interpreter_description(python)
+    bare = statistics.median(r.wall for r in results["python -c pass"])
+    return [f"interpreter: {which}: {python}, {described}",
+            f"python -c pass in it: {bare:.3f} s wall (median)",
+            f"peak RSS: this script {own_peak_mib():.1f} MiB; launcher floor {floor:.1f} MiB "
+            "(what `true` is reported at: no figure can be below it)", "",
+            *report(results, "qapidoc check", "QEMU's QAPISchema()")]
 
 
 # --- scaling --------------------------------------------------------------------------
@@ -320,22 +377,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shared", help="the shared directory (default: ../shared or $QAPIDOC_SHARED)")
     parser.add_argument("--runs", type=int, default=21, help="rounds of the side-by-side runs (default 21)")
     parser.add_argument("--no-scaling", action="store_true", help="skip the synthetic scaling runs")
+    parser.add_argument("--interpreter", choices=("fresh", "current"), default="fresh",
+                        help="run the commands in a fresh venv with nothing installed (default), "
+                             "or in the interpreter running this script")
     args = parser.parse_args(argv)
     shared = _shared(args.shared)
 
-    print(f"python {sys.version.split()[0]} ({sys.executable})\n")
     if shared is None:
         print(f"(skipping the side-by-side runs: {CORPUS_ROOT} not found; --shared DIR or $QAPIDOC_SHARED)\n")
     else:
-        with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
-            pycache = pathlib.Path(tmp) / "pycache"
-            sys.pycache_prefix = str(pycache)
-            for package in (ROOT / "qapidoc", shared / ANCHOR_SCRIPTS):
-                compileall.compile_dir(str(package), quiet=1)
-            results = side_by_side(commands(shared), args.runs, _env(pycache))
-        print("\n".join(report(results, "qapidoc check", "QEMU's QAPISchema()")) + "\n")
+        print("\n".join(measure(shared, args.runs, args.interpreter)) + "\n")
 
     if not args.no_scaling:
+        print(f"python {sys.version.split()[0]} ({sys.executable}), in process")
         rows = scaling(base_units=25, runs=max(3, args.runs // 3))
         print("| synthetic schema | lines | load (in process) | per 1000 lines |")
         print("|---|---|---|---|")

@@ -15,7 +15,8 @@ rests on instead:
   scan all of it);
 * the entry point's fast exit (os._exit after a check): everything written
   still comes out, with the right exit code, also through a pipe;
-* the benchmark itself runs and reports a ratio.
+* the benchmark itself runs and reports a ratio, in both interpreters,
+  with peak RSS figures free of the benchmark's own memory.
 """
 
 from __future__ import annotations
@@ -230,13 +231,33 @@ def test_fast_exit_into_a_closed_pipe(tmp_path: pathlib.Path) -> None:
 
 
 @pytest.mark.slow
-def test_benchmark_reports_a_ratio(shared_dir: pathlib.Path) -> None:
+@pytest.mark.parametrize("interpreter", ["fresh", "current"])
+def test_benchmark_reports_a_ratio(shared_dir: pathlib.Path, interpreter: str) -> None:
+    """One round of bench_check: the table and the ratios; the interpreter
+    it says it used; and peak RSS figures that are each process's own (a
+    child started by the benchmark itself would be reported at no less
+    than the benchmark's own peak, about 20 MiB)."""
     proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_check.py"), "--runs", "1",
-                           "--no-scaling", "--shared", str(shared_dir)],
+                           "--no-scaling", "--shared", str(shared_dir), "--interpreter", interpreter],
                           capture_output=True, text=True, check=False, timeout=600)
     assert proc.returncode == 0, proc.stderr
+    rss = {}
     for name in ("python -c pass", "qapidoc check", "QEMU's QAPISchema()"):
-        assert f"| `{name}` |" in proc.stdout
+        row = re.search(rf"^\| `{re.escape(name)}` \|.*\| (\d+\.\d) \(\S+\) \|$", proc.stdout, re.MULTILINE)
+        assert row, proc.stdout
+        rss[name] = float(row.group(1))
     ratios = re.findall(r"qapidoc check / QEMU's QAPISchema\(\), (wall|CPU|peak RSS): (\d+\.\d+)", proc.stdout)
     assert [what for what, _ in ratios] == ["wall", "CPU", "peak RSS"]
     assert all(float(value) > 0 for _, value in ratios)
+    used = re.search(r"^interpreter: (.*): (\S+), Python", proc.stdout, re.MULTILINE)
+    assert used, proc.stdout
+    if interpreter == "fresh":
+        assert used.group(1).startswith("a fresh venv") and used.group(2) != sys.executable
+    else:
+        assert (used.group(1), used.group(2)) == ("the current one", sys.executable)
+    memory = re.search(r"^peak RSS: this script (\d+\.\d) MiB; launcher floor (\d+\.\d) MiB", proc.stdout,
+                       re.MULTILINE)
+    assert memory, proc.stdout
+    own, floor = float(memory.group(1)), float(memory.group(2))
+    assert floor < rss["python -c pass"] < 0.75 * own, (floor, rss, own)
+    assert rss["qapidoc check"] > rss["python -c pass"] and rss["QEMU's QAPISchema()"] > rss["python -c pass"]
