@@ -213,3 +213,67 @@ def test_line_style_findings_with_the_parsers_table(texts: list[str]) -> None:
                     if docs._SINGLE_SPACE.search(line):
                         assert re.search(docs._ONE_SPACE, line)
     assert found > 100
+
+
+def _usual_schema(rng: random.Random) -> str:
+    """Definition blocks in the usual layout ('#' or '# ...' on every line)
+    as the grammar of 9.0 wants them (body, members, features, other
+    sections), with slips in some: what the one-match reading of a check
+    takes, and what it leaves to the plain one."""
+    def section(head: str) -> list[str]:
+        lines = [""] * rng.randrange(0, 2) + [head]
+        pad = rng.choice(["  ", "    ", "\t"])
+        more = rng.randrange(0 if head[-1] != ":" else 1, 4)
+        lines += [pad + "more"] * (more > 0) + [rng.choice([pad + "more", pad + "more", ""]) for _ in range(more - 1)]
+        return lines
+
+    slips = ["    more", "  less", "      deeper", "\tmore", "more", "@next: y", "", "@:", "@arg: again",
+             "Features:", "Features: x", "Returns:", "Returns:: x", "Note: n", "Examples:", "= Title", "@arg",
+             "Errors:y", "Since:", "   indented", "TODO: t", "Since: 1.0"]
+    blocks = []
+    for i in range(60):
+        lines = [f"@Thing{i}:" if rng.random() < 0.95 else rng.choice(["@:", f"@Thing{i}: x", "free"])]
+        for _ in range(rng.randrange(0, 3)):
+            lines += ["", rng.choice(["Body text", "Body.  Text", "  quoted", ".. note:: n", "Errors:x"])]
+            lines += [rng.choice(["more", "  more"]) for _ in range(rng.randrange(0, 3))]
+        for name in rng.sample(["a", "b", "c", "d"], rng.randrange(0, 5)):
+            lines += section(f"@{name}:" + rng.choice(["", " text", "  text"]))
+        if rng.random() < 0.4:
+            lines += ["", "Features:"]
+            for name in rng.sample(["f", "g", "a"], rng.randrange(1, 4)):
+                lines += section(f"@{name}:" + rng.choice(["", " text"]))
+        for _ in range(rng.randrange(0, 4)):
+            head = rng.choice(["Returns: x", "Errors: y", "Since: 9.0", "TODO: z", "Returns:", "plain text",
+                               "plain text"])
+            lines += section(head) if head != "plain text" else ["", head, "more"]
+        for _ in range(rng.choice([0, 0, 0, 1, 2])):
+            lines.insert(rng.randrange(1, len(lines) + 1), rng.choice(slips))
+        lines += [""] * rng.randrange(0, 2)
+        body = "\n".join(("#" if not line else "# " + line) for line in lines)
+        if rng.random() < 0.05:
+            body += " "
+        blocks.append(f"##\n{body}\n##\n{{ 'struct': 'Thing{i}', 'data': {{}} }}\n")
+    return "\n".join(blocks)
+
+
+@pytest.mark.parametrize("version", [(9, 0), (9, 1), (10, 0), (10, 1), (10, 2)])
+def test_a_definition_read_in_one_match_a_section_is_the_plain_reading(
+        texts: list[str], version: tuple[int, int]) -> None:
+    """A check reads a definition block in the usual layout with one regex
+    match a section (ParagraphParser.bare), and the other blocks the plain
+    way: both give the same doc comment and findings, and the one-match
+    reading takes what it meets most and leaves the rest."""
+    dialect = Dialect(version)
+    fast = DocParser(dialect, keep_lines=False)
+    plain = DocParser(dialect, keep_lines=False)
+    plain.bare = None
+    taken = left = 0
+    for text in texts + [_usual_schema(random.Random(seed)) for seed in range(40)]:
+        for raw in _blocks(text) + _blocks(text.replace(".\n", ". \n").replace(":\n", ":\t\n")):
+            assert fast.parse(raw) == plain.parse(raw)
+            if raw.symbol is not None:
+                if fast.bare is not None and fast.bare(raw) is not None:
+                    taken += 1
+                else:
+                    left += 1
+    assert taken > 2000 and left > 500, (taken, left)

@@ -21,7 +21,7 @@ from .lexer import DocLines
 from .parser import DocLine, RawDoc
 
 __all__ = [
-    "TAG_KINDS", "DocBuilder", "DocComment", "DocExample", "DocHeading", "DocSection", "SectionBuilder",
+    "NO_LINES", "TAG_KINDS", "DocBuilder", "DocComment", "DocExample", "DocHeading", "DocSection", "SectionBuilder",
 ]
 
 
@@ -173,7 +173,7 @@ class SectionBuilder:
     def freeze(self, keep_lines: bool = True) -> DocSection:
         """The section; without ``keep_lines``, with no lines."""
         if not keep_lines:
-            return _new(DocSection, (self.kind, _NO_LINES, self.span, self.name, self.tag))
+            return _new(DocSection, (self.kind, NO_LINES, self.span, self.name, self.tag))
         lines = self.lines
         # Leading and trailing blank lines are not part of the text.
         start, end = 0, len(lines)
@@ -184,7 +184,8 @@ class SectionBuilder:
         return _new(DocSection, (self.kind, DocLines(lines[start:end]), self.span, self.name, self.tag))
 
 
-_NO_LINES = DocLines()
+#: the lines of a section read for a check (none)
+NO_LINES = DocLines()
 _new = tuple.__new__     # a named tuple without its Python-level __new__
 
 
@@ -271,7 +272,7 @@ class DocBuilder:
         if keep_lines:
             all_sections = tuple([s.freeze() for s in self.all_sections])
         else:       # (SectionBuilder.freeze(False), without a call each)
-            all_sections = tuple([_new(DocSection, (s.kind, _NO_LINES, s.span, s.name, s.tag))
+            all_sections = tuple([_new(DocSection, (s.kind, NO_LINES, s.span, s.name, s.tag))
                                   for s in self.all_sections])
         examples = find_examples(all_sections) if find_examples is not None else ()
         # Most often the members come right after the body, then the

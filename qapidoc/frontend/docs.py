@@ -59,16 +59,25 @@ class DocParser:
     """Parses doc blocks by the rules of one dialect (what :func:`parse_doc`
     does), what the grammar asks of the dialect looked up once."""
 
-    __slots__ = ("dialect", "keep_lines", "line_style", "paragraphs")
+    __slots__ = ("bare", "dialect", "keep_lines", "line_style", "paragraphs")
 
     def __init__(self, dialect: Dialect, *, keep_lines: bool = True) -> None:
         self.dialect = dialect
         self.keep_lines = keep_lines
         self.line_style = dialect.has("doc-line-style")
         self.paragraphs = ParagraphParser(dialect, keep_lines) if dialect.has("doc-paragraphs") else None
+        #: a definition block read for a check in one match a section, if
+        #: it can be (else None, and it is read the plain way)
+        self.bare = self.paragraphs.bare if self.paragraphs is not None and not keep_lines else None
 
     def parse(self, raw: RawDoc, line_style: list[Diagnostic] | None = None) -> tuple[DocComment, list[Diagnostic]]:
         """The doc comment of ``raw`` and what is wrong with it."""
+        if self.bare is not None and raw.symbol is not None:
+            bare = self.bare(raw)
+            if bare is not None:
+                if not self.line_style:
+                    return bare, []
+                return bare, line_style_findings(raw) if line_style is None else list(line_style)
         doc = DocBuilder(raw, self.dialect)
         doc.start_body(raw.file.span(raw.start, raw.start + 2))
         table = None

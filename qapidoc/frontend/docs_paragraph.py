@@ -10,7 +10,12 @@ A ``= Heading`` line may open a free-form block and nothing else (9.0 to
 10.0; from 10.1 it is plain text).
 
 Written as index loops over the lines, one call per section rather than
-per line: this is the hottest code of ``qapidoc check``.
+per line: this is the hottest code of ``qapidoc check``.  A check (no
+lines kept) reads a definition block in the usual layout with one regex
+match a section over the file's text, building the frozen sections
+directly (:meth:`ParagraphParser.bare`); any block it is not sure of, it
+leaves to the index loops (tests/test_doc_fastpaths.py holds the two
+readings equal).
 """
 
 from __future__ import annotations
@@ -20,10 +25,11 @@ import re
 from .. import rules
 from ..diagnostics import StageError
 from ..rules import Rule
+from ..source import Span
 from .dialect import Dialect
-from .doc_model import DocBuilder, SectionBuilder
+from .doc_model import NO_LINES, TAG_KINDS, DocBuilder, DocComment, DocSection, SectionBuilder
 from .lexer import DocTable
-from .parser import DocLine
+from .parser import DocLine, RawDoc
 
 __all__ = ["ParagraphParser"]
 
@@ -39,6 +45,36 @@ _TRAILING = " \t\r\f\v"
 #: a newline after one of them (found by the newline: a search for a
 #: literal character is fast, one for a class of characters is not)
 _AFTER_TRAILING = re.compile(r"\n(?<=[ \t\r\f\v]\n)")
+
+
+# The reading of a definition block for a check (ParagraphParser.bare): one
+# match per section, over the file's text.  A blank line is '#' alone; a
+# line with text is '# ' and the text, which ends in no blank (a line that
+# does stops the match there, and the next match fails: the block is read
+# the plain way).  A match starts at a section's first line and ends after
+# the blank lines that follow the section.  For a description or tagged
+# section: 'rest' (the text after the tag), then the continuation: blank
+# lines and lines indented as the first of them ('pad'), ending at a line
+# with text in its first column, or at a description right after its first
+# continuation line; else 'odd' is set (a de-indent, which the grammar may
+# refuse, or a line indented otherwise: read the plain way).  For an
+# untagged paragraph ('para'): its lines, up to the next blank one.  'eol'
+# is the end of the first line.
+_BARE_SYMBOL = re.compile(r"\n\# @[^\n]+:(?=\n|\Z)()(?:\n\#(?=\n|\Z))*")
+_BARE_SECTION = r"""
+\n\#\ (?:
+    (?P<features>Features:)(?=\n|\Z)
+  | (?:@(?P<name>[^:\n]*)|(?P<tag>Returns|Errors|Since|Notes?|Examples?|TODO)%s):\ *(?P<rest>[^\n]*\S)?
+  | %s(?P<para>)[^\n]*\S
+)(?P<eol>)
+(?(para)(?:\n\#\ [^\n]*\S)*|(?(features)|(?:
+    (?:\n\#(?=\n|\Z))*\n\#\ (?P<pad>[^\S\n]+)(?=\S)[^\n]*\S
+    (?: (?:\n\#(?=\n|\Z)|\n\#\ (?P=pad)[^\n]*\S)+(?=\Z|\n\#\ \S)
+      | (?=\Z|\n\#\ @[^:\n]*:)
+      | (?P<odd>))
+)?))
+(?:\n\#(?=\n|\Z))*
+"""
 
 
 def _has_trailing_space(text: str, start: int, end: int) -> bool:
@@ -73,6 +109,10 @@ class ParagraphParser:
         self.cut_indent = not dialect.has("doc-indentation-kept")
         self.section_kinds = dialect.has("doc-section-kinds")
         self.texts: list[str] = []
+        #: the match of a section for :meth:`bare` (compiled only for a check)
+        self.bare_section = None if keep_lines else re.compile(
+            _BARE_SECTION % ("(?!::)" if self.refuse_old_tags else "", "(?!=)" if self.headings else ""),
+            re.VERBOSE).match
 
     def run(self, doc: DocBuilder, table: DocTable) -> None:
         """Read the lines of ``table`` into ``doc``."""
@@ -89,6 +129,104 @@ class ParagraphParser:
         else:
             self.freeform()
         self.check_empty()
+
+    def bare(self, raw: RawDoc) -> DocComment | None:
+        """The doc comment of a definition block as a check needs it (no
+        lines), read with a match a section; None when the block is not
+        one this reading takes, to be read the plain way: another layout
+        ('#' not in the first column, no space after it), a line ending in
+        a blank, or anything the grammar refuses
+        or reads in a less usual way (a de-indent, a line indented
+        otherwise than the lines before it).  What it gives is what
+        :meth:`run` and ``DocBuilder.freeze(None)`` give."""
+        file = raw.file
+        text = file.text
+        start, end = raw.body_start, raw.body_end
+        symbol_line = _BARE_SYMBOL.match(text, start, end)
+        if symbol_line is None:
+            return None
+        symbol_end = symbol_line.end(1)
+        body = _new(DocSection, ("plain", NO_LINES, _new(Span, (file, start + 1, symbol_end)), None, None))
+        all_sections = [body]
+        args: list[DocSection] = []
+        features: list[DocSection] = []
+        others: list[DocSection] = []
+        unique: list[str] = []
+        member_names: set[str] = set()
+        feature_names: set[str] = set()
+        #: 0: descriptions may come; 1: in the members' descriptions;
+        #: 2: no more; 3: after 'Features:'
+        state = 0
+        plain = True            # (the last section is untagged)
+        match = self.bare_section
+        assert match is not None
+        after = symbol_line.end()
+        while after < end:
+            m = match(text, after, end)
+            if m is None:
+                return None
+            hash_at = after + 1
+            after = m.end()
+            feature_line, name, tag, rest, para, _, pad, odd = m.groups()
+            if para is not None:
+                if state == 3 and not features:
+                    return None     # (feature descriptions expected)
+                if state & 1:
+                    state = 2
+                if not plain:
+                    section = _new(DocSection, ("plain", NO_LINES, _new(Span, (file, hash_at, m.end(6))), None,
+                                                None))
+                    all_sections.append(section)
+                    others.append(section)
+                    plain = True
+                continue
+            if feature_line is not None:
+                if features or state == 3:
+                    return None     # (a second one, or none after it)
+                state = 3
+                continue
+            if odd is not None or not (rest or pad):
+                return None     # (read otherwise, or a section without text)
+            plain = False
+            if name is not None:
+                if not name:
+                    return None
+                if state == 3:
+                    if name in feature_names:
+                        return None
+                    feature_names.add(name)
+                    section = _new(DocSection, ("feature", NO_LINES, _new(Span, (file, hash_at, m.end(6))), name,
+                                                None))
+                    features.append(section)
+                elif state < 2:
+                    if name in member_names:
+                        return None
+                    member_names.add(name)
+                    section = _new(DocSection, ("member", NO_LINES, _new(Span, (file, hash_at, m.end(6))), name,
+                                                None))
+                    args.append(section)
+                    state = 1
+                else:
+                    return None     # (a description after a section)
+            else:
+                if state == 3 and not features:
+                    return None
+                kind = TAG_KINDS[tag]
+                if tag in _UNIQUE_TAGS:
+                    if tag in unique:
+                        return None
+                    unique.append(tag)
+                elif self.refuse_old_tags and kind in ("note", "example"):
+                    return None
+                section = _new(DocSection, (kind, NO_LINES, _new(Span, (file, hash_at, m.end(6))), None, tag))
+                others.append(section)
+                state = 2
+            all_sections.append(section)
+        if state == 3 and not features:
+            return None
+        return _new(DocComment, (raw, text[start + 4:symbol_end - 1], body, tuple(args), tuple(features),
+                                 tuple(others), tuple(all_sections), (), False,
+                                 _new(Span, (file, start + 4, symbol_end - 1))))
 
     def error(self, rule: Rule, message: str, index: int) -> StageError:
         return self.doc.error(rule, message, self.table.line(index))
