@@ -260,7 +260,7 @@ def _usual_schema(rng: random.Random) -> str:
 def test_a_definition_read_in_one_match_a_section_is_the_plain_reading(
         texts: list[str], version: tuple[int, int]) -> None:
     """A check reads a definition block in the usual layout with one regex
-    match a section (ParagraphParser.bare), and the other blocks the plain
+    match a section (BareDefinitionReader), and the other blocks the plain
     way: both give the same doc comment and findings, and the one-match
     reading takes what it meets most and leaves the rest."""
     dialect = Dialect(version)

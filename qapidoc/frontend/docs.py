@@ -31,7 +31,7 @@ from .. import rules
 from ..diagnostics import Diagnostic, StageError
 from .dialect import Dialect, DialectEvidence
 from .doc_model import DocBuilder, DocComment, DocExample, DocHeading, DocSection
-from .docs_paragraph import ParagraphParser
+from .docs_paragraph import BareDefinitionReader, ParagraphParser
 from .lexer import DocLines, DocTable
 from .parser import RawDoc
 
@@ -68,7 +68,7 @@ class DocParser:
         self.paragraphs = ParagraphParser(dialect, keep_lines) if dialect.has("doc-paragraphs") else None
         #: a definition block read for a check in one match a section, if
         #: it can be (else None, and it is read the plain way)
-        self.bare = self.paragraphs.bare if self.paragraphs is not None and not keep_lines else None
+        self.bare = BareDefinitionReader(dialect).read if self.paragraphs is not None and not keep_lines else None
 
     def parse(self, raw: RawDoc, line_style: list[Diagnostic] | None = None) -> tuple[DocComment, list[Diagnostic]]:
         """The doc comment of ``raw`` and what is wrong with it."""

@@ -13,7 +13,7 @@ Written as index loops over the lines, one call per section rather than
 per line: this is the hottest code of ``qapidoc check``.  A check (no
 lines kept) reads a definition block in the usual layout with one regex
 match a section over the file's text, building the frozen sections
-directly (:meth:`ParagraphParser.bare`); any block it is not sure of, it
+directly (:meth:`BareDefinitionReader.read`); any block it is not sure of, it
 leaves to the index loops (tests/test_doc_fastpaths.py holds the two
 readings equal).
 """
@@ -31,7 +31,7 @@ from .doc_model import NO_LINES, TAG_KINDS, DocBuilder, DocComment, DocSection, 
 from .lexer import DocTable
 from .parser import DocLine, RawDoc
 
-__all__ = ["ParagraphParser"]
+__all__ = ["BareDefinitionReader", "ParagraphParser"]
 
 _AT_NAME = re.compile(r"@([^:]*): *")
 _TAG_90 = r"(Returns|Errors|Since|Notes?|Examples?|TODO): *"     # (9.0 only: compiled when used)
@@ -47,7 +47,7 @@ _TRAILING = " \t\r\f\v"
 _AFTER_TRAILING = re.compile(r"\n(?<=[ \t\r\f\v]\n)")
 
 
-# The reading of a definition block for a check (ParagraphParser.bare): one
+# The reading of a definition block for a check (BareDefinitionReader): one
 # match per section, over the file's text.  A blank line is '#' alone; a
 # line with text is '# ' and the text, which ends in no blank (a line that
 # does stops the match there, and the next match fails: the block is read
@@ -86,51 +86,21 @@ def _has_trailing_space(text: str, start: int, end: int) -> bool:
     return _AFTER_TRAILING.search(text, start + 1, end) is not None
 
 
-class ParagraphParser:
-    """Reads the lines of one doc block into a :class:`DocBuilder`.
+class BareDefinitionReader:
+    """Reads a definition's doc block as ``qapidoc check`` needs it: the
+    findings and the structure, no lines, with one match a section
+    (:data:`_BARE_SECTION`).  Any block it is not sure of it leaves to
+    :class:`ParagraphParser` (:meth:`read` gives None)."""
 
-    The grammar reads the lines' texts (:class:`DocTable`); a line's offsets
-    are made only where a section starts or an error is.  The sections get
-    the texts of their lines, and with ``keep_lines`` the lines themselves
-    (for the doc model's text; a check needs the texts alone).  One reads
-    every block of a schema: what it asks of the dialect is looked up once.
-    """
-
-    #: the block being read, and its lines
-    doc: DocBuilder
-    table: DocTable
-
-    def __init__(self, dialect: Dialect, keep_lines: bool = True) -> None:
-        self.keep_lines = keep_lines
-        self.tag_pattern = _TAG_91 if dialect.has("qmp-example") else re.compile(_TAG_90)
+    def __init__(self, dialect: Dialect) -> None:
         self.refuse_old_tags = dialect.has("qmp-example")
-        self.headings = not dialect.has("doc-headings-are-text")
-        self.heading_first = self.headings and dialect.has("doc-heading-first")
-        self.cut_indent = not dialect.has("doc-indentation-kept")
-        self.section_kinds = dialect.has("doc-section-kinds")
-        self.texts: list[str] = []
-        #: the match of a section for :meth:`bare` (compiled only for a check)
-        self.bare_section = None if keep_lines else re.compile(
-            _BARE_SECTION % ("(?!::)" if self.refuse_old_tags else "", "(?!=)" if self.headings else ""),
+        headings = not dialect.has("doc-headings-are-text")
+        #: the match of a section, with this release's tags and headings
+        self.section = re.compile(
+            _BARE_SECTION % ("(?!::)" if self.refuse_old_tags else "", "(?!=)" if headings else ""),
             re.VERBOSE).match
 
-    def run(self, doc: DocBuilder, table: DocTable) -> None:
-        """Read the lines of ``table`` into ``doc``."""
-        self.doc = doc
-        # QEMU reads each line without its trailing whitespace.
-        raw = doc.raw
-        if _has_trailing_space(raw.file.text, raw.start, raw.end):
-            table.texts = [text.rstrip() for text in table.texts]
-        self.table = table
-        self.texts = table.texts
-        if self.texts and self.texts[0].startswith("@"):
-            self.symbol_line()
-            self.definition()
-        else:
-            self.freeform()
-        self.check_empty()
-
-    def bare(self, raw: RawDoc) -> DocComment | None:
+    def read(self, raw: RawDoc) -> DocComment | None:
         """The doc comment of a definition block as a check needs it (no
         lines), read with a match a section; None when the block is not
         one this reading takes, to be read the plain way: another layout
@@ -158,7 +128,7 @@ class ParagraphParser:
         #: 2: no more; 3: after 'Features:'
         state = 0
         plain = True            # (the last section is untagged)
-        match = self.bare_section
+        match = self.section
         assert match is not None
         after = symbol_line.end()
         while after < end:
@@ -227,6 +197,47 @@ class ParagraphParser:
         return _new(DocComment, (raw, text[start + 4:symbol_end - 1], body, tuple(args), tuple(features),
                                  tuple(others), tuple(all_sections), (), False,
                                  _new(Span, (file, start + 4, symbol_end - 1))))
+
+
+class ParagraphParser:
+    """Reads the lines of one doc block into a :class:`DocBuilder`.
+
+    The grammar reads the lines' texts (:class:`DocTable`); a line's offsets
+    are made only where a section starts or an error is.  The sections get
+    the texts of their lines, and with ``keep_lines`` the lines themselves
+    (for the doc model's text; a check needs the texts alone).  One reads
+    every block of a schema: what it asks of the dialect is looked up once.
+    """
+
+    #: the block being read, and its lines
+    doc: DocBuilder
+    table: DocTable
+
+    def __init__(self, dialect: Dialect, keep_lines: bool = True) -> None:
+        self.keep_lines = keep_lines
+        self.tag_pattern = _TAG_91 if dialect.has("qmp-example") else re.compile(_TAG_90)
+        self.refuse_old_tags = dialect.has("qmp-example")
+        self.headings = not dialect.has("doc-headings-are-text")
+        self.heading_first = self.headings and dialect.has("doc-heading-first")
+        self.cut_indent = not dialect.has("doc-indentation-kept")
+        self.section_kinds = dialect.has("doc-section-kinds")
+        self.texts: list[str] = []
+
+    def run(self, doc: DocBuilder, table: DocTable) -> None:
+        """Read the lines of ``table`` into ``doc``."""
+        self.doc = doc
+        # QEMU reads each line without its trailing whitespace.
+        raw = doc.raw
+        if _has_trailing_space(raw.file.text, raw.start, raw.end):
+            table.texts = [text.rstrip() for text in table.texts]
+        self.table = table
+        self.texts = table.texts
+        if self.texts and self.texts[0].startswith("@"):
+            self.symbol_line()
+            self.definition()
+        else:
+            self.freeform()
+        self.check_empty()
 
     def error(self, rule: Rule, message: str, index: int) -> StageError:
         return self.doc.error(rule, message, self.table.line(index))
