@@ -12,6 +12,7 @@ Subcommands live in their own modules and are imported only when chosen, so
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import gc
 import importlib
@@ -169,10 +170,8 @@ def _output_failed(err: stdio.OutputError) -> int:
     if err.errno == errno.EPIPE:
         # The reader went away ('| head'): what it wanted, it got.
         return EXIT_OK
-    try:  # noqa: SIM105 - not contextlib.suppress: contextlib is not imported for one line
+    with contextlib.suppress(stdio.OutputError, OSError, ValueError):
         sys.stderr.write(f"qapidoc: {err}\n")
-    except (stdio.OutputError, OSError, ValueError):
-        pass        # (stderr is gone too: nobody to tell)
     return EXIT_USAGE
 
 
