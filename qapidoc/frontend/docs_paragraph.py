@@ -159,25 +159,18 @@ class BareDefinitionReader:
                 return None     # (read otherwise, or a section without text)
             plain = False
             if name is not None:
-                if not name:
-                    return None
                 if state == 3:
-                    if name in feature_names:
-                        return None
-                    feature_names.add(name)
-                    section = _new(DocSection, ("feature", NO_LINES, _new(Span, (file, hash_at, m.end(6))), name,
-                                                None))
-                    features.append(section)
+                    kind, names, descriptions = "feature", feature_names, features
                 elif state < 2:
-                    if name in member_names:
-                        return None
-                    member_names.add(name)
-                    section = _new(DocSection, ("member", NO_LINES, _new(Span, (file, hash_at, m.end(6))), name,
-                                                None))
-                    args.append(section)
+                    kind, names, descriptions = "member", member_names, args
                     state = 1
                 else:
                     return None     # (a description after a section)
+                if not name or name in names:
+                    return None
+                names.add(name)
+                section = _new(DocSection, (kind, NO_LINES, _new(Span, (file, hash_at, m.end(6))), name, None))
+                descriptions.append(section)
             else:
                 if state == 3 and not features:
                     return None
